@@ -1,0 +1,1 @@
+"""Everything a person touches: the CLI, the Textual review console, the demo."""

@@ -1,0 +1,1 @@
+"""Dream engines: turn a `DreamContext` into proposals (before critics run)."""

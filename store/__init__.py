@@ -1,0 +1,6 @@
+"""Reverie's store: persistence and the domain model, without a UI.
+
+SQLite (WAL) through sqlite-utils: content-addressed blobs, the operation log
+with views, candidate stores and proposals, the sessions index; materializing
+the active store into workspace files and importing it back.
+"""

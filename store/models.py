@@ -1,0 +1,355 @@
+"""The domain model shared by every layer, runnable without a UI.
+
+Plain dataclasses and constants only: the vocabulary of DESIGN §2. The store
+persists them, the dreamer produces them, the console shows them. Nothing here
+touches the disk, the database or the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# --- vocabulary -------------------------------------------------------------
+
+KINDS: tuple[str, ...] = ("memory", "instinct", "rule", "hook", "command", "skill", "subagent")
+"""Artifact kinds, weakest first (DESIGN §2)."""
+
+SCOPES: tuple[str, ...] = ("path", "project", "team", "global")
+"""Scopes, narrowest first. Widening scope is a promotion."""
+
+ACTIONS: tuple[str, ...] = ("add", "update", "merge", "retire", "promote", "demote", "evolve")
+
+STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "applied")
+
+CANDIDATE_STATUSES: tuple[str, ...] = ("open", "applied", "discarded")
+
+SEVERITIES: tuple[str, ...] = ("info", "warn", "block")
+
+LABELS: tuple[str, ...] = (
+    "false_persistence",
+    "stale_authority",
+    "preference_overreach",
+    "context_pollution",
+    "contradiction_drift",
+    "memory_poisoning",
+    "secret_exposure",
+    "unverified_procedure",
+)
+
+TRUST_LEVELS: tuple[str, ...] = ("user", "agent", "tool", "external")
+"""Most trusted first. A candidate inherits its least-trusted evidence's trust."""
+
+ACTORS: tuple[str, ...] = ("person", "dream", "watcher", "import")
+
+EVENT_KINDS: tuple[str, ...] = (
+    "user_prompt",
+    "assistant_text",
+    "tool_call",
+    "tool_result",
+    "interruption",
+    "compaction",
+    "system",
+)
+
+TOOL_RESULT_STATUSES: tuple[str, ...] = ("ok", "error", "rejected")
+
+
+def scope_rank(scope: str) -> int:
+    """Position of a scope from narrowest (0) to widest (3)."""
+    return SCOPES.index(scope)
+
+
+def kind_rank(kind: str) -> int:
+    """Position of a kind from weakest (memory) to strongest."""
+    return KINDS.index(kind)
+
+
+def least_trusted(trusts: list[str]) -> str:
+    """The least-trusted level among `trusts` (``user`` when empty)."""
+    if not trusts:
+        return "user"
+    return max(trusts, key=TRUST_LEVELS.index)
+
+
+# --- review objects ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Label:
+    """A failure label a critic attached, with why (naming its evidence)."""
+
+    label: str
+    severity: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "severity": self.severity, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Label":
+        return cls(str(data.get("label", "")), str(data.get("severity", "info")), str(data.get("reason", "")))
+
+
+@dataclass(slots=True)
+class Evidence:
+    """One event that justifies a proposal: where it is and a short redacted quote."""
+
+    session_id: str
+    event_uuid: str = ""
+    timestamp: str = ""
+    trust: str = "user"
+    quote: str = ""
+    agent: str = ""
+    """Which agent wrote the session (claude, codex, gemini); empty when unknown."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "session_id": self.session_id,
+            "event_uuid": self.event_uuid,
+            "timestamp": self.timestamp,
+            "trust": self.trust,
+            "quote": self.quote,
+        }
+        if self.agent:
+            data["agent"] = self.agent
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Evidence":
+        return cls(
+            session_id=str(data.get("session_id", "")),
+            event_uuid=str(data.get("event_uuid", "")),
+            timestamp=str(data.get("timestamp", "")),
+            trust=str(data.get("trust", "user")),
+            quote=str(data.get("quote", "")),
+            agent=str(data.get("agent", "")),
+        )
+
+
+@dataclass(slots=True)
+class Artifact:
+    """A unit of learned behaviour in the active store.
+
+    `body` is the artifact text (for a hook: the script); `meta` holds kind-specific
+    fields (a hook's `event`, `matcher`, `timeout`; a skill's `description`; an
+    imported file's `source` path and `layout`).
+    """
+
+    id: str
+    kind: str
+    scope: str
+    name: str
+    body: str
+    title: str = ""
+    paths: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    confidence: float = 1.0
+    provenance: list[Evidence] = field(default_factory=list)
+    origin: str = "import"
+    """``import`` (read from the workspace) or the proposal id that created it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["provenance"] = [e.to_dict() for e in self.provenance]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Artifact":
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            scope=data["scope"],
+            name=data["name"],
+            body=data.get("body", ""),
+            title=data.get("title", ""),
+            paths=list(data.get("paths") or []),
+            meta=dict(data.get("meta") or {}),
+            confidence=float(data.get("confidence", 1.0)),
+            provenance=[Evidence.from_dict(e) for e in data.get("provenance") or []],
+            origin=data.get("origin", "import"),
+        )
+
+
+@dataclass(slots=True)
+class Proposal:
+    """One reviewable change in a candidate store (DESIGN §2, JSON shape §4).
+
+    The dreamer fills what it decided (action, kind, scope, title, body, …); the
+    store fills `target`, `before` and `after` when the candidate is opened, by
+    rendering the change against the active store. Review state (`status`,
+    `edited_body`, `reject_reason`, `cleared_labels`) lives in the operation log.
+    """
+
+    id: str
+    action: str
+    kind: str
+    scope: str
+    title: str
+    body: str
+    paths: list[str] = field(default_factory=list)
+    name: str = ""
+    target: str = ""
+    before: str = ""
+    after: str = ""
+    replaces: list[str] = field(default_factory=list)
+    confidence: float = 0.5
+    status: str = "pending"
+    rationale: str = ""
+    labels: list[Label] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Kind-specific fields, as on `Artifact.meta`; plus `replay` figures for hooks."""
+    candidate_id: str = ""
+    original_body: str = ""
+    """The body as the dream wrote it; differs from `body` once a person edits it."""
+    original_scope: str = ""
+    original_kind: str = ""
+    reject_reason: str = ""
+    cleared_labels: list[str] = field(default_factory=list)
+    """Block labels a person cleared explicitly (each clearing is an operation)."""
+
+    @property
+    def edited(self) -> bool:
+        return bool(self.original_body) and self.original_body != self.body
+
+    def blocking_labels(self) -> list[Label]:
+        """Block-severity labels not yet cleared by a person."""
+        return [l for l in self.labels if l.severity == "block" and l.label not in self.cleared_labels]
+
+    def trust(self) -> str:
+        return least_trusted([e.trust for e in self.evidence])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The DESIGN §4 JSON object (plus a few review fields)."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "action": self.action,
+            "kind": self.kind,
+            "scope": self.scope,
+            "paths": list(self.paths),
+            "title": self.title,
+            "name": self.name,
+            "body": self.body,
+            "target": self.target,
+            "before": self.before,
+            "after": self.after,
+            "replaces": list(self.replaces),
+            "confidence": round(float(self.confidence), 3),
+            "status": self.status,
+            "rationale": self.rationale,
+            "labels": [l.to_dict() for l in self.labels],
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+        if self.meta:
+            data["meta"] = self.meta
+        if self.candidate_id:
+            data["candidate_store"] = self.candidate_id
+        if self.edited:
+            data["original_body"] = self.original_body
+        if self.reject_reason:
+            data["reject_reason"] = self.reject_reason
+        if self.cleared_labels:
+            data["cleared_labels"] = list(self.cleared_labels)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Proposal":
+        """Lenient: fields a caller does not need may be absent (`propose --file`)."""
+        return cls(
+            id=str(data.get("id") or ""),
+            action=str(data.get("action") or "add"),
+            kind=str(data.get("kind") or "memory"),
+            scope=str(data.get("scope") or "project"),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            paths=[str(p) for p in data.get("paths") or []],
+            name=str(data.get("name") or ""),
+            target=str(data.get("target") or ""),
+            before=str(data.get("before") or ""),
+            after=str(data.get("after") or ""),
+            replaces=[str(r) for r in data.get("replaces") or []],
+            confidence=float(data.get("confidence", 0.5) or 0.0),
+            status=str(data.get("status") or "pending"),
+            rationale=str(data.get("rationale") or ""),
+            labels=[Label.from_dict(l) for l in data.get("labels") or []],
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
+            meta=dict(data.get("meta") or {}),
+            candidate_id=str(data.get("candidate_store") or ""),
+            original_body=str(data.get("original_body") or ""),
+            reject_reason=str(data.get("reject_reason") or ""),
+            cleared_labels=[str(c) for c in data.get("cleared_labels") or []],
+        )
+
+
+@dataclass(slots=True)
+class Candidate:
+    """The output of one dream: a base version plus proposals."""
+
+    id: str
+    base_op: str
+    created_at: str
+    engine: str = "heuristic"
+    status: str = "open"
+    sessions_read: int = 0
+    events_read: int = 0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Operation:
+    """One entry of the append-only operation log (DESIGN §2)."""
+
+    id: str
+    parent: str | None
+    created_at: str
+    actor: str
+    kind: str
+    description: str
+    view_hash: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "parent": self.parent,
+            "time": self.created_at,
+            "actor": self.actor,
+            "kind": self.kind,
+            "description": self.description,
+            "view": self.view_hash,
+            "data": self.data,
+        }
+
+
+# --- sessions ---------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Event:
+    """A normalized record of an agent session, already redacted.
+
+    `text` is what a person or model would read (truncated for huge tool output);
+    `tool_input` keeps the call's arguments (redacted) so hooks can be replayed.
+    """
+
+    session_id: str
+    seq: int
+    kind: str
+    trust: str
+    text: str = ""
+    uuid: str = ""
+    parent_uuid: str = ""
+    timestamp: str = ""
+    agent: str = "claude"
+    tool_name: str = ""
+    tool_use_id: str = ""
+    tool_input: dict[str, Any] | None = None
+    status: str = ""
+    """For tool results: ok | error | rejected."""
+    is_sidechain: bool = False
+    cwd: str = ""
+    source_line: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
