@@ -1,0 +1,281 @@
+"""Condensed, redacted session digests: what an LLM reads instead of a transcript.
+
+Why: a transcript is mostly tool output the model does not need and may hold
+secrets or untrusted instructions. A digest keeps the lines that carry lessons —
+user prompts and corrections, rejected tool uses, interruptions, tool errors and
+the key tool calls around them — each tagged with a short reference (``e<seq>``)
+and its trust, so the model can cite exact events and we can map its citations
+back to event uuids. It is bounded by a per-session token budget (≈ 4 chars a
+token) and every line is redacted again here (defence in depth: events are
+already redacted at ingest).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from store.models import Event
+
+log = logging.getLogger(__name__)
+
+CHARS_PER_TOKEN = 4
+DEFAULT_SESSION_TOKEN_BUDGET = 4000
+
+# Per-line character caps by priority (0 = must keep, 2 = context only).
+_CAPS = {"user": 800, "rejected": 300, "error": 400, "interrupt": 80, "call": 200, "agent": 200}
+_PRIORITY = {"user": 0, "rejected": 0, "error": 0, "interrupt": 0, "call": 1, "agent": 2}
+
+# Claude Code wraps slash commands and local command output in user records;
+# they are not things a person typed as feedback.
+_META_PREFIXES = ("<command-", "<local-command", "Caveat: The messages below", "<system-reminder>")
+
+
+def approx_tokens(text: str) -> int:
+    """Cheap token estimate (len/4): good enough for budgets, no tokenizer download."""
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+# --- redaction (defence in depth) ------------------------------------------
+
+_FALLBACK_RULES: list[tuple[str, re.Pattern[str], int]] = [
+    ("private-key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"), 0),
+    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 0),
+    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"), 0),
+    ("api-key", re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}"), 0),
+    ("slack-token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), 0),
+    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), 0),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
+    ("url-credentials", re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"), 0),
+    (
+        "assignment",
+        re.compile(
+            r"(?i)(\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|client[_-]?secret)\b"
+            r"[\"']?\s*[:=]\s*[\"']?)([^\s\"'`,;]{8,})"
+        ),
+        2,
+    ),
+]
+
+
+def _fallback_redact(text: str) -> str:
+    for rule, pattern, group in _FALLBACK_RULES:
+        if group:
+            text = pattern.sub(lambda m, r=rule: m.group(1) + f"[REDACTED:{r}]", text)
+        else:
+            text = pattern.sub(f"[REDACTED:{rule}]", text)
+    return text
+
+
+_project_redact: Callable[[str], Any] | None = None
+_project_redact_loaded = False
+
+
+def _load_project_redact() -> Callable[[str], Any] | None:
+    """`dreamer.redact.redact` when the ingest engineer's module exists."""
+    global _project_redact, _project_redact_loaded
+    if not _project_redact_loaded:
+        _project_redact_loaded = True
+        try:
+            from dreamer.redact import redact as fn  # type: ignore[attr-defined]
+
+            _project_redact = fn
+        except Exception:  # module absent or broken: our own rules still run
+            _project_redact = None
+    return _project_redact
+
+
+def scrub(text: str) -> str:
+    """Redact `text` with the project's redactor (if any) and our fallback rules."""
+    if not text:
+        return text
+    fn = _load_project_redact()
+    if fn is not None:
+        try:
+            result = fn(text)
+            if isinstance(result, tuple):
+                result = result[0]
+            elif not isinstance(result, str):
+                result = getattr(result, "text", result)
+            if isinstance(result, str):
+                text = result
+        except Exception as err:  # never let a redactor bug leak text unredacted
+            log.warning("redactor failed (%s); using fallback rules only", type(err).__name__)
+    return _fallback_redact(text)
+
+
+# --- digest -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DigestRef:
+    """What a digest reference (``e12``) points at: enough to build Evidence."""
+
+    ref: str
+    event_uuid: str
+    timestamp: str
+    trust: str
+    text: str
+    """The redacted line text as the model saw it (for verifying quotes)."""
+
+
+@dataclass(slots=True)
+class Digest:
+    session_id: str
+    agent: str
+    cwd: str
+    text: str
+    refs: dict[str, DigestRef] = field(default_factory=dict)
+    events_read: int = 0
+    lines_dropped: int = 0
+    tokens: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """True when the session holds nothing a person said (nothing to learn)."""
+        return not any(r.trust == "user" for r in self.refs.values())
+
+
+@dataclass(slots=True)
+class _Line:
+    ref: str
+    category: str
+    label: str
+    body: str
+    event: Event
+    count: int = 1
+
+    def render(self, cap: int) -> str:
+        body = self.body if len(self.body) <= cap else self.body[: max(cap - 1, 0)] + "…"
+        times = f" (x{self.count})" if self.count > 1 else ""
+        return f"[{self.ref} {self.label}]{times} {body}".rstrip()
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _call_summary(ev: Event) -> str:
+    """The part of a tool call that says what it did: a command, a path, a query."""
+    data = ev.tool_input or {}
+    for key in ("command", "cmd", "file_path", "path", "notebook_path", "pattern", "url", "query", "prompt"):
+        value = data.get(key)
+        if isinstance(value, list):
+            value = " ".join(str(v) for v in value)
+        if value:
+            return f"{ev.tool_name or 'tool'}: {value}"
+    return f"{ev.tool_name or 'tool'}: {ev.text}" if ev.text else (ev.tool_name or "tool")
+
+
+def _classify(ev: Event) -> tuple[str, str, str] | None:
+    """(category, label, body) for an event worth keeping, else None."""
+    text = _one_line(ev.text)
+    if ev.kind == "user_prompt":
+        if not text or text.startswith(_META_PREFIXES):
+            return None
+        return "user", f"{ev.trust} says", text
+    if ev.kind == "interruption":
+        return "interrupt", "interrupted", text or "user interrupted the agent"
+    if ev.kind == "tool_result":
+        if ev.status == "rejected":
+            return "rejected", "user rejected", f"{ev.tool_name or 'tool'} {text}".strip()
+        if ev.status == "error":
+            return "error", f"{ev.tool_name or 'tool'} error ({ev.trust})", text
+        return None
+    if ev.kind == "tool_call":
+        return "call", "agent ran", _one_line(_call_summary(ev))
+    if ev.kind == "assistant_text" and text:
+        return "agent", "agent says", text
+    return None
+
+
+def build_digest(
+    session_id: str,
+    events: Iterable[Event],
+    token_budget: int = DEFAULT_SESSION_TOKEN_BUDGET,
+    agent: str = "",
+    cwd: str = "",
+) -> Digest:
+    """A compact, redacted text of one session that fits `token_budget`.
+
+    Keeps chronological order. When over budget it first drops agent text, then
+    routine tool calls, then shortens the remaining lines, then keeps the most
+    recent ones and says how many were omitted.
+    """
+    lines: list[_Line] = []
+    n = 0
+    for ev in events:
+        n += 1
+        if ev.is_sidechain:  # subagent traffic is external and not the user's words
+            continue
+        agent = agent or ev.agent
+        cwd = cwd or ev.cwd
+        found = _classify(ev)
+        if found is None:
+            continue
+        category, label, body = found
+        body = _one_line(scrub(body))
+        if lines and lines[-1].category == category and lines[-1].body == body:
+            lines[-1].count += 1  # the same error ten times is one line
+            continue
+        lines.append(_Line(f"e{ev.seq}", category, label, body, ev))
+
+    header = f"session {session_id} ({agent or 'agent'})"
+    budget_chars = max(token_budget, 50) * CHARS_PER_TOKEN - len(header) - 1
+    kept, dropped, caps = _fit(lines, budget_chars)
+    rendered = [ln.render(caps[ln.category]) for ln in kept]
+    if dropped:
+        rendered.insert(0, f"[... {dropped} earlier lines omitted to fit the budget]")
+    text = "\n".join([header, *rendered])
+    refs = {
+        ln.ref: DigestRef(
+            ref=ln.ref,
+            event_uuid=ln.event.uuid or ln.event.tool_use_id,
+            timestamp=ln.event.timestamp,
+            trust=ln.event.trust,
+            text=ln.body,
+        )
+        for ln in kept
+    }
+    return Digest(
+        session_id=session_id,
+        agent=agent,
+        cwd=cwd,
+        text=text,
+        refs=refs,
+        events_read=n,
+        lines_dropped=dropped,
+        tokens=approx_tokens(text),
+    )
+
+
+def _size(lines: list[_Line], caps: dict[str, int]) -> int:
+    return sum(len(ln.render(caps[ln.category])) + 1 for ln in lines)
+
+
+def _fit(lines: list[_Line], budget: int) -> tuple[list[_Line], int, dict[str, int]]:
+    """Drop and shorten lines until the rendering fits `budget` characters."""
+    caps = dict(_CAPS)
+    kept = list(lines)
+    for max_priority in (1, 0):  # drop agent text, then routine calls
+        if _size(kept, caps) <= budget:
+            return kept, len(lines) - len(kept), caps
+        kept = [ln for ln in kept if _PRIORITY[ln.category] <= max_priority]
+    for factor in (0.5, 0.25):
+        if _size(kept, caps) <= budget:
+            return kept, len(lines) - len(kept), caps
+        caps = {k: max(int(v * factor), 60) for k, v in _CAPS.items()}
+    # still too long: keep the most recent lines that fit (the newest lessons win)
+    total, start = 0, len(kept)
+    marker = 60
+    while start > 0:
+        size = len(kept[start - 1].render(caps[kept[start - 1].category])) + 1
+        if total + size + marker > budget:
+            break
+        total += size
+        start -= 1
+    kept = kept[start:]
+    return kept, len(lines) - len(kept), caps
