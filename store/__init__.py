@@ -4,3 +4,11 @@ SQLite (WAL) through sqlite-utils: content-addressed blobs, the operation log
 with views, candidate stores and proposals, the sessions index; materializing
 the active store into workspace files and importing it back.
 """
+
+
+def __getattr__(name: str):  # lazy: `from store import Store` without importing sqlite at package import
+    if name in ("Store", "ApplyPlan", "ApplyResult", "Preview"):
+        from store import core
+
+        return getattr(core, name)
+    raise AttributeError(name)

@@ -1,0 +1,77 @@
+"""Content-addressed blobs: sha256 of the raw bytes, zlib at rest, never updated.
+
+Why: artifact bodies, views and file snapshots are shared between many
+operations; addressing them by hash makes every operation cheap to record and
+makes byte-for-byte restore possible. Only `gc` deletes blobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from typing import Any
+
+import orjson
+import sqlite_utils
+
+from store.errors import StoreCorruptError
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Deterministic JSON bytes (sorted keys) so equal objects share a hash."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+class Blobs:
+    """Read/write blobs in the `blobs` table, with a small read cache."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._cache: dict[str, bytes] = {}
+        self._json_cache: dict[str, Any] = {}
+
+    def put(self, data: bytes) -> str:
+        h = sha256(data)
+        if h in self._cache:
+            return h
+        self.db.execute(
+            "INSERT OR IGNORE INTO blobs(hash, size, data) VALUES (?, ?, ?)",
+            [h, len(data), zlib.compress(data, 6)],
+        )
+        if len(data) < 65536:
+            self._cache[h] = data
+        return h
+
+    def get(self, h: str) -> bytes:
+        cached = self._cache.get(h)
+        if cached is not None:
+            return cached
+        row = self.db.execute("SELECT data FROM blobs WHERE hash = ?", [h]).fetchone()
+        if row is None:
+            raise StoreCorruptError(f"blob {h[:12]} is missing from the store")
+        data = zlib.decompress(row[0])
+        if len(data) < 65536:
+            self._cache[h] = data
+        return data
+
+    def has(self, h: str) -> bool:
+        return self.db.execute("SELECT 1 FROM blobs WHERE hash = ?", [h]).fetchone() is not None
+
+    def put_json(self, obj: Any) -> str:
+        return self.put(canonical_json(obj))
+
+    def get_json(self, h: str) -> Any:
+        if h in self._json_cache:
+            return self._json_cache[h]
+        obj = orjson.loads(self.get(h))
+        self._json_cache[h] = obj
+        return obj
+
+    def forget(self) -> None:
+        """Drop the read caches (after gc or a rolled-back transaction)."""
+        self._cache.clear()
+        self._json_cache.clear()

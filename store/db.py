@@ -1,0 +1,136 @@
+"""Open a Reverie database: SQLite in WAL mode, every migration set applied.
+
+Why a dedicated module: one place decides pragmas, the corrupt-file error and
+the writer lock, so every caller gets the same guarantees.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from store.errors import ReverieError, StoreCorruptError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _migration_sets() -> list[sqlite_utils.Migrations]:
+    from store.schema import migrations as core
+
+    sets = [core]
+    try:  # owned by ingest; absent in very early checkouts
+        from store.sessions import migrations as sessions_migrations
+    except ImportError:
+        sessions_migrations = None
+    if sessions_migrations is not None:
+        sets.append(sessions_migrations)
+    return sets
+
+
+def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> sqlite_utils.Database:
+    """Open (or create) the database at `path` and migrate it.
+
+    A file that is not SQLite → StoreCorruptError naming it; a missing db with
+    create=False → ReverieError telling the person to run `reverie init`.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            where = workspace if workspace is not None else path.parent
+            raise ReverieError(f"no Reverie store in {where}: run `reverie init`")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ReverieError(f"cannot create {path.parent}: {err.strerror or err}") from None
+    if path.is_dir():
+        raise StoreCorruptError(f"{path} is not a Reverie database: it is a directory")
+    try:
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as err:
+        raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
+    db = sqlite_utils.Database(conn)
+    try:
+        for m in _migration_sets():
+            m.apply(db)
+    except sqlite3.OperationalError as err:
+        if "readonly" in str(err) or "read-only" in str(err):
+            raise ReverieError(f"cannot write {path}: read-only database") from None
+        raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
+    except sqlite3.DatabaseError as err:
+        raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
+    return db
+
+
+@contextlib.contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """One write transaction (BEGIN IMMEDIATE: takes the write lock up front)."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+class WriterLock:
+    """A process-wide exclusive lock (flock on a file beside the db).
+
+    Why both this and BEGIN IMMEDIATE: apply writes files between two
+    transactions, and two processes must not interleave those steps.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._depth = 0
+
+    def acquire(self, blocking: bool = True) -> bool:
+        if self._depth:
+            self._depth += 1
+            return True
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            # read-only state dir: fall back to SQLite's own locking
+            self._depth = 1
+            return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        self._depth = 1
+        return True
+
+    def release(self) -> None:
+        if not self._depth:
+            return
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()

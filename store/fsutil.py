@@ -1,0 +1,168 @@
+"""Safe, atomic file writes for materialized artifacts.
+
+Why: a crash or a full disk must never leave a half-written CLAUDE.md, and no
+target may land outside the workspace or ``$HOME/.claude`` (a malicious or
+buggy proposal must not write ``../../.bashrc``). Paths are stored as *keys*:
+workspace-relative (``CLAUDE.md``) or home-relative (``~/.claude/...``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from store.errors import ReverieError, UnsafePathError
+from store.paths import home
+
+HOME_PREFIX = "~/"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def safe_target(workspace: Path, key: str) -> Path:
+    """Resolve a target key to an absolute path, refusing anything that escapes.
+
+    Workspace keys must stay inside the workspace; ``~/`` keys inside
+    ``$HOME/.claude``. ``..`` components, absolute paths and symlinked parents
+    that lead elsewhere raise UnsafePathError naming the key.
+    """
+    if not key or "\x00" in key:
+        raise UnsafePathError(f"unsafe target path {key!r}: empty or contains NUL")
+    if key.startswith(HOME_PREFIX):
+        rel, root = key[len(HOME_PREFIX):], home() / ".claude"
+        base = home()
+    else:
+        rel, root, base = key, workspace, workspace
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or rel.startswith(("/", "\\")) or any(p == ".." for p in parts):
+        raise UnsafePathError(f"unsafe target path {key!r}: escapes {'$HOME/.claude' if key.startswith(HOME_PREFIX) else 'the workspace'}")
+    candidate = base / rel
+    real_root = root.resolve()
+    real = candidate.resolve()  # follows symlinked parents (and the file itself)
+    if not _inside(real, real_root):
+        raise UnsafePathError(f"unsafe target path {key!r}: resolves to {real}, outside {root}")
+    return candidate
+
+
+def key_for(workspace: Path, path: Path) -> str:
+    """The key of an absolute path (workspace-relative, else ``~/``-relative)."""
+    path = Path(os.path.abspath(path))
+    ws = Path(os.path.abspath(workspace))
+    if _inside(path, ws):
+        return path.relative_to(ws).as_posix()
+    h = Path(os.path.abspath(home()))
+    if _inside(path, h):
+        return HOME_PREFIX + path.relative_to(h).as_posix()
+    raise UnsafePathError(f"unsafe target path {str(path)!r}: outside the workspace and $HOME")
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """File bytes, or None when absent (a directory counts as unreadable → error)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ReverieError(f"{path} is a directory, expected a file")
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write `data` to `path` so readers see the old or the new file, never half.
+
+    Temp file in the same directory, fsync, rename over the target, fsync the
+    directory. An OSError (read-only dir, disk full) becomes a ReverieError and
+    the original file is left untouched.
+    """
+    tmp_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".reverie-tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp_name, mode)
+        elif path.exists():
+            os.chmod(tmp_name, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _fsync_dir(path.parent)
+    except OSError as err:
+        raise ReverieError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+
+
+def remove_file(path: Path) -> None:
+    """Delete a file Reverie wrote; prune the empty dirs Reverie created for it."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise ReverieError(f"cannot delete {path}: {err.strerror or err}") from None
+    _fsync_dir(path.parent)
+    parent = path.parent
+    # only prune reverie-specific directories (hooks/reverie, skills/<name>)
+    for _ in range(2):
+        if parent.name in ("reverie",) or parent.parent.name == "skills":
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+        else:
+            break
+
+
+# --- test-only pause point -------------------------------------------------
+
+class PausePoint:
+    """Counts file writes; with REVERIE_TEST_PAUSE_AFTER_WRITES=N, stops after N.
+
+    At the pause it creates the file named by REVERIE_TEST_PAUSE_MARKER (if
+    set) and sleeps, so a crash test can SIGKILL the process between writes.
+    """
+
+    def __init__(self) -> None:
+        raw = os.environ.get("REVERIE_TEST_PAUSE_AFTER_WRITES", "")
+        self.after = int(raw) if raw.isdigit() else None
+        self.count = 0
+
+    def wrote(self) -> None:
+        self.count += 1
+        if self.after is not None and self.count == self.after:
+            marker = os.environ.get("REVERIE_TEST_PAUSE_MARKER")
+            if marker:
+                Path(marker).write_text(str(os.getpid()))
+            deadline = time.monotonic() + float(os.environ.get("REVERIE_TEST_PAUSE_SECONDS", "60"))
+            while time.monotonic() < deadline:
+                time.sleep(0.05)

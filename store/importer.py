@@ -1,0 +1,236 @@
+"""Import: read a workspace's existing agent artifacts into the active store.
+
+Why: Reverie reviews changes *against what the agent already carries*, and it
+detects hand edits by comparing files with what it recorded. So every file read
+here is recorded in the view, byte for byte. Claude Code layout first, plus
+AGENTS.md. Frontmatter is read leniently (store.frontmatter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store import frontmatter
+from store import materialize as mat
+from store.blobs import Blobs
+from store.errors import ReverieError, UnsafePathError
+from store.fsutil import read_bytes, safe_target
+from store.models import Artifact
+from store.views import View
+
+log = logging.getLogger("reverie.import")
+
+MAX_BYTES = 2_000_000
+DOCUMENTS = {"CLAUDE.md": "team", ".claude/CLAUDE.md": "team", "CLAUDE.local.md": "project", "AGENTS.md": "team"}
+SETTINGS = {".claude/settings.json": "team", ".claude/settings.local.json": "project"}
+
+
+@dataclass
+class ScanResult:
+    artifacts: list[Artifact] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
+    """Ids of existing import-origin artifacts to keep as they are."""
+    gone: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _aid(key: str, discriminator: str = "") -> str:
+    return "a-" + hashlib.sha256(f"import\0{key}\0{discriminator}".encode()).hexdigest()[:10]
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+def _candidate_keys(ws: Path) -> list[str]:
+    keys = [k for k in DOCUMENTS if (ws / k).is_file()]
+    claude = ws / ".claude"
+    for sub, pattern in (("rules", "**/*.md"), ("commands", "**/*.md"), ("agents", "*.md"), ("skills", "*/SKILL.md")):
+        d = claude / sub
+        if d.is_dir():
+            keys.extend(sorted(p.relative_to(ws).as_posix() for p in d.glob(pattern) if p.is_file()))
+    keys.extend(k for k in SETTINGS if (ws / k).is_file())
+    mem_key = mat.memory_dir_key(ws)
+    mem_dir = Path(str(safe_home(mem_key)))
+    if mem_dir.is_dir():
+        keys.extend(f"{mem_key}/{p.name}" for p in sorted(mem_dir.glob("*.md")) if p.is_file())
+    return keys
+
+
+def safe_home(key: str) -> Path:
+    from store.paths import home
+
+    return home() / key[2:]
+
+
+def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanResult:
+    res = ScanResult()
+    owned: set[str] = set()  # keys Reverie's own artifacts write
+    for a in arts.values():
+        if a.origin != "import":
+            owned.update(mat.targets_of(a, ws))
+    by_source: dict[str, list[Artifact]] = {}
+    for a in arts.values():
+        if a.origin == "import" and a.meta.get("source"):
+            by_source.setdefault(a.meta["source"], []).append(a)
+    mem_key = mat.memory_dir_key(ws)
+    seen: set[str] = set()
+    for key in _candidate_keys(ws):
+        seen.add(key)
+        try:
+            path = safe_target(ws, key)
+            data = read_bytes(path)
+        except (UnsafePathError, ReverieError) as err:
+            res.skipped.append(f"{key}: {err}")
+            continue
+        if data is None:
+            continue
+        if len(data) > MAX_BYTES:
+            res.skipped.append(f"{key}: larger than {MAX_BYTES} bytes")
+            continue
+        rec = view.files.get(key)
+        rec_b = blobs.get(rec["hash"]) if rec else None
+        ftype = mat.file_type(key)
+        if ftype == "whole" and key in owned:
+            continue  # Reverie wrote it; its artifact is already in the store
+        if ftype != "whole" and rec is not None and data != rec_b and mat.region_of(key, data) != mat.region_of(key, rec_b):
+            res.skipped.append(f"{key}: Reverie's region was edited by hand; not re-imported")
+            res.kept.update(a.id for a in by_source.get(key, []))
+            continue
+        try:
+            if key in DOCUMENTS:
+                _document(key, data, rec is not None, by_source.get(key, []), res)
+            elif key.endswith("/MEMORY.md") and key.startswith(mem_key):
+                pass  # an index Reverie derives from the topic files
+            elif key in SETTINGS:
+                _settings(key, data, res)
+            elif key.startswith(mem_key + "/"):
+                res.artifacts.append(_file_artifact(key, data, "memory", "project", Path(key).stem))
+            elif key.startswith(".claude/rules/"):
+                rel = key[len(".claude/rules/"):-3]
+                res.artifacts.append(_file_artifact(key, data, "rule", "team", rel.replace("/", "-")))
+            elif key.startswith(".claude/commands/"):
+                rel = key[len(".claude/commands/"):-3]
+                res.artifacts.append(_file_artifact(key, data, "command", "team", rel.replace("/", ":")))
+            elif key.startswith(".claude/agents/"):
+                res.artifacts.append(_file_artifact(key, data, "subagent", "team", Path(key).stem))
+            elif key.startswith(".claude/skills/"):
+                res.artifacts.append(_file_artifact(key, data, "skill", "team", Path(key).parent.name))
+        except Exception as err:  # noqa: BLE001 - one odd file must not stop an import
+            res.skipped.append(f"{key}: {type(err).__name__}: {err}")
+            log.warning("skipped %s: %s", key, err)
+            continue
+        res.files[key] = data
+    for key, rec in view.files.items():
+        if key in seen or rec.get("created") or key in owned:
+            continue
+        try:
+            if read_bytes(safe_target(ws, key)) is None:
+                res.gone.append(key)
+        except ReverieError:
+            res.gone.append(key)
+    return res
+
+
+def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], res: ScanResult) -> None:
+    text = _text(data)
+    scope = DOCUMENTS[key]
+    body = mat.splice_block(text, None)
+    if body.strip():
+        res.artifacts.append(Artifact(
+            id=_aid(key, "document"), kind="instinct" if key != "AGENTS.md" else "rule", scope=scope,
+            name=mat.slugify(key.replace(".", "-")), title=key, body=body,
+            meta={"source": key, "layout": mat.DOCUMENT}, origin="import",
+        ))
+    if recorded:
+        res.kept.update(a.id for a in existing if a.meta.get("layout") == "entry")
+        return
+    block = mat.block_region(text)
+    if not block:
+        return
+    inner = block.split("\n", 1)[1].rsplit("\n", 1)[0] if "\n" in block else ""
+    for i, entry in enumerate(_entries(inner)):
+        title, body_e = entry
+        res.artifacts.append(Artifact(
+            id=_aid(key, f"entry{i}:{body_e}"), kind="instinct", scope=scope,
+            name=mat.slugify(title or body_e[:40]), title=title, body=body_e,
+            meta={"source": key, "layout": "entry"}, origin="import",
+        ))
+
+
+def _entries(inner: str) -> list[tuple[str, str]]:
+    """Split a managed block's text into (title, body) entries."""
+    out: list[tuple[str, str]] = []
+    cur_title, cur_lines = None, []
+    for line in inner.splitlines():
+        if line.startswith("### "):
+            if cur_title is not None:
+                out.append((cur_title, "\n".join(cur_lines).strip("\n")))
+            cur_title, cur_lines = line[4:].strip(), []
+        elif cur_title is not None:
+            cur_lines.append(line)
+        elif line.startswith("- "):
+            out.append(("", line[2:].strip()))
+    if cur_title is not None:
+        out.append((cur_title, "\n".join(cur_lines).strip("\n")))
+    return [e for e in out if e[1]]
+
+
+def _settings(key: str, data: bytes, res: ScanResult) -> None:
+    try:
+        doc = json.loads(data) if data.strip() else {}
+    except ValueError as err:
+        res.skipped.append(f"{key}: invalid JSON ({err}); hooks not imported")
+        return
+    hooks = doc.get("hooks") if isinstance(doc, dict) else None
+    if not isinstance(hooks, dict):
+        return
+    for event in sorted(hooks):
+        groups = hooks[event] if isinstance(hooks[event], list) else []
+        for gi, group in enumerate(groups):
+            if not isinstance(group, dict):
+                continue
+            for hi, h in enumerate(group.get("hooks") or []):
+                if not isinstance(h, dict) or mat.HOOK_DIR_MARK in str(h.get("command", "")):
+                    continue
+                command = str(h.get("command", ""))
+                matcher = group.get("matcher", "")
+                res.artifacts.append(Artifact(
+                    id=_aid(key, f"{event}:{gi}:{hi}:{command}"), kind="hook", scope=SETTINGS[key],
+                    name=mat.slugify(f"{event}-{matcher}-{command}")[:40].rstrip("-"),
+                    title=f"{event} {matcher}".strip(), body=command,
+                    meta={"source": key, "layout": "hook", "event": event, "matcher": matcher,
+                          "command": command, "timeout": h.get("timeout")},
+                    origin="import",
+                ))
+
+
+def _file_artifact(key: str, data: bytes, kind: str, scope: str, name: str) -> Artifact:
+    meta_fm, body, _ = frontmatter.split(_text(data))
+    paths = frontmatter.as_list(meta_fm.get("paths") or meta_fm.get("globs"))
+    if paths and kind == "rule":
+        scope = "path"
+    meta: dict[str, Any] = {"source": key, "layout": "file"}
+    extra = {k: v for k, v in meta_fm.items() if k not in ("paths", "globs")}
+    if extra:
+        meta["frontmatter"] = _jsonable(extra)
+    if meta_fm.get("description"):
+        meta["description"] = str(meta_fm["description"])
+    if kind == "subagent" and meta_fm.get("tools"):
+        meta["tools"] = frontmatter.as_list(meta_fm["tools"])
+    if kind == "memory" and meta_fm.get("type"):
+        meta["type"] = str(meta_fm["type"])
+    title = str(meta_fm.get("name") or meta_fm.get("title") or name)
+    return Artifact(id=_aid(key), kind=kind, scope=scope, name=name, title=title, body=body, paths=paths,
+                    meta=meta, origin="import")
+
+
+def _jsonable(obj: Any) -> Any:
+    """YAML may yield dates/sets; keep the store's JSON plain."""
+    return json.loads(json.dumps(obj, default=str))

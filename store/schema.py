@@ -1,0 +1,76 @@
+"""The core schema (migration set "reverie-core"): blobs, ops, candidates, cache.
+
+Why migrations: a store created by an older Reverie must open in a newer one;
+each change is a new function here, never an edit of an applied one.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("reverie-core")
+
+
+@migrations()
+def m001_core(db: sqlite_utils.Database) -> None:
+    """Blobs, operation log, head ref, candidates, proposals, journal, cache."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL)"
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS operations (
+            id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            parent TEXT,
+            created_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            view_hash TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            undo_next TEXT,
+            redo_stack TEXT NOT NULL DEFAULT '[]',
+            pruned INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE TABLE IF NOT EXISTS refs (name TEXT PRIMARY KEY, op_id TEXT NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS candidates (
+            id TEXT PRIMARY KEY,
+            base_op TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            engine TEXT NOT NULL DEFAULT '',
+            sessions_read INTEGER NOT NULL DEFAULT 0,
+            events_read INTEGER NOT NULL DEFAULT 0,
+            stats TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS proposals (
+            id TEXT PRIMARY KEY,
+            candidate_id TEXT NOT NULL REFERENCES candidates(id),
+            seq INTEGER NOT NULL,
+            data TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_proposals_candidate ON proposals(candidate_id, seq)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS journal (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL)"
+    )
+    db.execute(
+        """
+        CREATE TABLE IF NOT EXISTS cache (
+            namespace TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (namespace, key)
+        )
+        """
+    )
