@@ -86,6 +86,8 @@ class _Outcome:
     data: dict[str, Any] | None = None
     error: str = ""
     fatal: bool = False
+    transport: bool = False
+    """The provider could not be asked (network, auth, rate limit), as opposed to a bad reply."""
     calls: int = 0
     retries: int = 0
     prompt_tokens: int = 0
@@ -227,7 +229,11 @@ class LLMEngine:
             for a in ctx.artifacts
         ]
         jobs = [
-            _Job("reduce", "", reduce_messages(batch, artifacts), ReduceResult, f"reduce batch {i + 1}")
+            _Job(
+                "reduce", "", reduce_messages(batch, artifacts), ReduceResult, f"reduce batch {i + 1}",
+                # the model may cite only what it was shown: the citations of this batch's lessons
+                extra={"allowed": {(l["session_id"], c["event"]) for l in batch for c in l["citations"]}},
+            )
             for i, batch in enumerate(_batches(lessons, artifacts, int(opts["reduce_token_budget"])))
         ]
         for job in jobs:
@@ -240,7 +246,7 @@ class LLMEngine:
             if job.result is None:
                 continue
             for out in ReduceResult.model_validate(job.result).proposals:
-                proposal = self._to_proposal(out, by_session, known_ids, ctx.stats)
+                proposal = self._to_proposal(out, by_session, job.extra["allowed"], known_ids, ctx.stats)
                 if proposal is None:
                     continue
                 key = _norm(proposal.title)
@@ -255,6 +261,7 @@ class LLMEngine:
         self,
         out: ProposalOut,
         by_session: dict[str, tuple[SessionRef, Digest]],
+        allowed: set[tuple[str, str]],
         known_ids: set[str],
         stats: dict[str, Any],
     ) -> Proposal | None:
@@ -265,7 +272,7 @@ class LLMEngine:
         for cite in out.evidence:
             pair = by_session.get(cite.session_id)
             found = _find_ref(pair[1], cite.event) if pair else None
-            if pair is None or found is None:
+            if pair is None or found is None or (cite.session_id, found.ref) not in allowed:
                 stats["llm_citations_dropped"] = stats.get("llm_citations_dropped", 0) + 1
                 continue
             ref, digest = pair
@@ -285,7 +292,7 @@ class LLMEngine:
             )
         if not evidence:
             stats["llm_proposals_dropped"] = stats.get("llm_proposals_dropped", 0) + 1
-            log.warning("llm: dropped proposal %r: none of its evidence is in the digests", out.title)
+            log.warning("llm: dropped proposal %r: none of its evidence is an event the lessons cited", out.title)
             return None
         replaces = [r for r in out.replaces if r in known_ids]
         action = out.action
@@ -364,7 +371,7 @@ class LLMEngine:
         if not todo:
             return
         litellm = _litellm()
-        errors: list[str] = []
+        errors: list[str] = []  # provider errors (not bad replies)
         workers = max(1, min(int(opts["concurrency"] or 1), len(todo)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reverie-llm")
         try:
@@ -379,7 +386,8 @@ class LLMEngine:
                     ctx.cache_put(CACHE_NAMESPACE, job.key, {"data": outcome.data, "model": self.model})
                 else:
                     stats["llm_failures"] += 1
-                    errors.append(outcome.error)
+                    if outcome.transport:
+                        errors.append(outcome.error)
                     log.warning("llm: skipped %s: %s", job.label, outcome.error)
                     if outcome.fatal:
                         raise ReverieError(f"llm engine: {self.model}: {outcome.error}")
@@ -388,7 +396,7 @@ class LLMEngine:
                 ctx.check_cancelled()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        if errors and all(job.result is None for job in jobs):
+        if errors and len(errors) == len(jobs):  # nothing answered at all: say why, once
             raise ReverieError(f"llm engine: every {stage} call to {self.model} failed; first error: {errors[0]}")
 
     def _account(self, stats: dict[str, Any], outcome: _Outcome) -> None:
@@ -411,6 +419,7 @@ class LLMEngine:
                 content = self._complete(litellm, opts, job.stage, messages, outcome)
             except Exception as err:  # provider errors: logged skip, or fatal for config problems
                 outcome.error = _one_line_error(err)
+                outcome.transport = True
                 outcome.fatal = type(err).__name__ in _FATAL_ERRORS and "context" not in str(err).lower()
                 return outcome
             try:

@@ -104,7 +104,7 @@ def extract_json(content: str) -> str:
     fenced = _FENCE.match(text)
     if fenced:
         return fenced.group(1).strip()
-    if not text.startswith("{"):
+    if not text.startswith(("{", "[")):
         start, end = text.find("{"), text.rfind("}")
         if start != -1 and end > start:
             return text[start : end + 1]
