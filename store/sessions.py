@@ -46,6 +46,7 @@ def m001_sessions_index(db: sqlite_utils.Database) -> None:
             lines INTEGER NOT NULL DEFAULT 0,
             malformed INTEGER NOT NULL DEFAULT 0,
             state TEXT NOT NULL DEFAULT '{}',
+            skip_reason TEXT NOT NULL DEFAULT '',
             updated_at TEXT NOT NULL DEFAULT ''
         )
         """
@@ -126,12 +127,19 @@ class FileRecord:
     lines: int = 0
     malformed: int = 0
     state: dict[str, Any] = field(default_factory=dict)
+    skip_reason: str = ""
+    """Non-empty for a file seen but not ingested (another workspace, unknown format)."""
     id: int | None = None
 
 
 _FILE_COLS = (
     "path", "agent", "session_id", "is_sidechain", "size", "mtime_ns", "inode", "head_hash",
-    "content_hash", "offset", "lines", "malformed", "state", "updated_at",
+    "content_hash", "offset", "lines", "malformed", "state", "skip_reason", "updated_at",
+)
+
+_FILE_SELECT = (
+    'SELECT id, path, agent, session_id, is_sidechain, size, mtime_ns, inode, head_hash, '
+    'content_hash, "offset", lines, malformed, state, skip_reason FROM session_files'
 )
 
 _EVENT_COLS = (
@@ -149,7 +157,8 @@ def _now() -> str:
 
 
 def _row_to_file(row: tuple[Any, ...]) -> FileRecord:
-    (fid, path, agent, sid, side, size, mtime, inode, head, content, offset, lines, malformed, state) = row
+    (fid, path, agent, sid, side, size, mtime, inode, head, content, offset, lines, malformed, state,
+     skip) = row
     try:
         state_obj = orjson.loads(state) if state else {}
     except orjson.JSONDecodeError:
@@ -157,7 +166,7 @@ def _row_to_file(row: tuple[Any, ...]) -> FileRecord:
     return FileRecord(
         path=path, agent=agent, session_id=sid, is_sidechain=bool(side), size=size, mtime_ns=mtime,
         inode=inode, head_hash=head, content_hash=content, offset=offset, lines=lines,
-        malformed=malformed, state=state_obj, id=fid,
+        malformed=malformed, state=state_obj, skip_reason=skip, id=fid,
     )
 
 
@@ -179,15 +188,13 @@ class SessionIndex:
     def files(self) -> dict[str, FileRecord]:
         """Every indexed file, by path."""
         cur = self.conn.execute(
-            'SELECT id, path, agent, session_id, is_sidechain, size, mtime_ns, inode, head_hash, '
-            'content_hash, "offset", lines, malformed, state FROM session_files'
+            _FILE_SELECT
         )
         return {r[1]: _row_to_file(r) for r in cur.fetchall()}
 
     def get_file(self, path: str) -> FileRecord | None:
         cur = self.conn.execute(
-            'SELECT id, path, agent, session_id, is_sidechain, size, mtime_ns, inode, head_hash, '
-            'content_hash, "offset", lines, malformed, state FROM session_files WHERE path = ?',
+            _FILE_SELECT + ' WHERE path = ?',
             (path,),
         )
         row = cur.fetchone()
@@ -198,7 +205,7 @@ class SessionIndex:
         values = (
             rec.path, rec.agent, rec.session_id, int(rec.is_sidechain), rec.size, rec.mtime_ns,
             rec.inode, rec.head_hash, rec.content_hash, rec.offset, rec.lines, rec.malformed,
-            orjson.dumps(rec.state).decode(), _now(),
+            orjson.dumps(rec.state).decode(), rec.skip_reason, _now(),
         )
         cols = ", ".join(f'"{c}"' for c in _FILE_COLS)
         marks = ", ".join("?" for _ in _FILE_COLS)
@@ -231,8 +238,7 @@ class SessionIndex:
 
     def session_files(self, session_id: str) -> list[FileRecord]:
         cur = self.conn.execute(
-            'SELECT id, path, agent, session_id, is_sidechain, size, mtime_ns, inode, head_hash, '
-            'content_hash, "offset", lines, malformed, state FROM session_files WHERE session_id = ? '
+            _FILE_SELECT + ' WHERE session_id = ? '
             "ORDER BY is_sidechain, path",
             (session_id,),
         )
@@ -348,7 +354,9 @@ class SessionIndex:
                 "WHERE session_id = ? ORDER BY path",
                 (sid,),
             ).fetchall()
-            if not files:
+            if not files or not agg[6]:
+                # a session is a session id with at least one event (an empty or
+                # summary-only file is not one); its file rows stay indexed
                 self.conn.execute("DELETE FROM events WHERE session_id = ?", (sid,))
                 self.conn.execute("DELETE FROM sessions WHERE id = ?", (sid,))
                 continue

@@ -1,0 +1,292 @@
+"""Find transcript files and tell what they are, reading as little as possible.
+
+Two sources: the agents' home directories (`~/.claude/projects`, `~/.codex/sessions`,
+`~/.gemini/tmp`), where a file belongs to the workspace only if the cwd its
+records carry is the workspace or inside it (never by reversing Claude's slug);
+and `--transcripts DIR`s, taken whole whatever cwd they record. The agent is
+told from the content's shape, not the path. Sniffing reads only the first
+lines needed to find the session id and the cwd.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dreamer.adapters.common import MAX_DOCUMENT_BYTES, FileInfo
+from dreamer.adapters.gemini import looks_like_gemini, session_id_of
+from store import paths
+
+log = logging.getLogger(__name__)
+
+SNIFF_LINES = 80
+SNIFF_BYTES = 2 * 1024 * 1024
+_SNIFF_LINE_MAX = 1024 * 1024
+
+CODEX_ENVELOPE_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
+CODEX_ITEM_TYPES = frozenset({
+    "message", "function_call", "function_call_output", "reasoning", "custom_tool_call",
+    "custom_tool_call_output", "web_search_call", "local_shell_call",
+})
+CLAUDE_TYPES = frozenset({
+    "user", "assistant", "system", "summary", "file-history-snapshot", "progress", "queue-operation",
+    "attachment", "permission-mode", "last-prompt", "custom-title",
+})
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_CWD = re.compile(r"<cwd>\s*(.*?)\s*</cwd>", re.S)
+
+
+@dataclass(slots=True)
+class Found:
+    """A candidate transcript file: where it came from decides whether cwd must match."""
+
+    path: str
+    from_home: bool
+
+
+# --- listing -----------------------------------------------------------------
+
+
+def home_files() -> Iterator[Found]:
+    """Transcript files in the agents' home dirs (all projects; matched later by cwd)."""
+    claude = paths.claude_projects_dir()
+    if claude.is_dir():
+        for project in _listdir(claude):
+            pdir = claude / project
+            if not pdir.is_dir():
+                continue
+            for name in _listdir(pdir):
+                p = pdir / name
+                if name.endswith(".jsonl"):
+                    yield Found(str(p), True)
+                elif p.is_dir():
+                    sub = p / "subagents"
+                    if sub.is_dir():
+                        for sname in _listdir(sub):
+                            if sname.endswith(".jsonl"):
+                                yield Found(str(sub / sname), True)
+    codex = paths.codex_sessions_dir()
+    if codex.is_dir():
+        for root, _dirs, files in os.walk(codex, onerror=_walk_error):
+            for name in files:
+                if name.startswith("rollout-") and name.endswith(".jsonl"):
+                    yield Found(os.path.join(root, name), True)
+    gemini = paths.gemini_tmp_dir()
+    if gemini.is_dir():
+        for project in _listdir(gemini):
+            chats = gemini / project / "chats"
+            if chats.is_dir():
+                for name in _listdir(chats):
+                    if name.startswith("session-") and name.endswith(".json"):
+                        yield Found(str(chats / name), True)
+
+
+def transcript_dir_files(dirs: list[Path]) -> Iterator[Found]:
+    """Every .jsonl/.json file under each directory (or the file itself)."""
+    for d in dirs:
+        d = Path(d)
+        if d.is_file():
+            yield Found(str(d), False)
+            continue
+        if not d.is_dir():
+            log.warning("transcripts dir %s does not exist; skipped", d)
+            continue
+        for root, dirnames, files in os.walk(d, onerror=_walk_error):
+            dirnames.sort()
+            dirnames[:] = [n for n in dirnames if n not in (".git", ".reverie", "node_modules")]
+            for name in sorted(files):
+                if name.endswith(".jsonl") or (name.endswith(".json") and not name.endswith(".meta.json")):
+                    yield Found(os.path.join(root, name), False)
+
+
+def _listdir(path: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError as err:
+        log.warning("cannot read %s: %s; skipped", path, err.strerror or err)
+        return []
+
+
+def _walk_error(err: OSError) -> None:
+    log.warning("cannot read %s: %s; skipped", err.filename, err.strerror or err)
+
+
+# --- matching ------------------------------------------------------------------
+
+
+def cwd_matches(cwd: str, workspace: Path) -> bool:
+    """Whether a recorded cwd is the workspace or a directory inside it."""
+    if not cwd:
+        return False
+    c = os.path.normpath(cwd)
+    for w in {os.path.normpath(str(workspace)), os.path.realpath(str(workspace))}:
+        if c == w or c.startswith(w.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def gemini_project_matches(path: str, workspace: Path) -> bool:
+    """Gemini names a project by sha256 of its root path (or writes `.project_root`)."""
+    project_dir = Path(path).parent.parent
+    marker = project_dir / ".project_root"
+    try:
+        if marker.is_file():
+            return cwd_matches(marker.read_text(encoding="utf-8").strip(), workspace)
+    except OSError:
+        pass
+    hashes = {
+        hashlib.sha256(os.path.normpath(str(workspace)).encode()).hexdigest(),
+        hashlib.sha256(os.path.realpath(str(workspace)).encode()).hexdigest(),
+    }
+    return project_dir.name in hashes
+
+
+# --- sniffing ------------------------------------------------------------------
+
+
+def parse_line(line: bytes) -> tuple[list[Any], bool]:
+    """The JSON values on one line and whether any of it was unparseable.
+
+    Usually one object; a line holding two concatenated objects yields both.
+    """
+    try:
+        return [orjson.loads(line)], False
+    except orjson.JSONDecodeError:
+        pass
+    import json
+
+    text = line.decode("utf-8", "replace").strip()
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    pos = 0
+    while pos < len(text):
+        while pos < len(text) and text[pos] in " \t\r\n":
+            pos += 1
+        if pos >= len(text):
+            break
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except ValueError:
+            return values, True
+        values.append(value)
+        pos = end
+    return values, not values
+
+
+def detect_record(record: Any) -> str:
+    """'claude', 'codex' or '' from one parsed JSONL record."""
+    if not isinstance(record, dict):
+        return ""
+    rtype = record.get("type")
+    if "payload" in record and rtype in CODEX_ENVELOPE_TYPES:
+        return "codex"
+    if rtype in CLAUDE_TYPES and ("sessionId" in record or "uuid" in record or "leafUuid" in record
+                                  or "message" in record or rtype in ("summary", "file-history-snapshot")):
+        return "claude"
+    if rtype is None and "id" in record and "timestamp" in record and ("instructions" in record or "git" in record):
+        return "codex"  # legacy rollout header
+    if record.get("record_type") == "state":
+        return "codex"
+    if rtype in CODEX_ITEM_TYPES and "parentId" not in record and ("role" in record or "call_id" in record):
+        return "codex"
+    return ""
+
+
+def sniff(path: str) -> FileInfo | None:
+    """What a transcript file is (agent, session id, cwd), from its first lines.
+
+    None when the format is not one we read (or the file is empty: it may be
+    sniffed again once it grows).
+    """
+    if path.endswith(".json"):
+        return _sniff_json(path)
+    agent = ""
+    session_id = ""
+    cwd = ""
+    read = 0
+    try:
+        with open(path, "rb") as fh:
+            for n, line in enumerate(fh):
+                read += len(line)
+                if n >= SNIFF_LINES or read > SNIFF_BYTES:
+                    break
+                if len(line) > _SNIFF_LINE_MAX or not line.strip():
+                    continue
+                values, _ = parse_line(line)
+                for rec in values:
+                    if not agent:
+                        agent = detect_record(rec)
+                        if not agent:
+                            return None
+                    if not isinstance(rec, dict):
+                        continue
+                    if agent == "claude":
+                        session_id = session_id or str(rec.get("sessionId") or "")
+                        cwd = cwd or (rec.get("cwd") if isinstance(rec.get("cwd"), str) else "")
+                    else:
+                        payload = rec.get("payload") if isinstance(rec.get("payload"), dict) else rec
+                        if rec.get("type") == "session_meta" or (n == 0 and "payload" not in rec and "id" in rec):
+                            session_id = session_id or str(payload.get("id") or "")
+                            cwd = cwd or (payload.get("cwd") if isinstance(payload.get("cwd"), str) else "")
+                        if not cwd and rec.get("type") == "turn_context" and isinstance(payload.get("cwd"), str):
+                            cwd = payload["cwd"]
+                        if not cwd:
+                            m = _CWD.search(line[:20000].decode("utf-8", "replace").replace("\\n", "\n"))
+                            if m:
+                                cwd = m.group(1)
+                if agent and session_id and cwd:
+                    break
+    except OSError as err:
+        log.warning("cannot read %s: %s; skipped", path, err.strerror or err)
+        return None
+    if not agent:
+        return None
+    p = Path(path)
+    stem = p.name[: -len(".jsonl")] if p.name.endswith(".jsonl") else p.stem
+    sidechain = False
+    if agent == "claude":
+        sidechain = stem.startswith("agent-") or p.parent.name == "subagents"
+        if not session_id:
+            session_id = p.parent.parent.name if p.parent.name == "subagents" else stem
+    else:
+        if not session_id:
+            m = _UUID.findall(stem)
+            session_id = m[-1] if m else stem
+    return FileInfo(path=path, agent=agent, session_id=session_id, is_sidechain=sidechain, cwd=cwd)
+
+
+def load_json_document(path: str) -> Any:
+    """A whole-document transcript, or None (too large / unreadable / not JSON), logged."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_DOCUMENT_BYTES:
+            log.warning("%s: %d bytes is over the %d-byte limit for a JSON transcript; skipped",
+                        path, size, MAX_DOCUMENT_BYTES)
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as err:
+        log.warning("cannot read %s: %s; skipped", path, err.strerror or err)
+        return None
+    if not data.strip():
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _sniff_json(path: str) -> FileInfo | None:
+    doc = load_json_document(path)
+    if doc is None or not looks_like_gemini(doc):
+        return None
+    sid = session_id_of(doc) or Path(path).stem
+    return FileInfo(path=path, agent="gemini", session_id=sid, cwd="")

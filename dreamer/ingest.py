@@ -1,0 +1,525 @@
+"""Read new transcript content into the sessions index, incrementally.
+
+    ingest(target, workspace, transcripts=(), progress=None, *, home=True) -> IngestReport
+
+`target` is a `store.core.Store` (its `.db` is used) or a sqlite_utils Database.
+Files come from `dreamer.discovery`: the agents' home dirs matched to the
+workspace by recorded cwd, plus every transcript under each `transcripts` dir.
+
+Per file the index keeps size, mtime, inode, a head hash and the byte offset
+after the last complete line: an unchanged file costs one `stat`; an appended
+file is read from its offset; a truncated or replaced file (and the other files
+of its session, so sequence numbers stay in order) is read again. JSONL files
+are streamed line by line, never loaded whole. Each file's events and its new
+offset commit in one transaction, so a crash never double-counts.
+
+Malformed lines are logged as ``file:line`` (warning) and counted, never fatal.
+Everything stored has passed `dreamer.redact` inside the adapters.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dreamer import discovery
+from dreamer.adapters import claude, codex, gemini
+from dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter
+from dreamer.redact import redact
+from store.errors import ReverieError
+from store.models import Event
+from store.sessions import FileRecord, SessionIndex
+
+log = logging.getLogger(__name__)
+
+HEAD_BYTES = 4096
+BATCH_EVENTS = 2000
+AGENTS: tuple[str, ...] = ("claude", "codex", "gemini")
+
+ProgressFn = Callable[[int, int, str], None]
+"""progress(files_done, files_total, path)."""
+
+
+# --- report ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AgentReport:
+    """Totals of one agent's sessions in scope (after this ingest), plus what this run read."""
+
+    sessions: int = 0
+    events: int = 0
+    user_prompts: int = 0
+    tool_calls: int = 0
+    tool_errors: int = 0
+    rejections: int = 0
+    interruptions: int = 0
+    malformed_lines: int = 0
+    files: int = 0
+    files_read: int = 0
+    bytes_read: int = 0
+    new_events: int = 0
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What `reverie ingest` reports; `sessions` is the total number of sessions in scope."""
+
+    sessions: int = 0
+    events: int = 0
+    new_events: int = 0
+    files: int = 0
+    files_read: int = 0
+    bytes_read: int = 0
+    malformed_lines: int = 0
+    skipped_files: int = 0
+    seconds: float = 0.0
+    by_agent: dict[str, AgentReport] = field(default_factory=dict)
+    session_ids: list[str] = field(default_factory=list)
+    changed_sessions: list[str] = field(default_factory=list)
+    """Sessions whose events changed in this run (new, grown or re-read)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        data.pop("session_ids")
+        data["changed_sessions"] = len(self.changed_sessions)
+        for agent_data in data["by_agent"].values():
+            agent_data.pop("files", None)
+        for key in ("tool_calls", "tool_errors", "rejections", "interruptions", "user_prompts"):
+            data[key] = sum(getattr(a, key) for a in self.by_agent.values())
+        return data
+
+    def text(self) -> str:
+        lines = [
+            f"{self.sessions} sessions, {self.events} events "
+            f"({self.new_events} new; read {self.files_read} files, {self.bytes_read / 1e6:.1f} MB in {self.seconds:.2f}s)"
+        ]
+        for agent, a in sorted(self.by_agent.items()):
+            lines.append(
+                f"  {agent:7} {a.sessions} sessions, {a.events} events, {a.user_prompts} prompts, "
+                f"{a.tool_calls} tool calls, {a.tool_errors} errors, {a.rejections} rejections, "
+                f"{a.interruptions} interruptions, {a.malformed_lines} malformed lines"
+            )
+        return "\n".join(lines)
+
+
+# --- entry points ------------------------------------------------------------------
+
+
+def _db_of(target: Any) -> Any:
+    db = getattr(target, "db", target)
+    if not hasattr(db, "conn"):
+        raise ReverieError("ingest needs a Reverie store or a sqlite_utils Database")
+    return db
+
+
+def session_status(target: Any, workspace: Path | None = None) -> dict[str, Any]:
+    """Sessions indexed / not yet dreamed over, for `reverie status` and the console."""
+    return SessionIndex(_db_of(target)).status()
+
+
+def ingest(
+    target: Any,
+    workspace: Path,
+    transcripts: Iterable[Path] = (),
+    progress: ProgressFn | None = None,
+    *,
+    home: bool = True,
+    cancel: Callable[[], bool] | None = None,
+) -> IngestReport:
+    """Bring the sessions index up to date with the transcripts (see module doc).
+
+    `home=False` skips the agents' home dirs (only `transcripts`). `cancel()`
+    returning True stops between files; what was read so far stays committed.
+    """
+    started = time.perf_counter()
+    db = _db_of(target)
+    index = SessionIndex(db)
+    run = _Run(index, Path(workspace), progress, cancel)
+    found: list[discovery.Found] = []
+    if home:
+        found.extend(discovery.home_files())
+    found.extend(discovery.transcript_dir_files([Path(t) for t in transcripts]))
+    report = run.run(found)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- the work ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Job:
+    info: FileInfo
+    rec: FileRecord | None
+    st: os.stat_result
+    fresh: bool
+
+
+@contextlib.contextmanager
+def _tx(conn: sqlite3.Connection) -> Iterator[None]:
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def _head_hash(path: str, size: int) -> str:
+    """``n:hash`` of the first min(size, HEAD_BYTES) bytes (detects a replaced file cheaply)."""
+    n = min(size, HEAD_BYTES)
+    with open(path, "rb") as fh:
+        data = fh.read(n)
+    return f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+
+
+def _same_head(path: str, recorded: str) -> bool:
+    try:
+        n = int(recorded.split(":", 1)[0])
+        with open(path, "rb") as fh:
+            data = fh.read(n)
+    except (OSError, ValueError):
+        return False
+    return f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}" == recorded
+
+
+class _Run:
+    """One ingest pass: classify files, then read the ones that changed."""
+
+    def __init__(self, index: SessionIndex, workspace: Path, progress: ProgressFn | None,
+                 cancel: Callable[[], bool] | None) -> None:
+        self.index = index
+        self.conn = index.conn
+        self.workspace = workspace
+        self.progress = progress
+        self.cancel = cancel
+        self.next_seq: dict[str, int] = {}
+        self.last_cwd: dict[str, str] = {}
+        self.touched: set[str] = set()
+        self.scope_files: dict[str, str] = {}
+        self.report = IngestReport()
+
+    # classification ------------------------------------------------------------
+
+    def run(self, found: list[discovery.Found]) -> IngestReport:
+        known = self.index.files()
+        jobs: list[_Job] = []
+        in_scope: set[str] = set()
+        reset: set[str] = set()
+        seen_paths: set[str] = set()
+        for f in found:
+            if f.path in seen_paths:
+                continue
+            seen_paths.add(f.path)
+            try:
+                st = os.stat(f.path)
+            except OSError as err:
+                log.warning("cannot read %s: %s; skipped", f.path, err.strerror or err)
+                continue
+            rec = known.get(f.path)
+            if rec is not None and rec.skip_reason:
+                if rec.size == st.st_size and rec.mtime_ns == st.st_mtime_ns and rec.inode == st.st_ino:
+                    self.report.skipped_files += 1
+                    continue  # still not ours / not a transcript
+                rec = None
+            if rec is not None and rec.agent:
+                state = self._classify(rec, st)
+                self.scope_files[rec.path] = rec.agent
+                if state == "unchanged":
+                    in_scope.add(rec.session_id)
+                    continue
+                info = FileInfo(rec.path, rec.agent, rec.session_id, rec.is_sidechain, str(rec.state.get("cwd", "")))
+                if state == "reset":
+                    reset.add(rec.session_id)
+                    jobs.append(_Job(info, None, st, True))
+                else:
+                    jobs.append(_Job(info, rec, st, False))
+                in_scope.add(rec.session_id)
+                continue
+            info = discovery.sniff(f.path)
+            if info is None:
+                if st.st_size > 0:
+                    self._remember_skip(f.path, st, "not a transcript we read")
+                continue
+            if f.from_home and not self._matches(info):
+                self._remember_skip(f.path, st, "another workspace")
+                continue
+            jobs.append(_Job(info, None, st, True))
+            self.scope_files[info.path] = info.agent
+            in_scope.add(info.session_id)
+
+        if reset:
+            with _tx(self.conn):
+                for sid in reset:
+                    for path in self.index.reset_session(sid):
+                        if all(j.info.path != path for j in jobs) and os.path.exists(path):
+                            sniffed = discovery.sniff(path)
+                            if sniffed is not None:
+                                jobs.append(_Job(sniffed, None, os.stat(path), True))
+                    self.next_seq[sid] = 0
+            for j in jobs:
+                if j.info.session_id in reset:
+                    j.rec, j.fresh = None, True
+
+        jobs.sort(key=lambda j: (j.info.is_sidechain, j.info.path))
+        total = len(jobs)
+        for i, job in enumerate(jobs):
+            if self.cancel is not None and self.cancel():
+                log.info("ingest cancelled after %d of %d files", i, total)
+                break
+            if self.progress is not None:
+                self.progress(i, total, job.info.path)
+            try:
+                self._read(job)
+            except OSError as err:
+                log.warning("cannot read %s: %s; skipped", job.info.path, err.strerror or err)
+        if self.progress is not None:
+            self.progress(total, total, "")
+        if self.touched:
+            with _tx(self.conn):
+                self.index.refresh_sessions(self.touched)
+        self._totals(in_scope)
+        return self.report
+
+    def _classify(self, rec: FileRecord, st: os.stat_result) -> str:
+        """unchanged | grown | reset."""
+        if st.st_ino != rec.inode:
+            return "reset"
+        if st.st_size < rec.offset:
+            return "reset"
+        if st.st_size == rec.size and st.st_mtime_ns == rec.mtime_ns:
+            return "unchanged"
+        if rec.agent == "gemini":
+            return "reset"  # a whole document rewritten: read it again
+        if not _same_head(rec.path, rec.head_hash):
+            return "reset"
+        if st.st_size == rec.offset and st.st_size == rec.size:
+            with _tx(self.conn):
+                rec.mtime_ns = st.st_mtime_ns
+                self.index.touch_file(rec)
+            return "unchanged"
+        return "grown"
+
+    def _matches(self, info: FileInfo) -> bool:
+        if info.agent == "gemini":
+            return discovery.gemini_project_matches(info.path, self.workspace)
+        return discovery.cwd_matches(info.cwd, self.workspace)
+
+    def _remember_skip(self, path: str, st: os.stat_result, reason: str) -> None:
+        log.debug("%s: %s; skipped", path, reason)
+        self.report.skipped_files += 1
+        rec = FileRecord(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino, skip_reason=reason)
+        with _tx(self.conn):
+            self.index.save_file(rec)
+
+    # reading ---------------------------------------------------------------------
+
+    def _read(self, job: _Job) -> None:
+        info = job.info
+        rec = job.rec
+        if rec is None:
+            rec = FileRecord(path=info.path, agent=info.agent, session_id=info.session_id,
+                             is_sidechain=info.is_sidechain)
+            existing = self.index.get_file(info.path)
+            if existing is not None:
+                rec.id = existing.id
+        if info.agent == "gemini":
+            self._read_document(job, rec)
+        else:
+            self._read_lines(job, rec)
+
+    def _begin_file(self, rec: FileRecord, info: FileInfo, fresh: bool) -> None:
+        """Inside the file's transaction: drop old events when re-reading, ensure rows."""
+        if fresh and rec.id is not None:
+            self.index.drop_file(rec.path, keep_row=True)
+        self.index.ensure_session(info.session_id, info.agent, info.path, redact(info.cwd))
+        if not info.is_sidechain:
+            self.index.set_session_path(info.session_id, info.path)
+        if rec.id is None:
+            self.index.save_file(rec)
+
+    def _store(self, rec: FileRecord, events: list[Event]) -> None:
+        for e in events:
+            sid = e.session_id
+            if sid not in self.next_seq:
+                self.next_seq[sid] = self.index.next_seq(sid)
+            e.seq = self.next_seq[sid]
+            self.next_seq[sid] += 1
+            if e.cwd:
+                if self.last_cwd.get(sid) == e.cwd:
+                    e.cwd = ""
+                else:
+                    self.last_cwd[sid] = e.cwd
+        assert rec.id is not None
+        n = self.index.add_events(rec.id, events)
+        self.report.new_events += n
+        self.report.by_agent.setdefault(rec.agent, AgentReport()).new_events += n
+
+    def _adapter(self, info: FileInfo, state: dict[str, Any]) -> LineAdapter:
+        if info.agent == "claude":
+            return claude.ClaudeAdapter(info, state)
+        if info.agent == "codex":
+            return codex.CodexAdapter(info, state)
+        raise ReverieError(f"{info.path}: no adapter for agent {info.agent!r}")
+
+    def _read_lines(self, job: _Job, rec: FileRecord) -> None:
+        info = job.info
+        fresh = job.fresh
+        start = 0 if fresh else rec.offset
+        if fresh:
+            rec.offset = rec.lines = rec.malformed = 0
+            rec.content_hash = ""
+            rec.state = {}
+        adapter = self._adapter(info, rec.state)
+        hasher = hashlib.sha256()
+        line_no = rec.lines
+        offset = start
+        malformed = 0
+        batch: list[Event] = []
+        agent_report = self.report.by_agent.setdefault(info.agent, AgentReport())
+        with _tx(self.conn), open(info.path, "rb") as fh:
+            self._begin_file(rec, info, fresh)
+            fh.seek(start)
+            while True:
+                line = fh.readline(MAX_LINE_BYTES + 1)
+                if not line:
+                    break
+                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    skipped = len(line)
+                    while True:  # discard the rest of an oversized line without keeping it
+                        more = fh.readline(MAX_LINE_BYTES)
+                        skipped += len(more)
+                        if not more or more.endswith(b"\n"):
+                            break
+                    line_no += 1
+                    malformed += 1
+                    log.warning("%s:%d: line of %d bytes is over the limit; skipped", info.path, line_no, skipped)
+                    hasher.update(b"[skipped]")
+                    offset += skipped
+                    continue
+                complete = line.endswith(b"\n")
+                body = line.strip()
+                if not body:
+                    if not complete:
+                        break  # a partial line being written: read it next time
+                    line_no += 1
+                    offset += len(line)
+                    hasher.update(line)
+                    continue
+                values, bad = discovery.parse_line(body)
+                if not complete and (bad or not values):
+                    break  # the writer has not finished this line yet
+                line_no += 1
+                offset += len(line)
+                hasher.update(line)
+                if bad:
+                    malformed += 1
+                    log.warning("%s:%d: malformed JSON line; skipped%s", info.path, line_no,
+                                " (kept the objects before the error)" if values else "")
+                for value in values:
+                    try:
+                        batch.extend(adapter.feed(value, line_no))
+                    except Exception as err:  # an adapter bug on odd input must not stop ingest
+                        malformed += 1
+                        log.warning("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no,
+                                    type(err).__name__, err)
+                if len(batch) >= BATCH_EVENTS:
+                    self._store(rec, batch)
+                    batch = []
+            batch.extend(adapter.finish())
+            if batch:
+                self._store(rec, batch)
+            read = offset - start
+            rec.state = adapter.state
+            rec.offset = offset
+            rec.lines = line_no
+            rec.malformed += malformed
+            rec.size = max(job.st.st_size, offset)
+            rec.mtime_ns = job.st.st_mtime_ns
+            rec.inode = job.st.st_ino
+            if fresh or not rec.head_hash or int(rec.head_hash.split(":", 1)[0] or 0) < HEAD_BYTES:
+                rec.head_hash = _head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:"
+            if read:
+                rec.content_hash = hashlib.sha256(
+                    (rec.content_hash + hasher.hexdigest()).encode()
+                ).hexdigest()[:32]
+            self.index.save_file(rec)
+            if adapter.title:
+                self.index.set_title(info.session_id, redact(adapter.title))
+        self.report.files_read += 1
+        self.report.bytes_read += read
+        agent_report.files_read += 1
+        agent_report.bytes_read += read
+        self.touched.add(info.session_id)
+        if read or fresh:
+            self.report.changed_sessions.append(info.session_id)
+
+    def _read_document(self, job: _Job, rec: FileRecord) -> None:
+        info = job.info
+        doc = discovery.load_json_document(info.path)
+        if doc is None:
+            log.warning("%s: not a readable Gemini session document; skipped", info.path)
+            return
+        events = gemini.parse_document(doc, info)
+        size = job.st.st_size
+        with _tx(self.conn):
+            rec.state = {}
+            rec.offset = rec.size = size
+            rec.lines = len(events)
+            rec.mtime_ns = job.st.st_mtime_ns
+            rec.inode = job.st.st_ino
+            rec.head_hash = _head_hash(info.path, size) if size else "0:"
+            with open(info.path, "rb") as fh:
+                rec.content_hash = hashlib.sha256(fh.read()).hexdigest()[:32]
+            self._begin_file(rec, info, True)
+            if events:
+                self._store(rec, events)
+            self.index.save_file(rec)
+        self.report.files_read += 1
+        self.report.bytes_read += size
+        a = self.report.by_agent.setdefault(info.agent, AgentReport())
+        a.files_read += 1
+        a.bytes_read += size
+        self.touched.add(info.session_id)
+        self.report.changed_sessions.append(info.session_id)
+
+    # totals ----------------------------------------------------------------------
+
+    def _totals(self, in_scope: set[str]) -> None:
+        rows = self.index.sessions(sorted(in_scope)) if in_scope else []
+        r = self.report
+        r.files = len(self.scope_files)
+        for agent in self.scope_files.values():
+            r.by_agent.setdefault(agent, AgentReport()).files += 1
+        for row in rows:
+            a = r.by_agent.setdefault(row["agent"], AgentReport())
+            a.sessions += 1
+            a.events += row["events"]
+            a.user_prompts += row["user_prompts"]
+            a.tool_calls += row["tool_calls"]
+            a.tool_errors += row["tool_errors"]
+            a.rejections += row["rejections"]
+            a.interruptions += row["interruptions"]
+            a.malformed_lines += row["malformed_lines"]
+        # malformed lines of files whose session has no events still count
+        r.session_ids = [row["id"] for row in rows]
+        r.sessions = len(rows)
+        r.events = sum(row["events"] for row in rows)
+        r.malformed_lines = sum(a.malformed_lines for a in r.by_agent.values())
+        r.by_agent = {k: v for k, v in r.by_agent.items() if k and (v.files or v.sessions)}
+        r.changed_sessions = sorted(set(r.changed_sessions))

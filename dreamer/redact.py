@@ -1,0 +1,249 @@
+"""Secret redaction applied at ingest, before anything is stored or shown.
+
+Two layers: our own regex rules for the credential formats agents most often
+echo (provider keys, ``*_KEY=`` assignments, URLs with credentials, …), then the
+kingfisher scanner (hundreds of maintained rules, in-process, no network
+validation). A cheap prefilter lets clean text skip both: most transcript text
+has none of the hints every rule needs, and redaction must keep ingest near the
+speed of a bare JSON parse loop.
+
+A redacted value reads ``[REDACTED:<rule>]``. `contains_secret` is the same
+detection without the rewrite, for critics that check proposals.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# --- our own rules ------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(
+    r"^(?:\$|\{|<|\*{3}|x{4}|\[REDACTED|your[_-]|changeme|example|placeholder|redacted|none$|null$|true$|false$)",
+    re.IGNORECASE,
+)
+
+_SECRET_NAME = (
+    r"[A-Za-z0-9_.-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|_key|_token|token"
+    r"|_secret|secret|password|passwd|_pwd|_pat|auth[_-]?token|client[_-]?secret|credentials?)"
+)
+
+# (rule name, compiled pattern, group to replace or 0 for the whole match)
+_RULES: list[tuple[str, re.Pattern[str], int]] = [
+    ("private-key", re.compile(
+        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
+        r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))"), 0),
+    ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{16,}"), 0),
+    ("openai-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}"), 0),
+    ("stripe-key", re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), 0),
+    ("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"), 0),
+    ("aws-secret-key", re.compile(
+        r"(?i)(aws_?secret_?access_?key|aws_?secret|secretaccesskey)([\"']?\s*[=:]\s*[\"']?)"
+        r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 3),
+    ("github-token", re.compile(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}\b"), 0),
+    ("github-pat", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), 0),
+    ("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}"), 0),
+    ("slack-token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), 0),
+    ("slack-webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"), 0),
+    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), 0),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
+    ("bearer-token", re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{20,})"), 2),
+    ("url-credentials", re.compile(
+        r"\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{1,128}):([^\s@/\"'<>`]{1,256})@"), 3),
+    # JSON / YAML / dict form:  "api_key": "value"
+    ("secret-assignment", re.compile(
+        r"(?i)([\"']" + _SECRET_NAME + r"[\"']\s*:\s*[\"'])([^\"'\s]{6,})([\"'])"), 2),
+    # env / shell / code form:  FOO_API_KEY=value, PASSWORD: value, export X_TOKEN="value"
+    ("secret-assignment", re.compile(
+        r"(?i)(\b" + _SECRET_NAME + r"\b[\"']?\s*(?:=|:=|:)\s*[\"']?)([^\s\"'`,;()\[\]{}<>]{6,})"), 2),
+]
+
+_PREFILTER = re.compile(
+    r"(?i)key|token|secret|passw|pwd|auth|bearer|credential|private|sk-|sk_|rk_|pk_|_pat"
+    r"|gh[pousr]_|github_pat|glpat|xox|hooks\.slack|AKIA|ASIA|AIza|eyJ|BEGIN|://[^\s/]*@"
+    r"|npm_|pypi-|hf_|shpat_|dop_v1|SG\.|AC[a-f0-9]{32}|sq0|EAA"
+)
+"""A hint every rule (ours and the kingfisher ones we care about) needs; most text has none."""
+
+
+def _value_ok(value: str) -> bool:
+    """Whether an assignment's value looks like a real credential, not code or a placeholder."""
+    if _PLACEHOLDER.match(value):
+        return False
+    if value.isupper() and "_" in value:  # a reference to another variable
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    if not has_digit and len(value) < 16:
+        return False
+    if not has_digit and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+", value):
+        return False  # settings.SECRET_KEY, os.environ
+    return True
+
+
+def _apply_rules(text: str, found: list[str] | None = None) -> str:
+    for name, pattern, group in _RULES:
+        if group == 0:
+            def sub0(m: re.Match[str], name: str = name) -> str:
+                if found is not None:
+                    found.append(name)
+                return f"[REDACTED:{name}]"
+
+            text = pattern.sub(sub0, text)
+        else:
+            def subg(m: re.Match[str], name: str = name, group: int = group) -> str:
+                value = m.group(group)
+                if name == "secret-assignment" and not _value_ok(value):
+                    return m.group(0)
+                if name == "url-credentials" and _PLACEHOLDER.match(value):
+                    return m.group(0)
+                if found is not None:
+                    found.append(name)
+                start, end = m.span(group)
+                base = m.start(0)
+                whole = m.group(0)
+                return whole[: start - base] + f"[REDACTED:{name}]" + whole[end - base:]
+
+            text = pattern.sub(subg, text)
+    return text
+
+
+# --- kingfisher ---------------------------------------------------------------
+
+_scanner: Any = None
+_scanner_failed = False
+_lock = threading.Lock()
+
+
+def _kingfisher() -> Any:
+    """The process-wide kingfisher scanner, built on first use (rule compile is slow, then cached)."""
+    global _scanner, _scanner_failed
+    if _scanner is not None or _scanner_failed:
+        return _scanner
+    with _lock:
+        if _scanner is not None or _scanner_failed:
+            return _scanner
+        try:
+            from kingfisher_sdk import Rules, Scanner
+
+            cache_dir = os.environ.get("REVERIE_KINGFISHER_CACHE") or None
+            if cache_dir:
+                os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+            rules = Rules(cache_dir=cache_dir)
+            _scanner = Scanner(rules, base64=False)
+        except Exception as err:  # never fatal: our own rules still run
+            log.warning("kingfisher secret scanner unavailable (%s); using built-in rules only", err)
+            _scanner_failed = True
+    return _scanner
+
+
+def _kingfisher_redact(text: str, found: list[str] | None = None) -> str:
+    scanner = _kingfisher()
+    if scanner is None:
+        return text
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        findings = scanner.scan(data)
+    except Exception as err:
+        log.warning("kingfisher scan failed (%s); built-in rules only for this text", err)
+        return text
+    spans: list[tuple[int, int, str]] = []
+    for f in findings:
+        if not f.visible:
+            continue
+        loc = f.location
+        start, end = int(loc["start_offset"]), int(loc["end_offset"])
+        secret = (f.secret or "").encode("utf-8", "surrogatepass")
+        if secret and 4 <= len(secret) and secret in data[start:end]:
+            start += data[start:end].index(secret)
+            end = start + len(secret)
+        rule = f.rule_id.split(".", 1)[-1].split("/")[-1]
+        spans.append((start, end, rule))
+    if not spans:
+        return text
+    spans.sort()
+    out, pos = [], 0
+    for start, end, rule in spans:
+        if start < pos:  # overlapping findings: the first one already covers it
+            start = pos
+            if end <= pos:
+                continue
+        out.append(data[pos:start])
+        out.append(f"[REDACTED:{rule}]".encode())
+        if found is not None:
+            found.append(rule)
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out).decode("utf-8", "replace")
+
+
+# --- public API ---------------------------------------------------------------
+
+
+def redact(text: str) -> str:
+    """`text` with every credential replaced by ``[REDACTED:<rule>]``."""
+    if not text or not _PREFILTER.search(text):
+        return text
+    text = _apply_rules(text)
+    return _kingfisher_redact(text)
+
+
+def contains_secret(text: str) -> str | None:
+    """The rule name of the first credential found in `text`, or None."""
+    if not text or not _PREFILTER.search(text):
+        return None
+    found: list[str] = []
+    text = _apply_rules(text, found)
+    if found:
+        return found[0]
+    _kingfisher_redact(text, found)
+    return found[0] if found else None
+
+
+def redact_obj(obj: Any, limit: int = 0) -> Any:
+    """A copy of a JSON-like value with every string redacted (keys too).
+
+    With `limit`, long strings are cut to head and tail first (see `clip`), so a
+    megabyte tool argument costs nothing and is not stored whole.
+    """
+    if isinstance(obj, str):
+        return clip_redacted(obj, limit) if limit else redact(obj)
+    if isinstance(obj, dict):
+        return {
+            (redact(k) if isinstance(k, str) else k): redact_obj(v, limit) for k, v in obj.items()
+        }
+    if isinstance(obj, (list, tuple)):
+        return [redact_obj(v, limit) for v in obj]
+    return obj
+
+
+_MARGIN = 1024
+
+
+def clip(text: str, limit: int) -> str:
+    """Head and tail of `text` within about `limit` characters, with a marker between."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}\n[… {len(text) - 2 * half} chars cut …]\n{text[-half:]}"
+
+
+def clip_redacted(text: str, limit: int, redactor: Callable[[str], str] = redact) -> str:
+    """Redact then clip, cheaply for huge text.
+
+    Only the head and tail windows (plus a margin) are redacted, so a secret that
+    straddles the cut point is still recognised whole before the cut.
+    """
+    if len(text) <= limit + 2 * _MARGIN:
+        return clip(redactor(text), limit)
+    half = limit // 2
+    head = redactor(text[: half + _MARGIN])[:half]
+    tail_src = text[-(half + _MARGIN):]
+    tail = redactor(tail_src)
+    tail = tail[-half:] if half else ""
+    return f"{head}\n[… {len(text) - 2 * half} chars cut …]\n{tail}"
