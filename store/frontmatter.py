@@ -89,7 +89,7 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     s = str(value)
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9 _./()-]*", s) and not s.endswith(" ") and s.lower() not in (
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9 _./(),-]*", s) and not s.endswith(" ") and s.lower() not in (
         "yes", "no", "true", "false", "null", "on", "off", "~"
     ):
         return s

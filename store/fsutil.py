@@ -95,6 +95,8 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     the original file is left untouched.
     """
     tmp_name = None
+    if path.is_symlink():  # keep the person's link; write the file it points to
+        path = path.resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".reverie-tmp", dir=path.parent)

@@ -72,7 +72,8 @@ def targets_of(a: Artifact, workspace: Path) -> list[str]:
             return ["CLAUDE.local.md"]
         if a.scope == "team":
             keys = ["CLAUDE.md"]
-            if (workspace / "AGENTS.md").exists():
+            agents = workspace / "AGENTS.md"
+            if agents.exists() and not agents.is_symlink():  # a symlink to CLAUDE.md already mirrors it
                 keys.append("AGENTS.md")
             return keys
         return ["~/.claude/CLAUDE.md"]
@@ -338,8 +339,8 @@ def outside_of(key: str, data: bytes | None) -> Any:
     if data is None:
         return None
     ftype = file_type(key)
-    if ftype == "block":
-        return splice_block(data.decode("utf-8", "replace"), None)
+    if ftype == "block":  # appending a block may add the newline a file lacked
+        return splice_block(data.decode("utf-8", "replace"), None).rstrip("\n")
     if ftype == "json":
         try:
             return json.dumps(strip_hooks(json.loads(data)), sort_keys=True)

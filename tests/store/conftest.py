@@ -1,0 +1,49 @@
+"""Fixtures for store tests: a fresh workspace with a store, and helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from store.core import Store
+from store.models import Label, Proposal
+
+
+def P(title: str, body: str = "", kind: str = "instinct", scope: str = "team", action: str = "add", **kw) -> Proposal:
+    """A proposal as a dream would hand it over (ids/targets filled by the store)."""
+    return Proposal(id="", action=action, kind=kind, scope=scope, title=title, body=body or f"{title}.", **kw)
+
+
+def block(label: str = "memory_poisoning") -> list[Label]:
+    return [Label(label, "block", "instruction from tool output")]
+
+
+def tree(root: Path, skip: tuple[str, ...] = (".reverie",)) -> dict[str, str]:
+    """Every file under `root` (minus the state dir) → sha256, for byte-identity checks."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in skip]
+        for name in filenames:
+            p = Path(dirpath) / name
+            out[p.relative_to(root).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def world(ws: Path, home: Path) -> dict[str, str]:
+    """Workspace files plus the temp home's ~/.claude files."""
+    out = tree(ws)
+    if (home / ".claude").exists():
+        out.update({"~/" + k: v for k, v in tree(home / ".claude").items()})
+    return out
+
+
+@pytest.fixture
+def store(workspace: Path) -> Store:
+    (workspace / "CLAUDE.md").write_text("# Project\n\nHand-written notes.\n")
+    s = Store.open(workspace, create=True)
+    s.init()
+    yield s
+    s.close()
