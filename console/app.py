@@ -1,0 +1,322 @@
+"""The Textual review console: owns the store handle, the status line's figures, the watcher.
+
+Screens do the review work (console/screens/); this module wires them to the
+store and the dreamer. Heavy modules (the dreamer, litellm) are imported only
+when a dream starts, so first paint stays fast.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+
+from console import keys as keymod
+from console.commands_palette import ReverieCommands
+from console.widgets.status import StatusInfo, StatusLine
+from store import paths
+from store.errors import ReverieError
+from store.models import Candidate, Event
+
+log = logging.getLogger(__name__)
+
+ALWAYS_LOADED = ("CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md")
+MAX_TRANSCRIPT_EVENTS = 50_000
+
+
+def estimate_context_tokens(workspace: Path) -> int:
+    """Rough always-loaded context (≈ chars/4) of the files Claude Code reads every session.
+
+    CLAUDE.md files, rules without `paths:` frontmatter, the first 200 lines of
+    the auto-memory index, and the user's global CLAUDE.md.
+    """
+    chars = 0
+    candidates = [workspace / p for p in ALWAYS_LOADED]
+    rules = workspace / ".claude" / "rules"
+    if rules.is_dir():
+        for rule in sorted(rules.rglob("*.md"))[:500]:
+            try:
+                head = rule.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if head.startswith("---") and "\npaths:" in head.split("\n---", 1)[0]:
+                continue
+            chars += len(head)
+    candidates.append(paths.home() / ".claude" / "CLAUDE.md")
+    for path in candidates:
+        try:
+            chars += len(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+    try:
+        memory = paths.claude_memory_dir(workspace) / "MEMORY.md"
+        chars += len("\n".join(memory.read_text(encoding="utf-8", errors="replace").split("\n")[:200]))
+    except OSError:
+        pass
+    return chars // 4
+
+
+def short_home(path: Path) -> str:
+    try:
+        return "~/" + str(path.resolve().relative_to(paths.home().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+class ReverieApp(App[None]):
+    """`store_factory()` opens a fresh Store (worker threads get their own connection)."""
+
+    CSS_PATH = "reverie.tcss"
+    TITLE = "reverie"
+    COMMANDS = App.COMMANDS | {ReverieCommands}
+
+    def __init__(
+        self,
+        store: Any,
+        store_factory: Callable[[], Any],
+        transcripts: Sequence[Path] = (),
+        dream: Callable[..., Any] | None = None,
+        watch: bool = True,
+        dream_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.store_factory = store_factory
+        self.workspace: Path = Path(store.workspace)
+        self.transcripts = list(transcripts)
+        self._dream = dream
+        self.dream_options = dict(dream_options or {})
+        self.watch_enabled = watch
+        self.candidate: Candidate | None = None
+        self.key_overrides = keymod.load_overrides(self.workspace)
+        self.status_info = StatusInfo(workspace=short_home(self.workspace))
+        self._index_undreamed: int | None = None
+        self._new_sessions: set[str] = set()
+        self._watcher: Any = None
+        self.watch_events: list[Any] = []
+
+    # --- lifecycle ------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.key_overrides:
+            self.set_keymap(self.key_overrides)
+        from console.screens.main import MainScreen
+
+        self.push_screen(MainScreen())
+        self.call_after_refresh(self._slow_status)
+        if self.watch_enabled:
+            self.call_after_refresh(self.start_watcher)
+
+    def on_unmount(self) -> None:
+        self.stop_watcher()
+
+    def open_store(self) -> Any:
+        return self.store_factory()
+
+    @property
+    def main_screen(self) -> Any:
+        from console.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def store_changed(self) -> None:
+        """Another screen changed the store (history restore, undo): re-read the queue."""
+        main = self.main_screen
+        if main is not None:
+            main.reload()
+
+    # --- status line ----------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        info = self.status_info
+        try:
+            info.head = self.store.head().id[:11]
+        except ReverieError as err:
+            info.head = f"? ({err})"
+        info.candidate = self.candidate.id if self.candidate else ""
+        counts: dict[str, int] = {}
+        main = self.main_screen
+        if main is not None:
+            for p in main.queue._all:
+                counts[p.status] = counts.get(p.status, 0) + 1
+        info.counts = counts
+        if self._index_undreamed is not None:
+            info.undreamed = self._index_undreamed + len(self._new_sessions)
+        self._paint_status()
+
+    def _paint_status(self) -> None:
+        for screen in self.screen_stack:
+            for line in screen.query(StatusLine):
+                line.show(self.status_info)
+
+    def set_busy(self, text: str) -> None:
+        self.status_info.busy = text
+        self._paint_status()
+
+    def _slow_status(self) -> None:
+        """Figures that read files or the sessions index: after first paint."""
+        self.status_info.context_tokens = estimate_context_tokens(self.workspace)
+        self._index_undreamed = self._undreamed_from_index()
+        self._new_sessions.clear()
+        self.refresh_status()
+
+    def _undreamed_from_index(self) -> int | None:
+        try:
+            from dreamer.status import status_extras
+
+            extras = status_extras(self.store) or {}
+            for key in ("undreamed_sessions", "sessions_not_dreamed", "undreamed"):
+                if isinstance(extras.get(key), int):
+                    return int(extras[key])
+            tokens = extras.get("context_tokens") or extras.get("always_loaded_tokens")
+            if isinstance(tokens, int):
+                self.status_info.context_tokens = tokens
+        except Exception as err:  # not landed yet / older store: fall back to the index
+            log.debug("status_extras unavailable: %s", err)
+        try:
+            from store.sessions import SessionIndex
+
+            return int(SessionIndex(self.store.db).undreamed_count())
+        except Exception as err:
+            log.debug("sessions index unavailable: %s", err)
+            return None
+
+    # --- watcher --------------------------------------------------------------
+
+    def start_watcher(self) -> None:
+        """Watch transcripts and managed artifacts; events arrive on a background thread."""
+        try:
+            from dreamer import watch as watchmod
+        except Exception as err:
+            log.debug("watcher unavailable: %s", err)
+            return
+        factory = getattr(watchmod, "Watcher", None) or getattr(watchmod, "WorkspaceWatcher", None)
+        if factory is None:
+            return
+        try:
+            params = inspect.signature(factory).parameters
+            kwargs: dict[str, Any] = {}
+            for name, value in (("transcripts", self.transcripts), ("callback", self.on_watch_event),
+                                ("on_event", self.on_watch_event), ("store", self.store)):
+                if name in params:
+                    kwargs[name] = value
+            self._watcher = factory(self.workspace, **kwargs)
+            if not any(k in kwargs for k in ("callback", "on_event")):
+                return
+            self._watcher.start()
+        except Exception as err:  # the console works without live updates
+            log.warning("watcher not started: %s", err)
+            self._watcher = None
+
+    def stop_watcher(self) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            try:
+                watcher.stop()
+            except Exception:
+                pass
+
+    def on_watch_event(self, event: Any) -> None:
+        """Called from the watcher thread: hand over to the UI thread, never block it."""
+        try:
+            self.call_from_thread(self.apply_watch_event, event)
+        except RuntimeError:  # app closing
+            pass
+
+    def apply_watch_event(self, event: Any) -> None:
+        self.watch_events.append(event)
+        name = type(event).__name__
+        if name in ("SessionAdded", "SessionGrown"):
+            key = str(getattr(event, "session_id", "") or getattr(event, "path", ""))
+            if name == "SessionAdded" or key not in self._new_sessions:
+                self._new_sessions.add(key)
+            if self._index_undreamed is None:
+                self._index_undreamed = 0
+        elif name == "ArtifactEdited":
+            path = str(getattr(event, "path", ""))
+            managed = bool(getattr(event, "managed", False))
+            rel = path
+            try:
+                rel = str(Path(path).relative_to(self.workspace))
+            except ValueError:
+                pass
+            if managed:
+                self.status_info.warnings.append(f"hand edit in a managed block: {rel}")
+                self.notify(f"{rel} was edited by hand inside Reverie's block: apply will show it as a conflict",
+                            severity="warning", timeout=8)
+            self.status_info.context_tokens = estimate_context_tokens(self.workspace)
+        self.refresh_status()
+
+    # --- dreaming -------------------------------------------------------------
+
+    def dream_job(self) -> Callable[[Callable[[str, int, int], None], threading.Event], Any]:
+        """A job for the dream screen: runs in a worker thread with its own store."""
+        dream = self._dream
+        options = dict(self.dream_options)
+        transcripts = list(self.transcripts)
+        workspace = self.workspace
+
+        def job(progress: Callable[[str, int, int], None], cancel: threading.Event) -> Any:
+            fn = dream
+            if fn is None:
+                from dreamer.dream import run_dream
+
+                fn = run_dream
+            store = self.open_store()
+            try:
+                params = inspect.signature(fn).parameters
+                kwargs: dict[str, Any] = {"transcripts": transcripts, "progress": progress, "cancel": cancel}
+                if "workspace" in params:
+                    kwargs["workspace"] = workspace
+                kwargs.update({k: v for k, v in options.items() if k in params})
+                return fn(store, **kwargs)
+            finally:
+                store.close()
+
+        return job
+
+    def dream_summary(self, result: Any) -> str:
+        cand = getattr(result, "candidate", None) or getattr(result, "candidate_id", None)
+        cid = getattr(cand, "id", cand) or ""
+        props = getattr(result, "proposals", None)
+        n = len(props) if isinstance(props, (list, tuple)) else None
+        sessions = getattr(result, "sessions_read", None)
+        text = "dream done"
+        if cid:
+            text += f": candidate {cid}"
+        if n is not None:
+            text += f", {n} proposal{'s' if n != 1 else ''}"
+        if sessions is not None:
+            text += f" from {sessions} session{'s' if sessions != 1 else ''}"
+        self._slow_status()
+        return text
+
+    # --- transcripts ----------------------------------------------------------
+
+    def load_session(self, session_id: str) -> tuple[list[Event], str]:
+        """A session's events from the sessions index, or a note saying why there are none."""
+        try:
+            from store.sessions import SessionIndex
+
+            index = SessionIndex(self.store.db)
+            events: list[Event] = []
+            for ev in index.iter_events(session_id):
+                events.append(ev)
+                if len(events) >= MAX_TRANSCRIPT_EVENTS:
+                    break
+            if not events:
+                return [], f"session {session_id} is not in the sessions index (run `reverie ingest`)"
+            return events, ""
+        except ReverieError as err:
+            return [], str(err)
+        except Exception as err:  # an index from an older version: say so, do not crash
+            log.warning("cannot read session %s: %s", session_id, err)
+            return [], f"cannot read session {session_id}: {err}"

@@ -1,0 +1,1 @@
+"""Screens of the review console: main queue, history, transcript, dialogs."""

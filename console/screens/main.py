@@ -1,0 +1,525 @@
+"""The main screen: queue | diff over provenance, the status line, and every review action.
+
+Store calls happen here (the widgets only paint); each action is one store
+operation, and any `ReverieError` becomes a notification, never a crash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from console import keys as keymod
+from console.diffview import Diff, build_diff, combine, lexer_name_for
+from console.widgets.diffpane import DiffPane
+from console.widgets.info import InfoPane, display_path
+from console.widgets.queue import QueueView
+from console.widgets.status import StatusLine
+from store.errors import ReverieError
+from store.models import KINDS, SCOPES, Proposal, scope_rank
+
+log = logging.getLogger(__name__)
+
+EMPTY_NO_CANDIDATE = "no candidate store — press d to dream"
+EMPTY_NO_PROPOSALS = "the open candidate has no proposals — press d to dream again, D to discard it"
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = keymod.bindings(keymod.MAIN)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.evidence_index = 0
+        self._diff_cache: dict[str, Diff] = {}
+
+    @property
+    def store(self) -> Any:
+        return self.app.store  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield QueueView(id="queue")
+                yield Static(EMPTY_NO_CANDIDATE, id="empty")
+                yield Input(placeholder="filter: words in title, kind, scope, status, label…", id="filter")
+            with Vertical(id="right"):
+                yield DiffPane(id="diff")
+                with VerticalScroll(id="info-scroll"):
+                    yield InfoPane(id="info")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(QueueView).focus()
+        self.reload()
+
+    # --- data -----------------------------------------------------------------
+
+    @property
+    def queue(self) -> QueueView:
+        return self.query_one(QueueView)
+
+    def reload(self, keep: str | None = None) -> None:
+        """Re-read the open candidate's proposals and the status line."""
+        try:
+            cand = self.store.current_candidate()
+            proposals = list(self.store.proposals(cand.id)) if cand else []
+        except ReverieError as err:
+            self.notify(str(err), severity="error")
+            cand, proposals = None, []
+        self.app.candidate = cand  # type: ignore[attr-defined]
+        self.queue.set_proposals(proposals, keep=keep)
+        empty = self.query_one("#empty", Static)
+        if not proposals:
+            empty.update(EMPTY_NO_CANDIDATE if cand is None else EMPTY_NO_PROPOSALS)
+        empty.display = not proposals
+        self.queue.display = bool(proposals)
+        if not proposals:
+            self.show_detail(None)
+        self.app.refresh_status()  # type: ignore[attr-defined]
+
+    def refresh_ids(self, ids: list[str]) -> None:
+        """Re-read only these proposals (an approve of one in 10,000 stays instant)."""
+        fresh: dict[str, Proposal] = {}
+        for pid in ids:
+            try:
+                fresh[pid] = self.store.proposal(pid)
+            except ReverieError:
+                self.reload()
+                return
+        items = [fresh.get(p.id, p) for p in self.queue._all]
+        self.queue.set_proposals(items)
+        self.show_detail(self.queue.current)
+        self.app.refresh_status()  # type: ignore[attr-defined]
+
+    def on_queue_view_highlighted(self, event: QueueView.Highlighted) -> None:
+        self.evidence_index = 0
+        self.show_detail(event.proposal)
+
+    def diff_for(self, p: Proposal) -> Diff:
+        dark = bool(getattr(self.app.current_theme, "dark", True))
+        key = hashlib.sha1(
+            "\0".join([p.id, p.target, p.before, p.after, p.body, p.original_body, str(dark)]).encode(
+                "utf-8", "surrogatepass")
+        ).hexdigest()
+        diff = self._diff_cache.get(key)
+        if diff is None:
+            shown = display_path(p.target, self.app.workspace) or "target"  # type: ignore[attr-defined]
+            main = build_diff(p.before, p.after, p.target or (p.name + ".md"), dark=dark)
+            if p.edited:
+                edit = build_diff(p.original_body, p.body, p.target or (p.name + ".md"), context=None, dark=dark)
+                diff = combine([(f"{shown}  (+{main.added} −{main.removed})", main),
+                                ("your edit: original body → edited body", edit)])
+            elif not main.lines:
+                diff = main
+            else:
+                diff = combine([(f"{shown}  (+{main.added} −{main.removed})"
+                                 + ("  ⚠ invisible characters shown escaped" if main.invisible else ""), main)])
+            if len(self._diff_cache) > 64:
+                self._diff_cache.clear()
+            self._diff_cache[key] = diff
+        return diff
+
+    def show_detail(self, p: Proposal | None) -> None:
+        pane = self.query_one(DiffPane)
+        if p is None:
+            pane.show(None, "")
+        else:
+            diff = self.diff_for(p)
+            pane.show(diff if diff.lines else None, "" if diff.lines else "(this proposal does not change the target's text)")
+        self.query_one(InfoPane).show(p, self.evidence_index)
+
+    # --- movement -------------------------------------------------------------
+
+    def action_cursor_down(self) -> None:
+        self.queue.cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.queue.cursor_up()
+
+    def action_page_down(self) -> None:
+        self.queue.page_down()
+
+    def action_page_up(self) -> None:
+        self.queue.page_up()
+
+    def action_cursor_top(self) -> None:
+        self.queue.cursor_top()
+
+    def action_cursor_bottom(self) -> None:
+        self.queue.cursor_bottom()
+
+    def action_toggle_mark(self) -> None:
+        self.queue.toggle_mark()
+        n = len(self.queue.marked)
+        if n:
+            self.notify(f"{n} marked", timeout=1.5)
+
+    def action_toggle_side_by_side(self) -> None:
+        self.query_one(DiffPane).toggle_side_by_side()
+
+    def action_next_evidence(self) -> None:
+        p = self.queue.current
+        if p and p.evidence:
+            self.evidence_index = (self.evidence_index + 1) % len(p.evidence)
+            self.query_one(InfoPane).show(p, self.evidence_index)
+
+    # --- helpers --------------------------------------------------------------
+
+    def _selected(self) -> list[Proposal]:
+        sel = self.queue.selected()
+        if not sel:
+            self.notify("nothing selected", severity="warning")
+        return sel
+
+    def _do(self, fn: Callable[[], Any], done: str, ids: list[str] | None = None, full: bool = False) -> Any:
+        """Run one store operation; notify; refresh the affected rows."""
+        try:
+            result = fn()
+        except ReverieError as err:
+            self.notify(str(err), severity="error")
+            return None
+        if done:
+            self.notify(done)
+        if full or not ids:
+            self.reload()
+        else:
+            self.refresh_ids(ids)
+        return result
+
+    # --- review actions -------------------------------------------------------
+
+    def action_approve(self) -> None:
+        sel = self._selected()
+        if not sel:
+            return
+        blocked = [p for p in sel if p.blocking_labels()]
+        plain = [p for p in sel if not p.blocking_labels()]
+        if not blocked:
+            self._approve(plain, clear=False)
+            return
+        from console.screens.modals import ConfirmScreen
+
+        body = Text()
+        for p in blocked:
+            body.append(f"{p.id}  {p.title}\n", "bold")
+            for label in p.blocking_labels():
+                body.append(f"  BLOCK {label.label}: {label.reason}\n")
+        body.append("\nClearing a block label is recorded in the operation log.")
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._approve(plain + blocked, clear=True)
+            elif plain:
+                self._approve(plain, clear=False)
+
+        n = len(blocked)
+        self.app.push_screen(
+            ConfirmScreen(f"{n} proposal{'s' if n > 1 else ''} carr{'y' if n > 1 else 'ies'} a block label. "
+                          "Clear it and approve?", body, yes="Clear and approve", danger=True),
+            answer,
+        )
+
+    def _approve(self, props: list[Proposal], clear: bool) -> None:
+        ids = [p.id for p in props]
+        if not ids:
+            return
+        self.queue.marked.clear()
+        label = " (block label cleared, logged)" if clear else ""
+        self._do(lambda: self.store.approve(ids, clear_blocks=clear), f"approved {len(ids)}{label}", ids)
+
+    def action_reject(self) -> None:
+        sel = self._selected()
+        if not sel:
+            return
+        from console.screens.modals import PromptScreen
+
+        ids = [p.id for p in sel]
+
+        def answer(reason: str | None) -> None:
+            if reason is None:
+                return
+            self.queue.marked.clear()
+            self._do(lambda: self.store.reject(ids, reason=reason.strip()), f"rejected {len(ids)}", ids)
+
+        title = f"Reject {len(ids)} proposal{'s' if len(ids) > 1 else ''}" if len(ids) > 1 else f"Reject: {sel[0].title}"
+        self.app.push_screen(PromptScreen(title, placeholder="reason (optional) — enter to reject, escape to cancel"), answer)
+
+    def action_edit_inline(self) -> None:
+        p = self.queue.current
+        if p is None:
+            return
+        from console.screens.edit import EditScreen
+
+        language = {"markdown": "markdown", "json": "json", "bash": "bash", "python": "python"}.get(
+            lexer_name_for(p.target))
+
+        def answer(body: str | None) -> None:
+            if body is not None:
+                self._do(lambda: self.store.edit(p.id, body), "edited (the diff shows your edit below)", [p.id])
+
+        self.app.push_screen(EditScreen(p.title or p.id, p.body, language if p.kind != "hook" else None), answer)
+
+    def action_edit_external(self) -> None:
+        """$EDITOR (or $VISUAL) on a private temp file, the console suspended meanwhile."""
+        p = self.queue.current
+        if p is None:
+            return
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            self.notify("set $EDITOR to edit outside the console (e inline works without it)", severity="warning")
+            return
+        fd, path = tempfile.mkstemp(prefix="reverie-edit-", suffix=".md" if p.kind != "hook" else ".sh")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(p.body)
+            try:
+                with self.app.suspend():
+                    subprocess.run([*shlex.split(editor), path], check=False)
+            except Exception as err:  # no terminal to suspend to (e.g. under a test driver)
+                self.notify(f"cannot open $EDITOR here: {err}", severity="error")
+                return
+            with open(path, encoding="utf-8") as fh:
+                body = fh.read()
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        if body != p.body:
+            self._do(lambda: self.store.edit(p.id, body), "edited in $EDITOR", [p.id])
+
+    def action_rescope(self) -> None:
+        p = self.queue.current
+        if p is None:
+            return
+        from console.screens.modals import ChoiceScreen, PromptScreen
+
+        original = p.original_scope or p.scope
+        options: list[tuple[str, Text | str]] = []
+        for scope in SCOPES:
+            t = Text(f"{scope:<8}")
+            if scope == p.scope:
+                t.append(" (current)", "dim")
+            if scope_rank(scope) > scope_rank(original):
+                t.append(" wider than the evidence: earns preference_overreach", "bold #d78700")
+            elif scope_rank(scope) < scope_rank(original):
+                t.append(" narrower", "dim")
+            options.append((scope, t))
+
+        def chosen(scope: str | None) -> None:
+            if scope is None or scope == p.scope and scope != "path":
+                return
+            if scope == "path":
+                def paths_given(value: str | None) -> None:
+                    if value is None:
+                        return
+                    globs = [g.strip() for g in value.replace(",", " ").split() if g.strip()]
+                    if not globs:
+                        self.notify("path scope needs at least one glob", severity="error")
+                        return
+                    self._rescope(p, scope, globs)
+
+                self.app.push_screen(PromptScreen("Path globs (space or comma separated)", " ".join(p.paths),
+                                                  placeholder="src/db/**  migrations/*.sql"), paths_given)
+            else:
+                self._rescope(p, scope, None)
+
+        self.app.push_screen(ChoiceScreen(f"Scope of: {p.title}", options, current=p.scope), chosen)
+
+    def _rescope(self, p: Proposal, scope: str, paths: list[str] | None) -> None:
+        note = ""
+        if scope_rank(scope) > scope_rank(p.original_scope or p.scope):
+            note = " — wider than the evidence: labelled preference_overreach"
+        self._do(lambda: self.store.rescope(p.id, scope, paths), f"scope → {scope}{note}", [p.id])
+
+    def action_rekind(self) -> None:
+        p = self.queue.current
+        if p is None:
+            return
+        from console.screens.modals import ChoiceScreen
+
+        options: list[tuple[str, Text | str]] = []
+        for kind in KINDS:
+            t = Text(f"{kind:<9}")
+            if kind == p.kind:
+                t.append(" (current)", "dim")
+            if kind == "hook":
+                t.append(" runs code: needs a script body and replay", "dim")
+            options.append((kind, t))
+
+        def chosen(kind: str | None) -> None:
+            if kind and kind != p.kind:
+                self._do(lambda: self.store.rekind(p.id, kind), f"kind → {kind}", [p.id])
+
+        self.app.push_screen(ChoiceScreen(f"Kind of: {p.title}", options, current=p.kind), chosen)
+
+    # --- apply / dream / discard / history / undo ----------------------------
+
+    def action_apply(self) -> None:
+        try:
+            plan = self.store.plan_apply()
+        except ReverieError as err:
+            self.notify(str(err), severity="error")
+            return
+        from console.screens.applyplan import plan_summary
+        from console.screens.modals import ConfirmScreen
+
+        summary, writes = plan_summary(plan, self.queue._all)
+        if not writes:
+            self.notify("nothing to apply: approve proposals first (a)", severity="warning")
+            return
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.run_apply()
+
+        self.app.push_screen(ConfirmScreen("Apply the approved proposals?", summary, yes="Apply"), answer)
+
+    @work(thread=True, exclusive=True, group="apply")
+    def run_apply(self) -> None:
+        """Apply on a store of its own (one SQLite connection per thread)."""
+        self.app.call_from_thread(self.app.set_busy, "applying…")  # type: ignore[attr-defined]
+        try:
+            worker_store = self.app.open_store()  # type: ignore[attr-defined]
+            try:
+                result: Any = worker_store.apply()
+            finally:
+                worker_store.close()
+        except ReverieError as err:
+            result = err
+        except Exception as err:  # keep the console alive; one line for the person
+            log.exception("apply failed")
+            result = ReverieError(f"apply failed: {type(err).__name__}: {err}")
+        self.app.call_from_thread(self._applied, result)
+
+    def _applied(self, result: Any) -> None:
+        from console.screens.applyplan import result_summary
+
+        self.app.set_busy("")  # type: ignore[attr-defined]
+        if isinstance(result, ReverieError):
+            self.notify(str(result), severity="error")
+        else:
+            text, conflicted = result_summary(result)
+            self.notify(text, severity="warning" if conflicted else "information", timeout=6)
+        self.reload()
+
+    def action_dream(self) -> None:
+        from console.screens.dream import DreamScreen
+
+        job = self.app.dream_job()  # type: ignore[attr-defined]
+
+        def finished(result: Any) -> None:
+            if isinstance(result, BaseException):
+                name = type(result).__name__
+                if "Cancel" in name:
+                    self.notify("dream cancelled; nothing was written", severity="warning")
+                elif isinstance(result, ReverieError):
+                    self.notify(str(result), severity="error")
+                else:
+                    self.notify(f"dream failed: {name}: {result}", severity="error")
+                self.reload()
+                return
+            self.notify(self.app.dream_summary(result), timeout=6)  # type: ignore[attr-defined]
+            self.reload()
+
+        self.app.push_screen(DreamScreen(job), finished)
+
+    def action_discard(self) -> None:
+        cand = getattr(self.app, "candidate", None)
+        if cand is None:
+            self.notify("no open candidate store to discard", severity="warning")
+            return
+        from console.screens.modals import ConfirmScreen
+
+        counts: dict[str, int] = {}
+        for p in self.queue._all:
+            counts[p.status] = counts.get(p.status, 0) + 1
+        body = Text(f"{cand.id}: {', '.join(f'{n} {s}' for s, n in counts.items()) or 'no proposals'}\n\n"
+                    "The candidate is kept for audit; the active store and the workspace are untouched.\n"
+                    "z undoes the discard.")
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self._do(lambda: self.store.discard(cand.id), f"discarded {cand.id}", full=True)
+
+        self.app.push_screen(ConfirmScreen("Discard the candidate store?", body, yes="Discard", danger=True), answer)
+
+    def action_history(self) -> None:
+        from console.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.store))
+
+    def action_undo(self) -> None:
+        op = self._do(self.store.undo, "", full=True)
+        if op is not None:
+            self.notify(f"undo: {op.description}")
+
+    def action_redo(self) -> None:
+        op = self._do(self.store.redo, "", full=True)
+        if op is not None:
+            self.notify(f"redo: {op.description}")
+
+    # --- filter, transcript, help, quit --------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.queue.set_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.input.display = bool(event.value)
+            self.queue.focus()
+            shown = len(self.queue.proposals)
+            self.notify(f"{shown} of {self.queue.total} shown" if event.value else "filter cleared", timeout=2)
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus or box.display:
+            box.value = ""
+            box.display = False
+            self.queue.set_filter("")
+            self.queue.focus()
+        elif self.queue.marked:
+            self.queue.marked.clear()
+            self.queue.refresh_rows()
+
+    def action_open_evidence(self) -> None:
+        p = self.queue.current
+        if p is None:
+            return
+        if not p.evidence:
+            self.notify("this proposal cites no session events", severity="warning")
+            return
+        ev = p.evidence[min(self.evidence_index, len(p.evidence) - 1)]
+        from console.screens.transcript import TranscriptScreen
+
+        events, note = self.app.load_session(ev.session_id)  # type: ignore[attr-defined]
+        self.app.push_screen(TranscriptScreen(ev, events, note))
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(keymod.MAIN, getattr(self.app, "key_overrides", {}), "review keys"))
+
+    def action_quit_screen(self) -> None:
+        self.app.exit()

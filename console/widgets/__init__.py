@@ -1,0 +1,1 @@
+"""Widgets of the review console; presentation only (no store calls)."""

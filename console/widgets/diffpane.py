@@ -1,0 +1,193 @@
+"""The diff of the selected proposal, folded to the pane's width, painted row by row.
+
+Unified by default, side-by-side on toggle. The folding is computed from plain
+text lengths only; highlighting happens lazily for the rows on screen, so a
+5,000-line diff opens as fast as a five-line one.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from console.diffview import MARK, Diff, DiffLine, fold_offsets, gutter_width, line_styles, row_count
+
+
+class DiffPane(ScrollView, can_focus=True):
+    """A virtual, wrapped view of a `Diff`."""
+
+    DEFAULT_CSS = """
+    DiffPane { background: $background; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.diff: Diff | None = None
+        self.message = ""
+        self.side_by_side = False
+        self._rows: list[tuple[int, int]] = []
+        self._layout_width = -1
+        self._cache: dict[int, Strip] = {}
+        self._offsets: dict[tuple[int, int, int], list[int]] = {}
+
+    @property
+    def dark(self) -> bool:
+        try:
+            return bool(self.app.current_theme.dark)
+        except Exception:
+            return True
+
+    def show(self, diff: Diff | None, message: str = "") -> None:
+        """Show `diff` (or `message` when there is none) from the top."""
+        self.diff = diff
+        self.message = message
+        self._layout_width = -1
+        self._cache.clear()
+        self._offsets.clear()
+        self._relayout()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def toggle_side_by_side(self) -> None:
+        self.side_by_side = not self.side_by_side
+        self._layout_width = -1
+        self._relayout()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._relayout()
+
+    # --- layout ---------------------------------------------------------------
+
+    def _width(self) -> int:
+        return max(self.scrollable_content_region.width, 10)
+
+    def _relayout(self) -> None:
+        width = self._width()
+        if width == self._layout_width:
+            return
+        self._layout_width = width
+        self._cache.clear()
+        self._offsets.clear()
+        rows: list[tuple[int, int]] = []
+        diff = self.diff
+        if diff is None or not diff.lines:
+            rows = [(i, 0) for i in range(len((self.message or "").split("\n")))]
+        elif not self.side_by_side:
+            text_w = self._text_width(width)
+            for i, line in enumerate(diff.lines):
+                w = width if line.tag in "@#" else text_w
+                rows.extend((i, k) for k in range(row_count(line.raw, w)))
+        else:
+            half_w = self._half_text_width(width)
+            for i, (left, right) in enumerate(diff.pairs):
+                if left is not None and left.tag in "@#":
+                    n = row_count(left.raw, width)
+                else:
+                    n = max(row_count(left.raw, half_w) if left else 1, row_count(right.raw, half_w) if right else 1)
+                rows.extend((i, k) for k in range(n))
+        self._rows = rows
+        self.virtual_size = Size(width, len(rows))
+
+    def _text_width(self, width: int) -> int:
+        g = gutter_width(self.diff) if self.diff else 1
+        return max(width - (2 * g + 4), 4)
+
+    def _half(self, width: int) -> int:
+        return max((width - 1) // 2, 6)
+
+    def _half_text_width(self, width: int) -> int:
+        g = gutter_width(self.diff) if self.diff else 1
+        return max(self._half(width) - (g + 3), 4)
+
+    # --- painting -------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        self._relayout()
+        width = self._width()
+        index = y + round(self.scroll_y)
+        base = self.rich_style
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        strip = self._cache.get(index)
+        if strip is None:
+            strip = self._render_row(index, width).apply_style(base)
+            if len(self._cache) > 400:
+                self._cache.clear()
+            self._cache[index] = strip
+        return strip
+
+    def _chunk(self, line: DiffLine, k: int, w: int) -> Text:
+        key = (id(line), w, 0)
+        offsets = self._offsets.get(key)
+        if offsets is None:
+            offsets = fold_offsets(line.raw, w)
+            self._offsets[key] = offsets
+        if k >= len(offsets):
+            return Text("")
+        start = offsets[k]
+        end = offsets[k + 1] if k + 1 < len(offsets) else len(line.raw)
+        if start == 0 and end >= len(line.raw):
+            return line.text
+        return line.text[start:end]
+
+    def _render_row(self, index: int, width: int) -> Strip:
+        i, k = self._rows[index]
+        diff = self.diff
+        styles = line_styles(self.dark)
+        console = self.app.console
+        if diff is None or not diff.lines:
+            lines = (self.message or "").split("\n")
+            text = Text(lines[i] if i < len(lines) else "", style="italic")
+            return Strip(text.render(console), text.cell_len).adjust_cell_length(width)
+        if not self.side_by_side:
+            line = diff.lines[i]
+            if line.tag in "@#":
+                text = self._chunk(line, k, width).copy()
+                text.stylize(styles[line.tag])
+                return Strip(text.render(console), text.cell_len).adjust_cell_length(width)
+            g = gutter_width(diff)
+            text_w = self._text_width(width)
+            row = self._gutter(line, k, g, two=True, styles=styles)
+            row.append_text(self._chunk(line, k, text_w))
+            return self._finish(row, width, styles[line.tag])
+        left, right = diff.pairs[i]
+        if left is not None and left.tag in "@#":
+            text = self._chunk(left, k, width).copy()
+            text.stylize(styles[left.tag])
+            return Strip(text.render(console), text.cell_len).adjust_cell_length(width)
+        g = gutter_width(diff)
+        half = self._half(width)
+        hw = self._half_text_width(width)
+        parts: list[Strip] = []
+        for side in (left, right):
+            if side is None:
+                parts.append(Strip.blank(half))
+                continue
+            row = self._gutter(side, k, g, two=False, styles=styles)
+            row.append_text(self._chunk(side, k, hw))
+            parts.append(self._finish(row, half, styles[side.tag]))
+        sep = Text("│", style=styles["gutter"])
+        mid = Strip(sep.render(console), 1)
+        return Strip.join([parts[0], mid, parts[1]]).adjust_cell_length(width)
+
+    def _gutter(self, line: DiffLine, k: int, g: int, two: bool, styles: dict[str, Style]) -> Text:
+        if k:
+            nums = " " * (2 * g + 1 if two else g)
+            mark = " "
+        else:
+            old = str(line.old_no) if line.old_no else ""
+            new = str(line.new_no) if line.new_no else ""
+            nums = f"{old:>{g}} {new:>{g}}" if two else f"{(line.old_no or line.new_no or ''):>{g}}"
+            mark = MARK[line.tag]
+        out = Text(nums + " ", style=styles["gutter"])
+        out.append(mark, styles.get(line.tag + "m", styles["gutter"]))
+        out.append(" ")
+        return out
+
+    def _finish(self, row: Text, width: int, bg: Style) -> Strip:
+        strip = Strip(row.render(self.app.console), row.cell_len).adjust_cell_length(width)
+        return strip.apply_style(bg) if bg else strip

@@ -1,0 +1,156 @@
+"""Provenance, labels, confidence and replay figures of one proposal.
+
+`proposal_info` is a pure function of a proposal → a rich renderable, so it is
+testable without an app; `InfoPane` just shows it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+from textual.widgets import Static
+
+from console.diffview import escape_invisible
+from store import paths
+from store.models import SCOPES, Proposal, scope_rank
+
+SEVERITY = {
+    True: {"block": "bold #ff6b6b", "warn": "bold #ffcb6b", "info": "#82aaff"},
+    False: {"block": "bold #b3261e", "warn": "bold #8a5a00", "info": "#1a5fb4"},
+}
+TRUST = {
+    True: {"user": "#5fd77a", "agent": "#82aaff", "tool": "#ffcb6b", "external": "bold #ff6b6b"},
+    False: {"user": "#1d7a32", "agent": "#1a5fb4", "tool": "#8a5a00", "external": "bold #b3261e"},
+}
+
+
+def _visible(text: str) -> str:
+    return escape_invisible(text)[0]
+
+
+def short_session(session_id: str) -> str:
+    return session_id[:8] if len(session_id) > 12 else session_id
+
+
+def replay_line(replay: dict[str, Any]) -> str:
+    """Replay figures in words, whatever keys the replay step recorded."""
+    if not isinstance(replay, dict) or not replay:
+        return ""
+    parts = []
+    for key, value in replay.items():
+        if isinstance(value, (dict, list)):
+            continue
+        parts.append(f"{key.replace('_', ' ')} {value}")
+    return " · ".join(parts)
+
+
+def display_path(target: str, workspace: Path | None) -> str:
+    """A target as a person reads it: workspace-relative, or under ~."""
+    if not target:
+        return ""
+    path = Path(target)
+    if workspace is not None:
+        try:
+            return str(path.relative_to(workspace))
+        except ValueError:
+            pass
+    try:
+        return "~/" + str(path.relative_to(paths.home()))
+    except ValueError:
+        return target
+
+
+def proposal_info(p: Proposal | None, evidence_index: int = 0, dark: bool = True,
+                  workspace: Path | None = None) -> RenderableType:
+    """Everything a reviewer weighs beside the diff."""
+    if p is None:
+        return Text("")
+    sev = SEVERITY[dark]
+    trust_colour = TRUST[dark]
+    out: list[RenderableType] = []
+    head = Text()
+    head.append(_visible(p.title or p.name or p.id), "bold")
+    out.append(head)
+    meta = Text(style="dim" if False else "")
+    meta.append(f"{p.action} {p.kind}")
+    if p.original_kind and p.original_kind != p.kind:
+        meta.append(f" (was {p.original_kind})", "italic")
+    meta.append(f" · scope {p.scope}")
+    if p.original_scope and p.original_scope != p.scope:
+        meta.append(f" (was {p.original_scope})", "italic")
+    if p.paths:
+        meta.append(" " + ", ".join(p.paths))
+    meta.append(f" · confidence {round(p.confidence * 100)}% · {p.status}")
+    meta.append(f" · trust {p.trust()}", trust_colour.get(p.trust(), ""))
+    if p.edited:
+        meta.append(" · edited", "italic")
+    out.append(meta)
+    if p.target:
+        out.append(Text(f"target {display_path(p.target, workspace)}", style="dim"))
+    if p.id:
+        out.append(Text(f"id {p.id}", style="dim"))
+    if p.reject_reason:
+        out.append(Text(f"rejected: {_visible(p.reject_reason)}", style=sev["block"]))
+    labels_shown = list(p.labels)
+    widened = (p.original_scope in SCOPES and p.scope in SCOPES
+               and scope_rank(p.scope) > scope_rank(p.original_scope))
+    if widened and not any(l.label == "preference_overreach" for l in p.labels):
+        from store.models import Label
+
+        labels_shown.append(Label("preference_overreach", "warn",
+                                  f"scope widened by hand from {p.original_scope} to {p.scope}; "
+                                  f"the evidence supports {p.original_scope}"))
+    if labels_shown:
+        labels = Text()
+        for i, label in enumerate(labels_shown):
+            if i:
+                labels.append("\n")
+            cleared = label.severity == "block" and label.label in p.cleared_labels
+            tag = "cleared" if cleared else label.severity
+            labels.append(f"{tag.upper():>7} ", sev.get(label.severity, "") if not cleared else "dim strike")
+            labels.append(label.label, "bold")
+            if label.reason:
+                labels.append(f"  {_visible(label.reason)}")
+        out.append(Text(""))
+        out.append(labels)
+    if p.rationale:
+        out.append(Text(""))
+        why = Text("why ", style="bold")
+        why.append(_visible(p.rationale), style="")
+        out.append(why)
+    replay = replay_line(p.meta.get("replay", {})) if isinstance(p.meta, dict) else ""
+    if replay:
+        out.append(Text(f"replay {replay}"))
+    if p.evidence:
+        out.append(Text(""))
+        title = Text(f"evidence ({len(p.evidence)})", style="bold")
+        title.append("  enter: open transcript · n: next quote", style="dim")
+        out.append(title)
+        for i, ev in enumerate(p.evidence):
+            line = Text()
+            line.append("▸ " if i == evidence_index else "  ", "bold")
+            line.append(f"[{ev.trust}] ", trust_colour.get(ev.trust, ""))
+            when = ev.timestamp[:19].replace("T", " ") if ev.timestamp else ""
+            line.append(f"{short_session(ev.session_id)} {when} ", "dim")
+            line.append(f"“{_visible(ev.quote)}”")
+            out.append(line)
+    return Group(*out)
+
+
+class InfoPane(Static):
+    """Shows `proposal_info` for the selected proposal."""
+
+    DEFAULT_CSS = """
+    InfoPane { padding: 0 1; }
+    """
+
+    def show(self, p: Proposal | None, evidence_index: int = 0) -> None:
+        dark = True
+        try:
+            dark = bool(self.app.current_theme.dark)
+        except Exception:
+            pass
+        self.update(proposal_info(p, evidence_index, dark, getattr(self.app, "workspace", None)))
