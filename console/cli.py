@@ -62,15 +62,18 @@ class _BadUsage(Exception):
     pass
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workspace", "-w", type=Path, default=None, help="workspace dir (default: current dir)")
-    parser.add_argument("--db", type=Path, default=None, help="database (default: <workspace>/.reverie/reverie.db)")
+def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
+    # On subcommands the defaults are SUPPRESS: otherwise a subparser's default
+    # would overwrite a value given before the subcommand (`reverie -w X init`).
+    d = (lambda value: argparse.SUPPRESS) if sub else (lambda value: value)
+    parser.add_argument("--workspace", "-w", type=Path, default=d(None), help="workspace dir (default: current dir)")
+    parser.add_argument("--db", type=Path, default=d(None), help="database (default: <workspace>/.reverie/reverie.db)")
     parser.add_argument(
-        "--transcripts", action="append", type=Path, default=[], metavar="DIR",
+        "--transcripts", action="append", type=Path, default=d([]), metavar="DIR",
         help="also read transcripts from DIR (repeatable)",
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
-    parser.add_argument("--verbose", "-v", action="store_true", help="log details to stderr")
+    parser.add_argument("--json", action="store_true", default=d(False), help="print one JSON document on stdout")
+    parser.add_argument("--verbose", "-v", action="store_true", default=d(False), help="log details to stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     for name, (_, _, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        _common(p)
+        _common(p, sub=True)
         _add_arguments(name, p)
     return parser
 
