@@ -86,12 +86,15 @@ class IngestReport:
     session_ids: list[str] = field(default_factory=list)
     changed_sessions: list[str] = field(default_factory=list)
     """Sessions whose events changed in this run (new, grown or re-read)."""
+    reset_sessions: list[str] = field(default_factory=list)
+    """Sessions read again from the start because a file was truncated or replaced."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["seconds"] = round(self.seconds, 3)
         data.pop("session_ids")
         data["changed_sessions"] = len(self.changed_sessions)
+        data["reset_sessions"] = len(self.reset_sessions)
         for agent_data in data["by_agent"].values():
             agent_data.pop("files", None)
         for key in ("tool_calls", "tool_errors", "rejections", "interruptions", "user_prompts"):
@@ -167,8 +170,18 @@ class _Job:
 
 @contextlib.contextmanager
 def _tx(conn: sqlite3.Connection) -> Iterator[None]:
+    """A transaction, or a savepoint inside the run's open batch transaction."""
     if conn.in_transaction:
-        yield
+        name = f"ingest_{id(conn)}_{time.perf_counter_ns()}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {name}")
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -178,6 +191,37 @@ def _tx(conn: sqlite3.Connection) -> Iterator[None]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+class _Batch:
+    """Groups many small files' transactions into one commit (a commit costs an fsync).
+
+    Each file still has its own savepoint, so its events and its offset are
+    written together or not at all. Commits every `COMMIT_SECONDS` so other
+    writers (the store's operations) are never blocked for long.
+    """
+
+    COMMIT_SECONDS = 0.5
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.since = 0.0
+
+    def __enter__(self) -> "_Batch":
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.since = time.perf_counter()
+        return self
+
+    def maybe_commit(self) -> None:
+        if self.conn.in_transaction and time.perf_counter() - self.since > self.COMMIT_SECONDS:
+            self.conn.execute("COMMIT")
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.since = time.perf_counter()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK" if exc_type is not None and not issubclass(exc_type, Exception) else "COMMIT")
 
 
 def _head_hash(path: str, size: int) -> str:
@@ -263,6 +307,7 @@ class _Run:
             self.scope_files[info.path] = info.agent
             in_scope.add(info.session_id)
 
+        self.report.reset_sessions = sorted(reset)
         if reset:
             with _tx(self.conn):
                 for sid in reset:
@@ -278,21 +323,22 @@ class _Run:
 
         jobs.sort(key=lambda j: (j.info.is_sidechain, j.info.path))
         total = len(jobs)
-        for i, job in enumerate(jobs):
-            if self.cancel is not None and self.cancel():
-                log.info("ingest cancelled after %d of %d files", i, total)
-                break
-            if self.progress is not None:
-                self.progress(i, total, job.info.path)
-            try:
-                self._read(job)
-            except OSError as err:
-                log.warning("cannot read %s: %s; skipped", job.info.path, err.strerror or err)
+        with _Batch(self.conn) as batch:
+            for i, job in enumerate(jobs):
+                if self.cancel is not None and self.cancel():
+                    log.info("ingest cancelled after %d of %d files", i, total)
+                    break
+                if self.progress is not None:
+                    self.progress(i, total, job.info.path)
+                try:
+                    self._read(job)
+                except OSError as err:
+                    log.warning("cannot read %s: %s; skipped", job.info.path, err.strerror or err)
+                batch.maybe_commit()
+            if self.touched:
+                self.index.refresh_sessions(self.touched)
         if self.progress is not None:
             self.progress(total, total, "")
-        if self.touched:
-            with _tx(self.conn):
-                self.index.refresh_sessions(self.touched)
         self._totals(in_scope)
         return self.report
 

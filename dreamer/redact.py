@@ -24,52 +24,65 @@ log = logging.getLogger(__name__)
 
 # --- our own rules ------------------------------------------------------------
 
+# (rule name, pattern, group to replace or 0 for the whole match, lower-case hints:
+#  the rule only runs when one of them occurs in the lower-cased text)
+_RULES: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
+    ("private-key", re.compile(
+        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
+        r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))"), 0, ("private key-----", "private key block-----")),
+    # the tail of a key block whose BEGIN line was cut off (clipped text)
+    ("private-key", re.compile(
+        r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=][A-Za-z0-9+/=\r\n]{39,12000}-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"),
+     0, ("private key-----", "private key block-----")),
+    ("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{16,}"), 0, ("sk-ant-",)),
+    ("openai-key", re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}"), 0, ("sk-",)),
+    ("stripe-key", re.compile(r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), 0, ("_live_", "_test_")),
+    ("aws-access-key-id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])"),
+     0, ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa")),
+    ("aws-secret-key", re.compile(
+        r"(?i)(aws_?secret_?access_?key|aws_?secret|secretaccesskey)([\"']?\s*[=:]\s*[\"']?)"
+        r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 3, ("aws", "secretaccesskey")),
+    ("github-token", re.compile(r"(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}"), 0, ("ghp_", "gho_", "ghs_", "ghu_", "ghr_")),
+    ("github-pat", re.compile(r"github_pat_[A-Za-z0-9_]{22,}"), 0, ("github_pat_",)),
+    ("gitlab-token", re.compile(r"glpat-[A-Za-z0-9_\-]{20,}"), 0, ("glpat-",)),
+    ("slack-token", re.compile(r"xox[abposre]-[A-Za-z0-9-]{10,}"), 0, ("xox",)),
+    ("slack-webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"),
+     0, ("hooks.slack.com",)),
+    ("google-api-key", re.compile(r"AIza[0-9A-Za-z_\-]{35}"), 0, ("aiza",)),
+    ("jwt", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0, ("eyj",)),
+    ("bearer-token", re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]{20,})"), 2, ("bearer",)),
+    ("url-credentials", re.compile(
+        r"([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{1,128}):([^\s@/\"'<>`]{1,256})@"), 3, ("://",)),
+]
+
+_ASSIGN_NAMES: tuple[str, ...] = (
+    "key", "token", "secret", "password", "passwd", "pwd", "_pat", "credential", "credentials",
+)
+"""Endings of a variable name that holds a credential (FOO_API_KEY, db_password, …)."""
+_ASSIGN_TAIL = re.compile(r"""(["']?[ \t]*(?:=|:=|:)[ \t]*["']?)([^\s"'`,;()\[\]{}<>]{6,})""")
+"""After the name: `=`, `:` or `:=` (env, YAML, JSON, code), then the value."""
+
 _PLACEHOLDER = re.compile(
     r"^(?:\$|\{|<|\*{3}|x{4}|\[REDACTED|your[_-]|changeme|example|placeholder|redacted|none$|null$|true$|false$)",
     re.IGNORECASE,
 )
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
-_SECRET_NAME = (
-    r"[A-Za-z0-9_.-]*(?:api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key|_key|_token|token"
-    r"|_secret|secret|password|passwd|_pwd|_pat|auth[_-]?token|client[_-]?secret|credentials?)"
+_HINTS: tuple[str, ...] = (
+    "key", "token", "secret", "passw", "pwd", "auth", "bearer", "credential", "private", "sk-", "sk_",
+    "rk_", "pk_", "_pat", "gh", "glpat", "xox", "slack", "akia", "asia", "aiza", "eyj", "begin", "npm_",
+    "pypi-", "hf_", "shpat_", "dop_v1", "sg.", "sq0", "eaa", "xapp", "api",
 )
+"""Lower-case hints every rule (ours and the kingfisher ones we care about) needs; most text has none."""
 
-# (rule name, compiled pattern, group to replace or 0 for the whole match)
-_RULES: list[tuple[str, re.Pattern[str], int]] = [
-    ("private-key", re.compile(
-        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
-        r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))"), 0),
-    ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{16,}"), 0),
-    ("openai-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}"), 0),
-    ("stripe-key", re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), 0),
-    ("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}\b"), 0),
-    ("aws-secret-key", re.compile(
-        r"(?i)(aws_?secret_?access_?key|aws_?secret|secretaccesskey)([\"']?\s*[=:]\s*[\"']?)"
-        r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 3),
-    ("github-token", re.compile(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}\b"), 0),
-    ("github-pat", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), 0),
-    ("gitlab-token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}"), 0),
-    ("slack-token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}"), 0),
-    ("slack-webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"), 0),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), 0),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
-    ("bearer-token", re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{20,})"), 2),
-    ("url-credentials", re.compile(
-        r"\b([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{1,128}):([^\s@/\"'<>`]{1,256})@"), 3),
-    # JSON / YAML / dict form:  "api_key": "value"
-    ("secret-assignment", re.compile(
-        r"(?i)([\"']" + _SECRET_NAME + r"[\"']\s*:\s*[\"'])([^\"'\s]{6,})([\"'])"), 2),
-    # env / shell / code form:  FOO_API_KEY=value, PASSWORD: value, export X_TOKEN="value"
-    ("secret-assignment", re.compile(
-        r"(?i)(\b" + _SECRET_NAME + r"\b[\"']?\s*(?:=|:=|:)\s*[\"']?)([^\s\"'`,;()\[\]{}<>]{6,})"), 2),
-]
 
-_PREFILTER = re.compile(
-    r"(?i)key|token|secret|passw|pwd|auth|bearer|credential|private|sk-|sk_|rk_|pk_|_pat"
-    r"|gh[pousr]_|github_pat|glpat|xox|hooks\.slack|AKIA|ASIA|AIza|eyJ|BEGIN|://[^\s/]*@"
-    r"|npm_|pypi-|hf_|shpat_|dop_v1|SG\.|AC[a-f0-9]{32}|sq0|EAA"
-)
-"""A hint every rule (ours and the kingfisher ones we care about) needs; most text has none."""
+def _maybe_secret(text: str) -> bool:
+    """The cheap prefilter: plain substring tests (C speed) on the lower-cased text."""
+    low = text.lower()
+    for hint in _HINTS:
+        if hint in low:
+            return True
+    return "://" in low and "@" in low
 
 
 def _value_ok(value: str) -> bool:
@@ -81,26 +94,57 @@ def _value_ok(value: str) -> bool:
     has_digit = any(c.isdigit() for c in value)
     if not has_digit and len(value) < 16:
         return False
-    if not has_digit and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+", value):
+    if not has_digit and _DOTTED.fullmatch(value):
         return False  # settings.SECRET_KEY, os.environ
     return True
 
 
+def _assignments(text: str, low: str, found: list[str] | None) -> str:
+    """Redact the values of ``*_KEY=``/``*_TOKEN:``/``"password": "…"`` style assignments.
+
+    Finds each name ending with str.find (fast) and matches the rest anchored
+    there, instead of scanning every position with a case-insensitive regex.
+    """
+    spans: list[tuple[int, int]] = []
+    for name in _ASSIGN_NAMES:
+        pos = low.find(name)
+        while pos != -1:
+            m = _ASSIGN_TAIL.match(text, pos + len(name))
+            if m is not None and _value_ok(m.group(2)):
+                spans.append(m.span(2))
+            pos = low.find(name, pos + len(name))
+    if not spans:
+        return text
+    spans.sort()
+    out, last = [], 0
+    for start, end in spans:
+        if start < last:
+            continue
+        out.append(text[last:start])
+        out.append("[REDACTED:secret-assignment]")
+        if found is not None:
+            found.append("secret-assignment")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _apply_rules(text: str, found: list[str] | None = None) -> str:
-    for name, pattern, group in _RULES:
+    low = text.lower()
+    for name, pattern, group, hints in _RULES:
+        if not any(h in low for h in hints):
+            continue
         if group == 0:
             def sub0(m: re.Match[str], name: str = name) -> str:
                 if found is not None:
                     found.append(name)
                 return f"[REDACTED:{name}]"
 
-            text = pattern.sub(sub0, text)
+            new = pattern.sub(sub0, text)
         else:
             def subg(m: re.Match[str], name: str = name, group: int = group) -> str:
                 value = m.group(group)
-                if name == "secret-assignment" and not _value_ok(value):
-                    return m.group(0)
-                if name == "url-credentials" and _PLACEHOLDER.match(value):
+                if _PLACEHOLDER.match(value) or value.startswith("[REDACTED"):
                     return m.group(0)
                 if found is not None:
                     found.append(name)
@@ -109,8 +153,11 @@ def _apply_rules(text: str, found: list[str] | None = None) -> str:
                 whole = m.group(0)
                 return whole[: start - base] + f"[REDACTED:{name}]" + whole[end - base:]
 
-            text = pattern.sub(subg, text)
-    return text
+            new = pattern.sub(subg, text)
+        if new != text:
+            text = new
+            low = text.lower()
+    return _assignments(text, low, found)
 
 
 # --- kingfisher ---------------------------------------------------------------
@@ -187,7 +234,7 @@ def _kingfisher_redact(text: str, found: list[str] | None = None) -> str:
 
 def redact(text: str) -> str:
     """`text` with every credential replaced by ``[REDACTED:<rule>]``."""
-    if not text or not _PREFILTER.search(text):
+    if not text or not _maybe_secret(text):
         return text
     text = _apply_rules(text)
     return _kingfisher_redact(text)
@@ -195,7 +242,7 @@ def redact(text: str) -> str:
 
 def contains_secret(text: str) -> str | None:
     """The rule name of the first credential found in `text`, or None."""
-    if not text or not _PREFILTER.search(text):
+    if not text or not _maybe_secret(text):
         return None
     found: list[str] = []
     text = _apply_rules(text, found)
