@@ -1,0 +1,81 @@
+"""`run_dream(engine="llm")` over generated Claude Code transcripts, against the fake server.
+
+Real transcripts in the real record format → ingest → digests → the engine →
+critics → a candidate store. Checks the wiring other modules rely on: the
+engine is configured from the environment, evidence maps back to the
+transcript's own uuids, secrets never reach the model, stats reach the candidate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.llm.fake_openai import FakeOpenAI
+
+pytestmark = pytest.mark.usefixtures("litellm_module")
+dream_mod = pytest.importorskip("dreamer.dream", reason="dreamer.dream not built yet")
+scenarios = pytest.importorskip("dreamer.scenarios", reason="dreamer.scenarios not built yet")
+core = pytest.importorskip("store.core", reason="store.core not built yet")
+
+USER_LINE = re.compile(r"^\[(e\d+) user says\] (.*)$", re.M)
+
+
+def answer(request: dict[str, Any]) -> str:
+    """Map: one lesson citing the digest's last user line. Reduce: one memory per lesson."""
+    content = request["messages"][1]["content"]
+    if request["messages"][0]["content"].startswith("You review one condensed transcript"):
+        hits = USER_LINE.findall(content)
+        if not hits:
+            return '{"lessons": []}'
+        ref, text = hits[-1]
+        return json.dumps({"lessons": [{"kind": "memory", "title": text[:60] or "lesson", "statement": text[:200] or "x",
+                                        "citations": [{"event": ref, "quote": text[:40]}]}]})
+    lessons = json.loads(content)["candidate_lessons"]
+    return json.dumps({"proposals": [{
+        "action": "add", "kind": "memory", "scope": "project", "title": f"{l['title'][:50]} ({i})",
+        "body": l["statement"], "confidence": 0.5,
+        "evidence": [{"session_id": l["session_id"], "event": c["event"], "quote": c["quote"]} for c in l["citations"]],
+    } for i, l in enumerate(lessons)]})
+
+
+def test_run_dream_with_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, transcripts = tmp_path / "ws", tmp_path / "transcripts"
+    transcripts.mkdir()
+    secret_scn = scenarios.build_scenario("secrets", ws, transcripts=transcripts)
+    scenarios.build_scenario("repeated_correction", ws, transcripts=transcripts, day0=3)
+    store = core.Store.open(ws, create=True)
+    store.init()
+    with FakeOpenAI(answer, prompt_tokens=300, completion_tokens=40) as server:
+        monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
+        monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
+        result = dream_mod.run_dream(store, [transcripts], engine="llm", model="openai/fake-model",
+                                     options={"home": False})
+        sent = b"".join(server.bodies)
+        assert server.count >= 2
+        calls = server.count
+        # nothing new: a second dream asks the model nothing
+        again = dream_mod.run_dream(store, [transcripts], engine="llm", model="openai/fake-model",
+                                    options={"home": False})
+        assert server.count == calls
+        assert again.stats["llm_cache_hits"] >= 2
+    for secret in secret_scn.secrets:
+        assert secret.encode() not in sent, "a secret reached the model"
+    doc = json.dumps(result.to_json())
+    assert all(secret not in doc for secret in secret_scn.secrets)
+    assert result.engine == "llm" and result.proposals
+    assert result.stats["llm_calls"] == calls
+    assert result.stats["llm_tokens_prompt"] == 300 * calls
+    # evidence points at real transcript uuids (not the digest's eN references)
+    uuids = set()
+    for path in transcripts.rglob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            uuids.add(json.loads(line).get("uuid", ""))
+    for p in result.proposals:
+        assert p.evidence and all(e.event_uuid in uuids for e in p.evidence)
+        assert all(e.trust == "user" for e in p.evidence)
+    store.close()
