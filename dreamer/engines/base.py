@@ -52,6 +52,9 @@ class DreamContext:
     options: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     """Engines add figures here (tokens, cost, cache hits); stored with the candidate."""
+    signals: list[dict[str, Any]] | None = None
+    """Per-session signals (`dreamer.signals`), filled once per dream and shared by
+    the heuristic engine and replay; None until computed."""
 
     def check_cancelled(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

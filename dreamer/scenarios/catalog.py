@@ -189,13 +189,14 @@ def one_off_workaround(ws: Path, day0: float = 0) -> Scenario:
     a = _session(ws, "oneoff-1", day0)
     a.user("CI is red, can you look?")
     a.bash("pnpm test", "FAIL src/checkout/payment.test.ts > charges card\nError: sandbox unavailable", status="error")
-    a.user("The payment sandbox is down today. For now just skip the payment tests with "
-           "`pnpm test -- --exclude payment` so we can merge.")
+    a.user("The payment sandbox is down today. Until the sandbox is back, always skip the payment tests "
+           "with `pnpm test -- --exclude payment` so we can merge.")
     a.bash("pnpm test -- --exclude payment", "Test Files  12 passed (12)")
     a.say("Tests pass with the payment suite excluded.")
     return Scenario(
         "one_off_workaround", "a temporary workaround from one session",
         sessions=[a],
+        expect=[Expect(kinds=("memory",), contains=("payment",), labels=("false_persistence",))],
         guards=[Guard("payment", Expect(kinds=("memory",), labels=("false_persistence",)))],
     )
 

@@ -1,0 +1,168 @@
+"""The dream pass: ingest what is new, run an engine, critics and replay, open a candidate.
+
+    run_dream(store, transcripts=(), engine=None, model=None, progress=None,
+              cancel=None, options=None) -> DreamResult
+
+Why this shape: every engine (heuristic by default, LLM on request) gets the same
+`DreamContext` and its output goes through the same deterministic replay and
+critics, so an LLM cannot skip the safety net. A dream writes only the sessions
+index, the cache and one `dream` operation with its candidate store: the active
+artifacts and the workspace files are never touched.
+
+Engine selection: `engine`/`model` arguments > $REVERIE_ENGINE / $REVERIE_MODEL >
+`[dream] engine` / `model` in `.reverie/config.toml` > heuristic.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
+from dreamer.engines.base import DreamCancelled, DreamContext, ProgressCallback, SessionRef
+from dreamer.engines.heuristic import HeuristicEngine, collect_signals
+from dreamer.replay import replay_proposals
+from store.errors import ReverieError, UsageError
+from store.models import Candidate, Proposal
+from store.paths import CONFIG_NAME, state_dir
+from store.sessions import SessionIndex
+
+ENGINES = ("heuristic", "llm")
+
+
+@dataclass
+class DreamResult:
+    candidate: Candidate
+    proposals: list[Proposal]
+    engine: str
+    sessions_read: int
+    events_read: int
+    stats: dict[str, Any] = field(default_factory=dict)
+    ingest: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def candidate_id(self) -> str:
+        return self.candidate.id
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the document of DESIGN §4."""
+        return {
+            "candidate_store": self.candidate.id,
+            "base_version": self.candidate.base_op,
+            "engine": self.engine,
+            "sessions_read": self.sessions_read,
+            "events_read": self.events_read,
+            "proposals": [p.to_dict() for p in self.proposals],
+        }
+
+
+def dream_config(workspace: Path) -> dict[str, Any]:
+    """The `[dream]` table of `.reverie/config.toml` ({} when absent)."""
+    path = state_dir(workspace) / CONFIG_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
+        raise ReverieError(f"cannot read {path}: {err}") from None
+    table = data.get("dream", {})
+    if not isinstance(table, dict):
+        raise ReverieError(f"{path}: [dream] must be a table")
+    return table
+
+
+def choose_engine(workspace: Path, engine: str | None, model: str | None) -> tuple[str, str | None]:
+    table = dream_config(workspace)
+    name = (engine or os.environ.get("REVERIE_ENGINE") or table.get("engine") or "heuristic").strip().lower()
+    chosen_model = model or os.environ.get("REVERIE_MODEL") or table.get("model")
+    if name not in ENGINES:
+        raise UsageError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    return name, chosen_model
+
+
+def make_engine(name: str, workspace: Path, model: str | None, options: dict[str, Any]) -> Any:
+    if name == "heuristic":
+        return HeuristicEngine()
+    from dreamer.engines import llm  # lazy: litellm is only imported inside the engine's calls
+
+    if hasattr(llm, "engine_from_config"):
+        return llm.engine_from_config(workspace, model=model)
+    return llm.LLMEngine(model=model or "")
+
+
+def session_refs(index: SessionIndex) -> list[SessionRef]:
+    rows = index.sessions()
+    rows.sort(key=lambda r: (r.get("started_at") or "", r["id"]))
+    return [SessionRef(session_id=r["id"], agent=r.get("agent", ""), path=r.get("path", ""), cwd=r.get("cwd", ""),
+                       content_hash=r.get("content_hash", ""), started_at=r.get("started_at", ""),
+                       ended_at=r.get("ended_at", ""), events=int(r.get("events") or 0))
+            for r in rows if int(r.get("events") or 0) > 0]
+
+
+def replay_calls(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every historical tool call (from the cached signals) as replay inputs."""
+    calls = []
+    for sig in signals:
+        for c in sig.get("tool_calls", []):
+            calls.append({"session_id": sig["session_id"], "cwd": sig.get("cwd", ""), "tool": c.get("tool", ""),
+                          "input": c.get("input") or {}, "uuid": c.get("uuid", ""), "status": c.get("status", "")})
+    return calls
+
+
+def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, model: str | None = None,
+              progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
+              options: dict[str, Any] | None = None) -> DreamResult:
+    """Ingest, dream, verify, label, and open a candidate store (see module doc)."""
+    started = time.perf_counter()
+    workspace = Path(store.workspace)
+    opts = dict(options or {})
+    name, chosen_model = choose_engine(workspace, engine, model)
+    eng = make_engine(name, workspace, chosen_model, opts)  # fail fast on a bad engine/model, before any work
+
+    from dreamer.ingest import ingest  # the ingest engineer's module
+
+    def ingest_progress(done: int, total: int, _path: str = "") -> None:
+        if progress is not None:
+            progress("ingest", done, total)
+
+    report = ingest(store, workspace, list(transcripts or ()), ingest_progress,
+                    home=bool(opts.get("home", True)),
+                    cancel=(lambda: cancel.is_set()) if cancel is not None else None)
+    if cancel is not None and cancel.is_set():
+        raise DreamCancelled("dream cancelled")
+    index = SessionIndex(store.db)
+    refs = session_refs(index)
+    ctx = DreamContext(workspace=workspace, sessions=refs, artifacts=store.active_artifacts(),
+                       load_events=index.iter_events, cache_get=store.cache_get, cache_put=store.cache_put,
+                       progress=progress, cancel=cancel, options=opts)
+    signals = collect_signals(ctx)
+    ctx.report("engine", 0, 1)
+    proposals = list(eng.propose(ctx))
+    ctx.check_cancelled()
+    ctx.report("engine", 1, 1)
+    ctx.report("verify", 0, 1)
+    replay_proposals(proposals, replay_calls(signals))
+    run_critics(proposals, ctx.artifacts, workspace,
+                int(opts.get("context_budget") or dream_config(workspace).get("context_budget")
+                    or DEFAULT_CONTEXT_BUDGET))
+    ctx.report("verify", 1, 1)
+    ctx.check_cancelled()
+    events_read = sum(r.events for r in refs)
+    stats = dict(ctx.stats)
+    stats.pop("signals", None)
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    stats["undreamed_before"] = len(index.undreamed_ids())
+    stats["model"] = chosen_model if name == "llm" else None
+    cand = store.open_candidate(proposals, engine=name, sessions_read=len(refs), events_read=events_read, stats=stats)
+    with store.db.conn:
+        index.mark_dreamed([r.session_id for r in refs])
+    with_ids = store.proposals(cand.id)
+    return DreamResult(candidate=cand, proposals=with_ids, engine=name, sessions_read=len(refs),
+                       events_read=events_read, stats=stats, ingest=report.to_dict(),
+                       seconds=time.perf_counter() - started)

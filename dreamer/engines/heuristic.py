@@ -1,0 +1,56 @@
+"""The default dream engine: deterministic, offline, no key.
+
+Signals per session come from the cache (``signals:v1`` keyed by session id and
+content hash), so an unchanged session costs one cache read; consolidation then
+turns the signals and the active artifacts into proposals. Same input, same
+output: no randomness, no clock (ordering is by evidence timestamps).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dreamer.consolidate import consolidate
+from dreamer.engines.base import DreamContext
+from dreamer.signals import session_signals
+from store.models import Proposal
+
+
+def collect_signals(ctx: DreamContext) -> list[dict[str, Any]]:
+    """Signals of every session in the context (cached), memoised on the context."""
+    cached = getattr(ctx, "signals", None)
+    if cached is not None:
+        return cached
+    out: list[dict[str, Any]] = []
+    hits = 0
+    total = len(ctx.sessions)
+    for i, ref in enumerate(ctx.sessions, 1):
+        ctx.check_cancelled()
+        sig, hit = session_signals(ref.session_id, ref.content_hash, ctx.load_events, ctx.cache_get, ctx.cache_put)
+        sig = dict(sig)
+        sig["session_id"] = ref.session_id
+        sig["agent"] = ref.agent or sig.get("agent", "")
+        sig["cwd"] = sig.get("cwd") or ref.cwd
+        out.append(sig)
+        hits += hit
+        if i % 25 == 0 or i == total:
+            ctx.report("signals", i, total)
+    ctx.stats["signals_cache_hits"] = hits
+    ctx.stats["signals_computed"] = total - hits
+    ctx.signals = out
+    return out
+
+
+class HeuristicEngine:
+    name = "heuristic"
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    def propose(self, ctx: DreamContext) -> list[Proposal]:
+        signals = collect_signals(ctx)
+        ctx.check_cancelled()
+        ctx.report("consolidate", 0, 1)
+        proposals = consolidate(signals, ctx.artifacts, ctx.workspace, {**ctx.options, **self.options})
+        ctx.report("consolidate", 1, 1)
+        return proposals

@@ -1,0 +1,120 @@
+"""Small text tools the dream pass shares: tokens, similarity, sentences, phrasing.
+
+Why one module: signals, consolidation and critics must agree on what "the same
+lesson" means (token-set similarity over content words) and on how a lesson is
+worded (short, imperative, in the user's terms, redacted).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9_.+/-]*[a-z0-9]|[a-z0-9]")
+STOPWORDS = frozenset(
+    """a an the and or but if then so of to in on at for with by from as is are was were be been being it its
+    this that these those there here we you i me my our your they them he she his her us do does did doing
+    done have has had not no yes please just again also too very really can could would should will shall may
+    might must let lets let's ok okay oh hey hi now then than when what which who whom why how all any each
+    every some such only own same other into over under about after before up down out off more most
+    use using used always never don't dont do not make sure remember from going forward time thing things
+    like want need instead rather one way get got it's that's im i'm you're we're isn't aren't doesn't didn't
+    won't wouldn't can't cannot project repo repository code""".split()
+)
+
+
+def tokens(text: str) -> frozenset[str]:
+    """Content-word tokens (lower case, crude plural stripping) for similarity."""
+    out = set()
+    for w in _WORD.findall(text.lower()):
+        if w in STOPWORDS or len(w) < 2:
+            continue
+        if len(w) > 4 and w.endswith("s") and not w.endswith("ss") and "/" not in w and "." not in w:
+            w = w[:-1]
+        out.add(w)
+    return frozenset(out)
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Token-set similarity: the larger of Jaccard and a damped overlap coefficient.
+
+    The overlap part lets a short restatement match a longer one ("short commit
+    messages" vs "keep commit messages to one short line") but needs 3 shared words.
+    """
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    if not inter:
+        return 0.0
+    jac = inter / len(a | b)
+    overlap = inter / min(len(a), len(b)) if inter >= 3 else 0.0
+    return max(jac, overlap * 0.9)
+
+
+_SENT = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|;\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """Split a message into sentence-like pieces (keeps backtick spans intact enough)."""
+    return [s.strip() for s in _SENT.split(text) if s and s.strip()]
+
+
+_LEAD = re.compile(
+    r"^(?:(?:no|nope|nah|ok|okay|so|well|hey|actually|again|also|and|but|hmm|ugh|wait|sorry|please|pls|"
+    r"note)\b[\s,!:.?-]*)+",
+    re.I,
+)
+_REWRITES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(?:please\s+)?remember\s+(?:that\s+|to\s+)?", re.I), ""),
+    (re.compile(r"^we (?:always )?use\s+", re.I), "Use "),
+    (re.compile(r"^(?:it's|it is)\s+(\S+)\s+(?:in|for)\s+this\s+(project|repo)\b", re.I), r"Use \1 in this \2"),
+    (re.compile(r"^i(?:'d| would)? prefer\s+", re.I), "Prefer "),
+    (re.compile(r"^(?:from now on|going forward|in (?:the )?future),?\s+", re.I), ""),
+    (re.compile(r"^(?:you should|you must|you need to)\s+", re.I), ""),
+    (re.compile(r"^(?:make sure (?:to|that you|you)|be sure to)\s+", re.I), ""),
+    (re.compile(r"^don'?t\s+", re.I), "Do not "),
+]
+
+
+def imperative(sentence: str) -> str:
+    """Rephrase a user's sentence as a short imperative line, keeping their words."""
+    s = sentence.strip().strip("-*> ").strip()
+    s = _LEAD.sub("", s).strip()
+    for pattern, repl in _REWRITES:
+        s = pattern.sub(repl, s, count=1).strip()
+    s = re.sub(r"[!?]+$", ".", s).strip()
+    if not s:
+        return ""
+    s = s[0].upper() + s[1:]
+    if not s.endswith((".", "`", ")")):
+        s += "."
+    return s
+
+
+def title_of(line: str, limit: int = 64) -> str:
+    """A short title: the first clause of `line`, without the final period."""
+    t = line.strip().rstrip(".")
+    for sep in (": ", "; ", " — ", ", because", " because "):
+        if sep in t and t.index(sep) > 12:
+            t = t[: t.index(sep)]
+    if len(t) > limit:
+        cut = t[:limit].rsplit(" ", 1)[0]
+        t = cut.rstrip(",;:") + "…"
+    return t
+
+
+def quote(text: str, limit: int = 200) -> str:
+    """A short single-line quote (callers pass already-redacted text)."""
+    q = " ".join(text.split())
+    return q if len(q) <= limit else q[: limit - 1].rstrip() + "…"
+
+
+def slug(text: str, limit: int = 40) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return (s[:limit].rstrip("-")) or "item"
+
+
+@lru_cache(maxsize=4096)
+def approx_tokens(text: str) -> int:
+    """Rough token count (chars / 4), enough for context budgets."""
+    return (len(text) + 3) // 4
