@@ -24,7 +24,7 @@ from store import candidates as cands
 from store import materialize as mat
 from store.blobs import Blobs
 from store.db import WriterLock, immediate, open_db
-from store.errors import NothingToDoError, NotFoundError, ReverieError, UsageError
+from store.errors import NothingToDoError, NotFoundError, ReverieError, UnsafePathError, UsageError
 from store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
 from store.models import ACTIONS, ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
 from store.oplog import OpLog, new_id, now_iso, random_id
@@ -128,8 +128,11 @@ class Store:
     @classmethod
     def open(cls, workspace: Path | str, db_path: Path | str | None = None, create: bool = False) -> "Store":
         ws = Path(os.path.abspath(os.path.expanduser(str(workspace))))
-        if not ws.is_dir():
-            raise ReverieError(f"workspace {ws} does not exist or is not a directory")
+        try:
+            if not ws.is_dir():
+                raise ReverieError(f"workspace {ws} does not exist or is not a directory")
+        except OSError as err:
+            raise ReverieError(f"cannot open workspace {ws}: {err.strerror or err}") from None
         path = Path(db_path) if db_path is not None else default_db_path(ws)
         if create:
             _ensure_state_dir(ws, path)
@@ -304,8 +307,11 @@ class Store:
             key = ctx.targets(removed[0])[0]
         else:
             return Preview(target="", before="", after="")
-        path = safe_target(self.workspace, key)
-        existing = read_bytes(path)
+        try:
+            path = safe_target(self.workspace, key)
+            existing = read_bytes(path)
+        except UnsafePathError:  # shown in the preview; apply refuses it with the same error
+            path, existing = Path(key), None
         others = [a for a in ctx.arts.values() if a.id not in p.replaces and key in ctx.targets(a)]
         if new is not None:
             others.append(new)
@@ -772,7 +778,13 @@ class Store:
             splice_ok = ftype != "whole" and disk is not None and rec_b is not None and \
                 not (ftype == "block" and mat.has_broken_markers(disk.decode("utf-8", "replace")))
             after: bytes | None
-            if disk == rec_b:
+            unrecorded_ok = rec is None and disk is not None and ftype != "whole" and t_b is not None and \
+                mat.region_of(key, disk) in (None, []) and not mat.has_broken_markers(disk.decode("utf-8", "replace"))
+            if disk is not None and disk == t_b:
+                after = t_b  # already there: only the record changes
+            elif unrecorded_ok:
+                after = mat.splice_region(key, disk, t_b)  # a person's file: add our region, keep the rest
+            elif disk == rec_b:
                 if trec is None:
                     if rec is None:
                         continue

@@ -71,7 +71,9 @@ def read_bytes(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise ReverieError(f"{path} is a directory, expected a file")
+        raise ReverieError(f"{path} is a directory, expected a file") from None
+    except OSError as err:
+        raise ReverieError(f"cannot read {path}: {err.strerror or err}") from None
 
 
 def _fsync_dir(directory: Path) -> None:
