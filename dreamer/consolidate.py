@@ -119,10 +119,19 @@ def mentions_positively(line: str, word: str) -> bool:
     return word not in negated_words(line)
 
 
+PROGRAMS = frozenset("""npm pnpm yarn bun pip pip3 uv poetry cargo go mix make npx docker podman git tabs spaces
+    pytest vitest jest unittest black ruff flake8 eslint prettier biome tsc webpack vite""".split())
+
+
 def conflict_word(new_line: str, old_line: str) -> str | None:
-    """A word the new line rejects that the old line recommends, if any."""
+    """A word the new line rejects that the old line recommends, if any.
+
+    The word must name a tool (a known program or a backticked command in the old
+    line), or the two lines must otherwise talk about the same thing."""
+    related = similarity(tokens(new_line), tokens(old_line)) >= 0.2
+    ticked = " ".join(re.findall(r"`([^`]+)`", old_line)).lower().split()
     for w in sorted(negated_words(new_line)):
-        if len(w) >= 2 and mentions_positively(old_line, w):
+        if len(w) >= 2 and mentions_positively(old_line, w) and (related or w in PROGRAMS or w in ticked):
             return w
     return None
 
@@ -148,7 +157,7 @@ def consolidate(signals: list[dict[str, Any]], artifacts: list[Artifact], worksp
     # 1. procedures → skills (statements about their steps are absorbed)
     proposals += _procedures(signals, clusters, absorbed)
     # 2. artifact updates: stale commands/paths and contradicted lines
-    updates, used = _artifact_updates(signals, clusters, artifacts, workspace)
+    updates, used = _artifact_updates(signals, clusters, artifacts, workspace, absorbed)
     absorbed |= used
     proposals += updates
     # 3. statement clusters → memory / instinct / rule (+ hook)
@@ -386,7 +395,8 @@ def _skill(common: list[str], members: list[dict[str, Any]], clusters: list[Clus
 
 
 def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], artifacts: list[Artifact],
-                      workspace: Path) -> tuple[list[Proposal], set[int]]:
+                      workspace: Path, absorbed: set[int] | None = None) -> tuple[list[Proposal], set[int]]:
+    skip = set(absorbed or ())
     fixes: dict[str, dict[str, Any]] = {}
     recovered: dict[str, str] = {}
     for sig in signals:
@@ -432,10 +442,13 @@ def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], ar
                 continue  # drop the line
             if replacement == line:
                 for idx, cl in enumerate(clusters):
+                    if idx in skip:
+                        continue
                     rep = cl.representative()
                     rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
                     word = conflict_word(rep["line"], line) or next(
-                        (w for w in rejected if mentions_positively(line, w)), None)
+                        (w for w in rejected if mentions_positively(line, w) and (
+                            w in PROGRAMS or similarity(tokens(rep["line"]), tokens(line)) >= 0.2)), None)
                     if word and (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
                         indent = re.match(r"^\s*(?:[-*] |\d+\. )?", line).group(0)  # type: ignore[union-attr]
                         replacement = indent + rep["line"]

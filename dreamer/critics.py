@@ -153,9 +153,14 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
         return []
     out = []
     new_lines = [l for l in p.body.splitlines() if l.strip()]
+    future = {r: o for o in env.proposals if o is not p for r in o.replaces}
     for art in env.artifacts:
         if art.id in p.replaces:
             continue
+        successor = future.get(art.id)
+        if successor is not None:  # judge against what the artifact becomes in this candidate
+            art = Artifact(id=art.id, kind=art.kind, scope=art.scope, name=art.name,
+                           body="" if successor.action == "retire" else successor.body)
         for old in artifact_lines(art):
             for new in new_lines:
                 w = conflict_word(new, old) or conflict_word(old, new)

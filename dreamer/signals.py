@@ -24,6 +24,8 @@ from dreamer.wording import imperative, quote, sentences
 from store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
+SIGNALS_VERSION = 2
+"""Bumped whenever extraction changes, so cached signals are recomputed."""
 
 NEG = re.compile(
     r"\b(never|don'?t|do not|stop|no more|avoid|must not|mustn'?t|shouldn'?t|should not|not allowed|"
@@ -244,8 +246,13 @@ def extract(events: Iterable[Event]) -> dict[str, Any]:
             if is_shell and rec["norm"]:
                 for st in pending_subs:
                     old = st.pop("_sub_from", "")
+                    old_status = st.pop("_sub_status", "")
                     old_prog, new_prog = old.split(" ")[0], rec["norm"].split(" ")[0]
-                    if old and old_prog != new_prog:
+                    said = st.get("_message", "").lower()
+                    named = re.search(rf"(?<![\w-]){re.escape(old_prog)}(?![\w-])", said) and \
+                        re.search(rf"(?<![\w-]){re.escape(new_prog)}(?![\w-])", said)
+                    same_args = old_status in ("rejected", "error") and old.split(" ")[1:] == rec["norm"].split(" ")[1:]
+                    if old and old_prog != new_prog and (named or same_args):
                         st["keys"] = sorted(set(st["keys"]) | {f"sub:{old_prog}>{new_prog}", f"not:{old_prog}"})
                 pending_subs.clear()
                 shell_calls.append(rec)
@@ -276,6 +283,8 @@ def extract(events: Iterable[Event]) -> dict[str, Any]:
             for st in found:
                 if is_correction and last_agent_call and last_agent_call.get("shell"):
                     st["_sub_from"] = last_agent_call["norm"]
+                    st["_sub_status"] = last_agent_call.get("status", "")
+                    st["_message"] = text[:2000]
                     pending_subs.append(st)
             statements.extend(found)
             if not is_correction:
@@ -289,8 +298,9 @@ def extract(events: Iterable[Event]) -> dict[str, Any]:
             after_rejection = False
             last_agent_call = None
 
-    for st in pending_subs:
-        st.pop("_sub_from", None)
+    for st in statements:
+        for k in ("_sub_from", "_sub_status", "_message"):
+            st.pop(k, None)
     # error -> fix pairs among shell calls
     for i, rec in enumerate(shell_calls):
         if rec.get("status") != "error" or not rec["norm"]:
@@ -432,7 +442,7 @@ def _facts_of(norm: str) -> list[tuple[str, str]]:
 
 def session_signals(session_id: str, content_hash: str, load_events, cache_get, cache_put) -> tuple[dict[str, Any], bool]:
     """Signals of one session from the cache, or extracted and cached. Returns (signals, cache_hit)."""
-    key = f"{session_id}:{content_hash}"
+    key = f"{session_id}:{content_hash}:{SIGNALS_VERSION}"
     if content_hash:
         hit = cache_get(SIGNALS_NAMESPACE, key)
         if hit:

@@ -1,0 +1,110 @@
+"""`reverie dream` and `reverie effect`.
+
+Thin handlers: open the store, call `dreamer.dream.run_dream` /
+`dreamer.effect.compute_effects`, print one JSON document (--json) or a terse
+summary. Progress goes to stderr as a rich bar, only on a TTY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from console.output import Output
+from store.errors import ReverieError
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from store.store import Store
+
+    store = Store.open(args.workspace, args.db, create=True)
+    store.init()
+    return store
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    """A progress callback drawing a rich bar on stderr, or None."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    lock = threading.Lock()
+    with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            with lock:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=max(total, 1))
+                bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def _label_text(p: Any) -> str:
+    if not p.labels:
+        return ""
+    return "  [" + ", ".join(f"{l.label}:{l.severity}" for l in p.labels) + "]"
+
+
+def cmd_dream(args: argparse.Namespace, out: Output) -> int:
+    from dreamer.dream import run_dream
+
+    store = _open(args)
+    try:
+        with _progress(not getattr(args, "no_progress", False)) as progress:
+            result = run_dream(store, transcripts=args.transcripts, engine=getattr(args, "engine", None),
+                               model=getattr(args, "model", None), progress=progress)
+    except Exception as err:
+        from dreamer.engines.base import DreamCancelled
+
+        if isinstance(err, DreamCancelled):
+            raise ReverieError("dream cancelled; nothing was written") from None
+        raise
+    finally:
+        store.close()
+    lines = [f"{result.candidate.id}: {len(result.proposals)} proposal(s) from {result.sessions_read} session(s), "
+             f"{result.events_read} events [{result.engine}, {result.seconds:.2f}s]"]
+    for p in result.proposals:
+        scope = p.scope + (f" {','.join(p.paths)}" if p.paths else "")
+        lines.append(f"  {p.id}  {p.action:<7} {p.kind:<8} ({scope})  {p.title}{_label_text(p)}")
+    if result.proposals:
+        lines.append("review with `reverie review` or `reverie proposals`")
+    out.emit(result.to_json(), "\n".join(lines))
+    return 0
+
+
+def cmd_effect(args: argparse.Namespace, out: Output) -> int:
+    from dreamer.dream import session_refs
+    from dreamer.effect import compute_effects
+    from dreamer.engines.base import DreamContext
+    from dreamer.engines.heuristic import collect_signals
+    from dreamer.ingest import ingest
+    from store.sessions import SessionIndex
+
+    store = _open(args)
+    try:
+        ingest(store, store.workspace, list(args.transcripts))
+        index = SessionIndex(store.db)
+        ctx = DreamContext(workspace=store.workspace, sessions=session_refs(index), artifacts=[],
+                           load_events=index.iter_events, cache_get=store.cache_get, cache_put=store.cache_put)
+        effects = compute_effects(store, collect_signals(ctx))
+    finally:
+        store.close()
+    doc = {"artifacts": [e.to_dict() for e in effects]}
+    if not effects:
+        text = "no applied artifacts from a dream yet"
+    else:
+        text = "\n".join(
+            f"{e.name} ({e.kind}): {e.trigger} — before {e.recurred_before}/{e.sessions_before} sessions, "
+            f"after {e.recurred_after}/{e.sessions_after}" for e in effects)
+    out.emit(doc, text)
+    return 0
