@@ -96,7 +96,6 @@ class ReverieApp(App[None]):
         self.key_overrides = keymod.load_overrides(self.workspace)
         self.status_info = StatusInfo(workspace=short_home(self.workspace))
         self._index_undreamed: int | None = None
-        self._new_sessions: set[str] = set()
         self._watcher: Any = None
         self.watch_events: list[Any] = []
 
@@ -148,8 +147,7 @@ class ReverieApp(App[None]):
             for p in main.queue._all:
                 counts[p.status] = counts.get(p.status, 0) + 1
         info.counts = counts
-        if self._index_undreamed is not None:
-            info.undreamed = self._index_undreamed + len(self._new_sessions)
+        info.undreamed = self._index_undreamed
         self._paint_status()
 
     def _paint_status(self) -> None:
@@ -165,56 +163,48 @@ class ReverieApp(App[None]):
         """Figures that read files or the sessions index: after first paint."""
         self.status_info.context_tokens = estimate_context_tokens(self.workspace)
         self._index_undreamed = self._undreamed_from_index()
-        self._new_sessions.clear()
         self.refresh_status()
 
     def _undreamed_from_index(self) -> int | None:
-        try:
-            from dreamer.status import status_extras
-
-            extras = status_extras(self.store) or {}
-            for key in ("undreamed_sessions", "sessions_not_dreamed", "undreamed"):
-                if isinstance(extras.get(key), int):
-                    return int(extras[key])
-            tokens = extras.get("context_tokens") or extras.get("always_loaded_tokens")
-            if isinstance(tokens, int):
-                self.status_info.context_tokens = tokens
-        except Exception as err:  # not landed yet / older store: fall back to the index
-            log.debug("status_extras unavailable: %s", err)
+        """Sessions indexed but not yet dreamed over (the watcher keeps the index current)."""
         try:
             from store.sessions import SessionIndex
 
             return int(SessionIndex(self.store.db).undreamed_count())
-        except Exception as err:
+        except Exception as err:  # an index from an older version: the figure is optional
             log.debug("sessions index unavailable: %s", err)
             return None
 
     # --- watcher --------------------------------------------------------------
 
     def start_watcher(self) -> None:
-        """Watch transcripts and managed artifacts; events arrive on a background thread."""
+        """Watch transcripts and managed artifacts from a worker thread.
+
+        The watcher's first scan ingests what is new, which can take a while, so
+        even starting it happens off the UI thread; its events come back through
+        `call_from_thread`.
+        """
         try:
-            from dreamer import watch as watchmod
-        except Exception as err:
+            from dreamer.watch import Watcher
+        except Exception as err:  # the console works without live updates
             log.debug("watcher unavailable: %s", err)
             return
-        factory = getattr(watchmod, "Watcher", None) or getattr(watchmod, "WorkspaceWatcher", None)
-        if factory is None:
-            return
         try:
-            params = inspect.signature(factory).parameters
-            kwargs: dict[str, Any] = {}
-            for name, value in (("transcripts", self.transcripts), ("callback", self.on_watch_event),
-                                ("on_event", self.on_watch_event), ("store", self.store)):
-                if name in params:
-                    kwargs[name] = value
-            self._watcher = factory(self.workspace, **kwargs)
-            if not any(k in kwargs for k in ("callback", "on_event")):
-                return
-            self._watcher.start()
-        except Exception as err:  # the console works without live updates
+            self._watcher = Watcher(self.workspace, self.transcripts, self.on_watch_event,
+                                    db_path=getattr(self.store, "db_path", None))
+        except Exception as err:
             log.warning("watcher not started: %s", err)
             self._watcher = None
+            return
+        watcher = self._watcher
+
+        def run() -> None:
+            try:
+                watcher.start()
+            except Exception as err:
+                log.warning("watcher stopped: %s", err)
+
+        self.run_worker(run, thread=True, group="watch", exit_on_error=False)
 
     def stop_watcher(self) -> None:
         watcher, self._watcher = self._watcher, None
@@ -232,27 +222,26 @@ class ReverieApp(App[None]):
             pass
 
     def apply_watch_event(self, event: Any) -> None:
+        """Runs on the UI thread: update the status line; warn about hand edits."""
         self.watch_events.append(event)
         name = type(event).__name__
-        if name in ("SessionAdded", "SessionGrown"):
-            key = str(getattr(event, "session_id", "") or getattr(event, "path", ""))
-            if name == "SessionAdded" or key not in self._new_sessions:
-                self._new_sessions.add(key)
-            if self._index_undreamed is None:
-                self._index_undreamed = 0
+        if name in ("SessionAdded", "SessionGrown", "SessionReset"):
+            self._index_undreamed = self._undreamed_from_index()
         elif name == "ArtifactEdited":
             path = str(getattr(event, "path", ""))
-            managed = bool(getattr(event, "managed", False))
             rel = path
             try:
                 rel = str(Path(path).relative_to(self.workspace))
             except ValueError:
                 pass
-            if managed:
-                self.status_info.warnings.append(f"hand edit in a managed block: {rel}")
-                self.notify(f"{rel} was edited by hand inside Reverie's block: apply will show it as a conflict",
+            if getattr(event, "managed", False):
+                verb = "deleted" if getattr(event, "deleted", False) else "edited by hand"
+                self.status_info.warnings.append(f"{rel} {verb}")
+                self.notify(f"{rel} was {verb}: Reverie manages it, so apply/undo will show it as a conflict",
                             severity="warning", timeout=8)
             self.status_info.context_tokens = estimate_context_tokens(self.workspace)
+        elif name == "WatcherNotice":
+            self.notify(str(getattr(event, "message", "")), timeout=5)
         self.refresh_status()
 
     # --- dreaming -------------------------------------------------------------

@@ -44,6 +44,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.evidence_index = 0
         self._diff_cache: dict[str, Diff] = {}
+        self.dream_screen: Any = None
 
     @property
     def store(self) -> Any:
@@ -437,7 +438,8 @@ class MainScreen(Screen[None]):
             self.notify(self.app.dream_summary(result), timeout=6)  # type: ignore[attr-defined]
             self.reload()
 
-        self.app.push_screen(DreamScreen(job), finished)
+        self.dream_screen = DreamScreen(job)
+        self.app.push_screen(self.dream_screen, finished)
 
     def action_discard(self) -> None:
         cand = getattr(self.app, "candidate", None)
