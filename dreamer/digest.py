@@ -25,9 +25,10 @@ log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 4
 DEFAULT_SESSION_TOKEN_BUDGET = 4000
 
-# Per-line character caps by priority (0 = must keep, 2 = context only).
+# Per-line character caps, and the tier of each kind of line (0 = keep first).
 _CAPS = {"user": 800, "rejected": 300, "error": 400, "interrupt": 80, "call": 200, "agent": 200}
-_PRIORITY = {"user": 0, "rejected": 0, "error": 0, "interrupt": 0, "call": 1, "agent": 2}
+_TIER = {"user": 0, "rejected": 0, "error": 0, "interrupt": 0, "call": 2, "agent": 3}
+_READ_ONLY_TOOLS = {"Read", "Grep", "Glob", "LS", "TaskOutput", "TodoWrite", "TodoRead", "NotebookRead"}
 
 # Claude Code wraps slash commands and local command output in user records;
 # they are not things a person typed as feedback.
@@ -167,7 +168,10 @@ def _call_summary(ev: Event) -> str:
             value = " ".join(str(v) for v in value)
         if value:
             return f"{ev.tool_name or 'tool'}: {value}"
-    return f"{ev.tool_name or 'tool'}: {ev.text}" if ev.text else (ev.tool_name or "tool")
+    name = ev.tool_name or "tool"
+    if ev.text:
+        return ev.text if ev.text.startswith(name) else f"{name}: {ev.text}"
+    return name
 
 
 def _classify(ev: Event) -> tuple[str, str, str] | None:
@@ -201,9 +205,9 @@ def build_digest(
 ) -> Digest:
     """A compact, redacted text of one session that fits `token_budget`.
 
-    Keeps chronological order. When over budget it first drops agent text, then
-    routine tool calls, then shortens the remaining lines, then keeps the most
-    recent ones and says how many were omitted.
+    Keeps chronological order. When over budget it keeps what people said and
+    what went wrong first, then the tool calls around those, then other calls,
+    then agent prose (newest first), and says how many lines were omitted.
     """
     lines: list[_Line] = []
     n = 0
@@ -218,6 +222,8 @@ def build_digest(
             continue
         category, label, body = found
         body = _one_line(scrub(body))
+        if cwd and len(cwd) > 1:
+            body = body.replace(cwd.rstrip("/") + "/", "")  # workspace-relative paths: fewer tokens
         if lines and lines[-1].category == category and lines[-1].body == body:
             lines[-1].count += 1  # the same error ten times is one line
             continue
@@ -228,7 +234,7 @@ def build_digest(
     kept, dropped, caps = _fit(lines, budget_chars)
     rendered = [ln.render(caps[ln.category]) for ln in kept]
     if dropped:
-        rendered.insert(0, f"[... {dropped} earlier lines omitted to fit the budget]")
+        rendered.insert(0, f"[... {dropped} less important lines omitted to fit the budget]")
     text = "\n".join([header, *rendered])
     refs = {
         ln.ref: DigestRef(
@@ -256,26 +262,56 @@ def _size(lines: list[_Line], caps: dict[str, int]) -> int:
     return sum(len(ln.render(caps[ln.category])) + 1 for ln in lines)
 
 
+def _tiers(lines: list[_Line]) -> list[int]:
+    """0 = what a person said or what went wrong; 1 = the calls right around those;
+    2 = other tool calls; 3 = the agent's own prose."""
+    tiers = [_TIER[ln.category] for ln in lines]
+    for i, ln in enumerate(lines):
+        if ln.category == "call" and ln.event.tool_name in _READ_ONLY_TOOLS:
+            tiers[i] = 3  # looking around says little about what to learn
+    for i, ln in enumerate(lines):
+        if ln.category != "call":
+            continue
+        before = lines[i - 1].category if i > 0 else ""
+        after = lines[i + 1].category if i + 1 < len(lines) else ""
+        if after in ("error", "rejected", "interrupt", "user") or before in ("error", "rejected"):
+            tiers[i] = 1  # the failing call, the rejected call, the fix after an error
+    return tiers
+
+
+_MARKER = 60  # room kept for the "lines omitted" marker
+
+
 def _fit(lines: list[_Line], budget: int) -> tuple[list[_Line], int, dict[str, int]]:
-    """Drop and shorten lines until the rendering fits `budget` characters."""
+    """Choose and shorten lines so the rendering fits `budget` characters.
+
+    Everything fits: keep it all. Otherwise keep tier 0 (shortened if needed,
+    newest first if even that is too long), then fill what room is left with
+    tiers 1, 2, 3, newest lines first within a tier.
+    """
     caps = dict(_CAPS)
-    kept = list(lines)
-    for max_priority in (1, 0):  # drop agent text, then routine calls
-        if _size(kept, caps) <= budget:
-            return kept, len(lines) - len(kept), caps
-        kept = [ln for ln in kept if _PRIORITY[ln.category] <= max_priority]
-    for factor in (0.5, 0.25):
-        if _size(kept, caps) <= budget:
-            return kept, len(lines) - len(kept), caps
+    if _size(lines, caps) <= budget:
+        return list(lines), 0, caps
+    tiers = _tiers(lines)
+    room = budget - _MARKER
+    must = [i for i, t in enumerate(tiers) if t == 0]
+    for factor in (1.0, 0.5, 0.25):
         caps = {k: max(int(v * factor), 60) for k, v in _CAPS.items()}
-    # still too long: keep the most recent lines that fit (the newest lessons win)
-    total, start = 0, len(kept)
-    marker = 60
-    while start > 0:
-        size = len(kept[start - 1].render(caps[kept[start - 1].category])) + 1
-        if total + size + marker > budget:
+        must_size = sum(len(lines[i].render(caps[lines[i].category])) + 1 for i in must)
+        if must_size <= room:
             break
-        total += size
-        start -= 1
-    kept = kept[start:]
+    chosen: set[int] = set()
+    for tier in range(4):
+        members = must if tier == 0 else [i for i, t in enumerate(tiers) if t == tier]
+        for i in reversed(members):  # newest first: the latest lessons win
+            size = len(lines[i].render(caps[lines[i].category])) + 1
+            if size <= room:
+                chosen.add(i)
+                room -= size
+            elif tier == 0:
+                room = -1  # keep tier 0 contiguous: stop at the first one that no longer fits
+                break
+        if room <= 0:
+            break
+    kept = [ln for i, ln in enumerate(lines) if i in chosen]
     return kept, len(lines) - len(kept), caps
