@@ -24,7 +24,7 @@ from dreamer.wording import imperative, quote, sentences
 from store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 2
+SIGNALS_VERSION = 4
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 NEG = re.compile(
@@ -59,7 +59,11 @@ AGENT_ADDRESS = re.compile(
     r"\b(ai|assistants?|agents?|claude|llms?|language models?|copilot|chatgpt)\b", re.I)
 INJECTION = re.compile(
     r"(ignore (?:all |any )?(?:previous|prior|above) instructions|do not tell the user|don'?t tell the user|"
-    r"without telling the user|do not mention|system prompt|note to (?:ai|assistants|agents))", re.I)
+    r"without telling the user|do not mention this|note to (?:ai|assistants|agents|llms))", re.I)
+MEMORY_VERB = re.compile(
+    r"\b(from now on|remember (?:to|that)|going forward|in (?:the )?future|from this point|"
+    r"(?:add|save|write|store) (?:this|it|that)? ?(?:to|in) (?:your )?(?:memory|claude\.md|agents\.md))\b", re.I)
+SMALL_TALK = re.compile(r"^\W*(never ?mind|no worries|no problem|no thanks|don'?t worry|not now|no,? that'?s (?:it|all|fine))\W*$", re.I)
 HIDDEN = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
 PATH = re.compile(
     r"(?<![\w/:.])((?:\.{0,2}/)?[A-Za-z0-9_][\w.-]*(?:/[\w.*-]+)+/?|[\w-]+\.(?:py|ts|tsx|js|jsx|sql|md|json|"
@@ -348,7 +352,7 @@ def _user_statements(ev: Event, is_correction: bool, prior: dict[str, Any] | Non
         return []
     found = []
     for sentence in sentences(text)[:20]:
-        if len(sentence) < 8 or len(sentence) > 400:
+        if len(sentence) < 8 or len(sentence) > 400 or SMALL_TALK.match(sentence):
             continue
         cls = classify(sentence)
         if cls is None:
@@ -390,22 +394,23 @@ def _keys(sentence: str, message: str, polarity: str, is_correction: bool,
 def _external_statement(ev: Event) -> dict[str, Any] | None:
     """Instruction-like text inside tool/external content (prompt-injection candidates)."""
     text = ev.text[:20000]
-    injection = bool(INJECTION.search(text)) or bool(HIDDEN.search(text))
+    injection = bool(INJECTION.search(text))
+    hidden = bool(HIDDEN.search(text))
     addressed = bool(AGENT_ADDRESS.search(text))
-    if not injection and not (ev.trust == "external" and addressed):
+    if not injection and not hidden and not (ev.trust == "external" and addressed):
         return None
     picked = []
     for sentence in sentences(text):
         if len(sentence) > 600:
             continue
-        if (POS_STRONG.search(sentence) or NEG.search(sentence) or INJECTION.search(sentence)) and (
-            injection or AGENT_ADDRESS.search(sentence) or re.search(r"from now on|remember", sentence, re.I)
-        ):
+        directive = POS_STRONG.search(sentence) or NEG.search(sentence) or INJECTION.search(sentence)
+        if directive and (injection or (hidden and (HIDDEN.search(sentence) or AGENT_ADDRESS.search(sentence)))):
+            picked.append(sentence.strip("<!-> "))
+        elif addressed and MEMORY_VERB.search(sentence) and not sentence.lstrip().startswith(("REMINDER", "IMPORTANT")):
             picked.append(sentence.strip("<!-> "))
         if len(picked) >= 4:
             break
-    if not picked or not (injection or any(AGENT_ADDRESS.search(p) or re.search(r"from now on|remember", p, re.I)
-                                           for p in picked)):
+    if not picked:
         return None
     body = " ".join(picked)
     body = re.sub(r"^(?:note to [\w\s]+?:|[\w\s]+ reading this:)\s*", "", body, flags=re.I)
