@@ -233,3 +233,23 @@ def test_cache_namespace_is_versioned() -> None:
     from dreamer.engines.llm_prompts import PROMPT_VERSION
 
     assert CACHE_NAMESPACE == f"llm:v{PROMPT_VERSION}"
+
+
+def test_progress_is_reported_and_cancel_stops_before_any_call(make_ctx) -> None:
+    import threading
+
+    from dreamer.engines.base import DreamCancelled
+
+    seen: list[tuple[str, int, int]] = []
+    ctx = make_ctx({"s1": pnpm_session("s1"), "s2": pnpm_session("s2")})
+    ctx.progress = lambda stage, done, total: seen.append((stage, done, total))
+    engine(Scripted([map_answer()], [reduce_answer()])).propose(ctx)
+    assert ("llm digest", 2, 2) in seen and ("llm map", 2, 2) in seen and ("llm reduce", 1, 1) in seen
+
+    script = Scripted([map_answer()], [reduce_answer()])
+    ctx = make_ctx({"s1": pnpm_session("s1")})
+    ctx.cancel = threading.Event()
+    ctx.cancel.set()
+    with pytest.raises(DreamCancelled):
+        engine(script).propose(ctx)
+    assert script.asked == []
