@@ -105,7 +105,7 @@ def normalize_command(command: str) -> str:
     if prog in ("python", "python3") and len(rest) >= 2 and rest[0] == "-m":
         return f"{prog} -m {rest[1]}"
     for w in rest:
-        if w.startswith("-") or "/" in w or "=" in w or len(out) >= 2:
+        if w.startswith(("-", "'", '"', "$", "`")) or "/" in w or "=" in w or len(out) >= 2:
             break
         if prog in ("npx", "pnpm", "yarn", "bunx", "uv") and w in ("run", "exec", "dlx", "x") and len(rest) > 1:
             out.append(w)
