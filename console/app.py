@@ -159,6 +159,10 @@ class ReverieApp(App[None]):
         self.status_info.busy = text
         self._paint_status()
 
+    def update_context(self) -> None:
+        """Re-estimate the always-loaded context (a few small file reads)."""
+        self.status_info.context_tokens = estimate_context_tokens(self.workspace)
+
     def _slow_status(self) -> None:
         """Figures that read files or the sessions index: after first paint."""
         self.status_info.context_tokens = estimate_context_tokens(self.workspace)

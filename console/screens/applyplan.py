@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -42,9 +43,13 @@ def _conflict(entry: Any) -> str:
     return " ".join(str(x) for x in (pid, path, reason) if x)
 
 
-def plan_summary(plan: Any, proposals: list[Proposal]) -> tuple[Text, list[str]]:
-    """The confirmation body and the list of files the apply will write."""
-    writes = [_path(f) for f in _items(plan, "files", "writes", "targets")]
+def plan_summary(plan: Any, proposals: list[Proposal], workspace: Path | None = None) -> tuple[Text, list[str]]:
+    """The confirmation body and the list of files the apply will write (as a person reads them)."""
+    from console.widgets.info import display_path
+
+    entries = _items(plan, "files", "writes", "targets")
+    writes = [display_path(_path(f), workspace) for f in entries]
+    actions = [str(_field(f, "action") or "write") if not isinstance(f, str) else "write" for f in entries]
     conflicts = [_conflict(c) for c in _items(plan, "conflicts")]
     ids = {str(x) for x in _items(plan, "proposals", "proposal_ids", "approved")} if _field(plan, "proposals", "proposal_ids", "approved") else set()
     approved = [p for p in proposals if p.status == "approved" and (not ids or p.id in ids or any(p.id == getattr(i, "id", None) for i in _items(plan, "proposals")))]
@@ -57,8 +62,8 @@ def plan_summary(plan: Any, proposals: list[Proposal]) -> tuple[Text, list[str]]
         if hooks:
             body.append(f"\n{len(hooks)} hook{'s' if len(hooks) != 1 else ''} will run code on every matching tool call.\n", "bold")
     body.append(f"\nfiles to write ({len(writes)})\n", "bold")
-    for path in writes:
-        body.append(f"  {path}\n")
+    for path, action in zip(writes, actions):
+        body.append(f"  {path}" + (f"  ({action})" if action != "write" else "") + "\n")
     if conflicts:
         body.append(f"\nconflicts ({len(conflicts)}) — skipped, left as they are\n", "bold red")
         for c in conflicts:

@@ -91,6 +91,7 @@ class MainScreen(Screen[None]):
         self.queue.display = bool(proposals)
         if not proposals:
             self.show_detail(None)
+        self.app.update_context()  # type: ignore[attr-defined]
         self.app.refresh_status()  # type: ignore[attr-defined]
 
     def refresh_ids(self, ids: list[str]) -> None:
@@ -380,7 +381,7 @@ class MainScreen(Screen[None]):
         from console.screens.applyplan import plan_summary
         from console.screens.modals import ConfirmScreen
 
-        summary, writes = plan_summary(plan, self.queue._all)
+        summary, writes = plan_summary(plan, self.queue._all, self.app.workspace)  # type: ignore[attr-defined]
         if not writes:
             self.notify("nothing to apply: approve proposals first (a)", severity="warning")
             return

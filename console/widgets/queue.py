@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from console.diffview import ESCAPE_STYLE, escape_invisible
 from store.models import KINDS, Proposal
 
 STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●"}
@@ -246,15 +247,19 @@ class QueueView(ScrollView, can_focus=True):
             text = Text(f" {row.kind} ({row.count})", style=self._style("queue--header"))
             return Strip(text.render(self.app.console), text.cell_len).adjust_cell_length(width).apply_style(base)
         p = row.proposal
+        compact = width < 44
         badges = Text()
         sev = worst_severity(p)
         if p.blocking_labels():
-            badges.append(" BLOCK", self._style("queue--block"))
+            badges.append(" B" if compact else " BLOCK", self._style("queue--block"))
         elif sev in ("warn", "info"):
             n = sum(1 for l in p.labels if l.severity == sev)
-            badges.append(f" {sev}{n if n > 1 else ''}", self._style(f"queue--{sev}"))
-        badges.append(f" {SCOPE_BADGE.get(p.scope, p.scope[:4]):>4}", self._style("queue--dim"))
-        badges.append(f" {round(p.confidence * 100):>3}%", self._style("queue--dim"))
+            tag = ("W" if sev == "warn" else "i") if compact else sev
+            badges.append(f" {tag}{n if n > 1 else ''}", self._style(f"queue--{sev}"))
+        scope = SCOPE_BADGE.get(p.scope, p.scope[:4])
+        badges.append(f" {scope[0]}" if compact else f" {scope:>4}", self._style("queue--dim"))
+        conf = round(p.confidence * 100)
+        badges.append(f" {min(conf, 99):>2}" if compact else f" {conf:>3}%", self._style("queue--dim"))
         left = Text()
         marked = p.id in self.marked
         left.append("◆" if marked else " ", self._style("queue--mark"))
@@ -262,8 +267,12 @@ class QueueView(ScrollView, can_focus=True):
         left.append(STATUS_GLYPH.get(p.status, "?") + " ", status_style)
         action = p.action if p.action != "add" else ""
         if action:
-            left.append(f"{action}: ", self._style("queue--dim"))
-        left.append(p.title or p.name or p.id, status_style if p.status == "rejected" else Style())
+            left.append(f"{action[:3] if compact else action}: ", self._style("queue--dim"))
+        title_text, spans = escape_invisible(p.title or p.name or p.id)
+        start = left.cell_len
+        left.append(title_text, status_style if p.status == "rejected" else Style())
+        for a, b in spans:
+            left.stylize(ESCAPE_STYLE, start + a, start + b)
         room = width - badges.cell_len - 1
         if room < 8:  # too narrow for badges: title only
             badges = Text()
