@@ -1,0 +1,73 @@
+"""SVG snapshots of the main screens, on deterministic data (fixed ids, times and paths).
+
+Update after an intended visual change with:
+    pytest tests/console/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from store.store import Store
+
+from tests.console.conftest import sample_proposals
+
+
+@pytest.fixture
+def stable_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An app on a real store whose ids and times are fixed, workspace shown as ~/project."""
+    import store.core
+    import store.oplog
+
+    counter = itertools.count(1)
+
+    def new_id(prefix: str) -> str:
+        return f"{prefix}{next(counter):013x}0000"
+
+    def random_id(prefix: str, nbytes: int = 5) -> str:
+        return f"{prefix}{next(counter):0{nbytes * 2}x}"
+
+    times = itertools.count(0)
+
+    def now_iso() -> str:
+        return f"2026-01-01T00:{next(times) % 60:02d}:00.000000Z"
+
+    for mod in (store.core, store.oplog):
+        for name, fn in (("new_id", new_id), ("random_id", random_id), ("now_iso", now_iso)):
+            if hasattr(mod, name):
+                monkeypatch.setattr(mod, name, fn)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    ws = tmp_path / "project"
+    ws.mkdir()
+    (ws / "CLAUDE.md").write_text("# Project notes\n\nWe use pnpm.\n", encoding="utf-8")
+    s = Store.open(ws, create=True)
+    s.init()
+    s.open_candidate(sample_proposals(), engine="heuristic")
+    from console.app import ReverieApp
+
+    app = ReverieApp(s, lambda: Store.open(ws), watch=False)
+    yield app
+    s.close()
+
+
+def test_main_screen(stable_app, snap_compare) -> None:
+    assert snap_compare(stable_app, terminal_size=(110, 32))
+
+
+def test_main_screen_narrow_side_by_side(stable_app, snap_compare) -> None:
+    assert snap_compare(stable_app, press=["j", "v"], terminal_size=(80, 24))
+
+
+def test_help_screen(stable_app, snap_compare) -> None:
+    assert snap_compare(stable_app, press=["question_mark"], terminal_size=(100, 40))
+
+
+def test_apply_confirmation(stable_app, snap_compare) -> None:
+    assert snap_compare(stable_app, press=["j", "j", "j", "a", "A"], terminal_size=(110, 32))
+
+
+def test_rescope_chooser(stable_app, snap_compare) -> None:
+    assert snap_compare(stable_app, press=["s"], terminal_size=(100, 30))
