@@ -58,6 +58,10 @@ class Blobs:
             self._cache[h] = data
         return data
 
+    def has_cached(self, h: str) -> bool:
+        """Known to be stored (seen in this session), without a query."""
+        return h in self._cache or h in self._json_cache
+
     def has(self, h: str) -> bool:
         return self.db.execute("SELECT 1 FROM blobs WHERE hash = ?", [h]).fetchone() is not None
 

@@ -61,10 +61,14 @@ def candidates_in(db: sqlite_utils.Database, statuses: dict[str, str]) -> list[C
     """Candidates present in a view (status from the view), oldest first."""
     if not statuses:
         return []
+    ids = list(statuses)
     out = []
-    for row in db.query("SELECT * FROM candidates ORDER BY created_at, id"):
-        if row["id"] in statuses:
-            out.append(_row_to_candidate(row, statuses[row["id"]]))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        out.extend(_row_to_candidate(row, statuses[row["id"]])
+                   for row in db.query(f"SELECT * FROM candidates WHERE id IN ({marks})", chunk))
+    out.sort(key=lambda c: (c.created_at, c.id))
     return out
 
 

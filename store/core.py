@@ -224,12 +224,12 @@ class Store:
         return cands.candidates_in(self.db, self.view().candidates)
 
     def current_candidate(self) -> Candidate | None:
-        opened = [c for c in self.candidates() if c.status == "open"]
+        opened = cands.candidates_in(self.db, {k: v for k, v in self.view().candidates.items() if v == "open"})
         return opened[-1] if opened else None
 
     def _candidate(self, candidate_id: str | None, view: View) -> Candidate:
         if candidate_id is None:
-            opened = [c for c in cands.candidates_in(self.db, view.candidates) if c.status == "open"]
+            opened = cands.candidates_in(self.db, {k: v for k, v in view.candidates.items() if v == "open"})
             if not opened:
                 raise NothingToDoError("no open candidate store: run `reverie dream` or `reverie propose`")
             return opened[-1]
@@ -241,10 +241,10 @@ class Store:
         try:
             cand = self._candidate(candidate_id, view)
         except NothingToDoError:
-            listed = cands.candidates_in(self.db, view.candidates)
-            if not listed:
+            if not view.candidates:
                 return []
-            cand = listed[-1]  # no open one: the newest (applied or discarded) for review history
+            newest = max(view.candidates)  # ids are time-ordered
+            cand = cands.candidate_of(self.db, cands.get_candidate_row(self.db, newest), view.candidates[newest])
         return [cands.overlay(p, view.reviews.get(p.id)) for p in cands.load_proposal_rows(self.db, cand.id)]
 
     def proposal(self, pid: str) -> Proposal:

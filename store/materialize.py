@@ -13,6 +13,7 @@ Keys are workspace-relative or ``~/``-relative (see store.fsutil).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -46,7 +47,12 @@ def file_type(key: str) -> str:
 
 
 def memory_dir_key(workspace: Path) -> str:
-    return f"~/.claude/projects/{claude_slug(workspace.resolve())}/memory"
+    return _memory_dir_key(str(workspace))
+
+
+@functools.lru_cache(maxsize=64)
+def _memory_dir_key(workspace: str) -> str:
+    return f"~/.claude/projects/{claude_slug(Path(workspace).resolve())}/memory"
 
 
 def targets_of(a: Artifact, workspace: Path) -> list[str]:

@@ -3,19 +3,26 @@
 A view is a small tree of blobs (like a git tree), so an operation that changes
 only review state stores a few hundred bytes:
 
-    {"artifacts": h(artifact_id -> artifact blob),
-     "files": h(key -> {"hash": file blob, "created": bool, "mode": int}),
-     "reviews": h(proposal_id -> review overrides),
-     "candidates": {candidate_id: status}}
+    {"artifacts": map(artifact_id -> artifact blob),
+     "files": map(key -> {"hash": file blob, "created": bool, "mode": int}),
+     "reviews": map(proposal_id -> review overrides),
+     "candidates": map(candidate_id -> status)}
+
+where each map is a blob, split into hash buckets once it grows (`put_map`).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from store.blobs import Blobs
 from store.models import Artifact
+
+
+MAPS = ("artifacts", "files", "reviews", "candidates")
 
 
 @dataclass
@@ -24,6 +31,8 @@ class View:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     candidates: dict[str, str] = field(default_factory=dict)
+    loaded: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict, compare=False, repr=False)
+    """Maps as loaded (never mutated) with their hashes: unchanged maps are not re-stored."""
 
     def copy(self) -> "View":
         return View(
@@ -31,38 +40,93 @@ class View:
             {k: dict(v) for k, v in self.files.items()},
             {k: dict(v) for k, v in self.reviews.items()},
             dict(self.candidates),
+            self.loaded,
         )
 
 
+FLAT_MAX = 48
+"""Maps up to this many entries are one blob; bigger ones are split into buckets."""
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_hash(key: str) -> str:
+    return hashlib.sha1(key.encode()).hexdigest()
+
+
+def _bucket(key: str, depth: int) -> str:
+    return _key_hash(key)[depth]
+
+
+def put_map(blobs: Blobs, d: dict[str, Any], depth: int = 0) -> str:
+    """Store a map as a small Merkle tree (16-way by key hash).
+
+    Why: the reviews and candidates maps grow with history; a flat blob would
+    make every operation rewrite all of it. Buckets that did not change keep
+    their hash, so an operation stores only the buckets it touched.
+    """
+    if len(d) <= FLAT_MAX or depth >= 8:
+        return blobs.put_json({"flat": d})
+    buckets: dict[str, dict[str, Any]] = {}
+    for k, v in d.items():
+        buckets.setdefault(_bucket(k, depth), {})[k] = v
+    return blobs.put_json({"buckets": {b: put_map(blobs, sub, depth + 1) for b, sub in buckets.items()}})
+
+
+def get_map(blobs: Blobs, h: str) -> dict[str, Any]:
+    node = blobs.get_json(h)
+    if "flat" in node:
+        return node["flat"]
+    out: dict[str, Any] = {}
+    for sub in node["buckets"].values():
+        out.update(get_map(blobs, sub))
+    return out
+
+
+def _map_refs(blobs: Blobs, h: str, out: set[str]) -> dict[str, Any]:
+    out.add(h)
+    node = blobs.get_json(h)
+    if "flat" in node:
+        return node["flat"]
+    merged: dict[str, Any] = {}
+    for sub in node["buckets"].values():
+        merged.update(_map_refs(blobs, sub, out))
+    return merged
+
+
 def save_view(blobs: Blobs, view: View) -> str:
-    return blobs.put_json(
-        {
-            "artifacts": blobs.put_json(view.artifacts),
-            "files": blobs.put_json(view.files),
-            "reviews": blobs.put_json(view.reviews),
-            "candidates": view.candidates,
-        }
-    )
+    top = {}
+    for name in MAPS:
+        current = getattr(view, name)
+        known = view.loaded.get(name)
+        if known is not None and known[0] == current and blobs.has_cached(known[1]):
+            top[name] = known[1]
+        else:
+            top[name] = put_map(blobs, current)
+    return blobs.put_json(top)
 
 
 def load_view(blobs: Blobs, view_hash: str) -> View:
     top = blobs.get_json(view_hash)
+    maps = {name: get_map(blobs, top[name]) for name in MAPS}
     return View(
-        artifacts=dict(blobs.get_json(top["artifacts"])),
-        files={k: dict(v) for k, v in blobs.get_json(top["files"]).items()},
-        reviews={k: dict(v) for k, v in blobs.get_json(top["reviews"]).items()},
-        candidates=dict(top.get("candidates") or {}),
+        artifacts=dict(maps["artifacts"]),
+        files={k: dict(v) for k, v in maps["files"].items()},
+        reviews={k: dict(v) for k, v in maps["reviews"].items()},
+        candidates=dict(maps["candidates"]),
+        loaded={name: (maps[name], top[name]) for name in MAPS},
     )
 
 
 def view_blob_refs(blobs: Blobs, view_hash: str) -> set[str]:
-    """Every blob hash a view needs (for gc): the tree, artifacts and file contents."""
+    """Every blob hash a view needs (for gc): the trees, artifacts and file contents."""
     top = blobs.get_json(view_hash)
-    refs = {view_hash, top["artifacts"], top["files"], top["reviews"]}
-    refs.update(blobs.get_json(top["artifacts"]).values())
-    for rec in blobs.get_json(top["files"]).values():
-        if rec.get("hash"):
-            refs.add(rec["hash"])
+    refs = {view_hash}
+    arts = _map_refs(blobs, top["artifacts"], refs)
+    files = _map_refs(blobs, top["files"], refs)
+    _map_refs(blobs, top["reviews"], refs)
+    _map_refs(blobs, top["candidates"], refs)
+    refs.update(arts.values())
+    refs.update(rec["hash"] for rec in files.values() if rec.get("hash"))
     return refs
 
 
