@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import time
 import tomllib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,11 +47,19 @@ DEFAULTS: dict[str, Any] = {
     "concurrency": 4,
     "timeout": 120.0,
     "num_retries": 2,
+    "retry_backoff": 1.0,
     "temperature": 0.0,
     "max_tokens": 4000,
     "json_mode": True,
 }
 """Engine options and their defaults; `[llm]` in config.toml may set any of them."""
+
+# Provider errors worth another try after a pause (our own loop: litellm's
+# num_retries needs `tenacity`, which is not a dependency).
+_TRANSIENT_ERRORS = {
+    "RateLimitError", "APIConnectionError", "Timeout", "InternalServerError", "ServiceUnavailableError",
+    "APIError", "BadGatewayError",
+}
 
 # Errors that will fail every call the same way: stop the dream at once.
 _FATAL_ERRORS = {"AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError"}
@@ -372,6 +381,7 @@ class LLMEngine:
             return
         litellm = _litellm()
         errors: list[str] = []  # provider errors (not bad replies)
+        answered = 0
         workers = max(1, min(int(opts["concurrency"] or 1), len(todo)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reverie-llm")
         try:
@@ -382,6 +392,7 @@ class LLMEngine:
                 outcome = future.result()
                 self._account(stats, outcome)
                 if outcome.data is not None:
+                    answered += 1
                     job.result = outcome.data
                     ctx.cache_put(CACHE_NAMESPACE, job.key, {"data": outcome.data, "model": self.model})
                 else:
@@ -391,6 +402,10 @@ class LLMEngine:
                     log.warning("llm: skipped %s: %s", job.label, outcome.error)
                     if outcome.fatal:
                         raise ReverieError(f"llm engine: {self.model}: {outcome.error}")
+                    if len(errors) >= 3 and answered == 0:  # the provider is down: do not wait out every session
+                        raise ReverieError(
+                            f"llm engine: the first {len(errors)} calls to {self.model} failed; last error: {errors[-1]}"
+                        )
                 done += 1
                 ctx.report(stage, done, total)
                 ctx.check_cancelled()
@@ -438,7 +453,7 @@ class LLMEngine:
             "messages": messages,
             "temperature": opts["temperature"],
             "timeout": float(opts["timeout"]),
-            "num_retries": int(opts["num_retries"]),
+            "num_retries": 0,  # we retry ourselves (see _TRANSIENT_ERRORS)
         }
         if opts.get("max_tokens"):
             kwargs["max_tokens"] = int(opts["max_tokens"])
@@ -451,7 +466,15 @@ class LLMEngine:
         if self.mock_response is not None:
             mock = self.mock_response
             kwargs["mock_response"] = mock(stage, messages) if callable(mock) else mock
-        response = litellm.completion(**kwargs)
+        retries = max(int(opts["num_retries"] or 0), 0)
+        for attempt in range(retries + 1):
+            try:
+                response = litellm.completion(**kwargs)
+                break
+            except Exception as err:
+                if type(err).__name__ not in _TRANSIENT_ERRORS or attempt == retries:
+                    raise
+                time.sleep(float(opts["retry_backoff"]) * min(2**attempt, 8))
         outcome.calls += 1
         usage = getattr(response, "usage", None)
         outcome.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)

@@ -32,6 +32,7 @@ class FakeOpenAI:
         max_requests: int = 200,
         lifetime: float = 60.0,
         status: int = 200,
+        fail_first: int = 0,
     ) -> None:
         self.answer = answer
         self.prompt_tokens = prompt_tokens
@@ -39,6 +40,8 @@ class FakeOpenAI:
         self.max_requests = max_requests
         self.lifetime = lifetime
         self.status = status
+        self.fail_first = fail_first
+        """Answer the first N requests with HTTP 503 (a transient provider failure)."""
         self.bodies: list[bytes] = []
         """Raw bodies of every request received, in order."""
         self._lock = threading.Lock()
@@ -89,11 +92,15 @@ class FakeOpenAI:
                     over = len(fake.bodies) >= fake.max_requests
                     if not over:
                         fake.bodies.append(body)
+                    failing = len(fake.bodies) <= fake.fail_first
                 if over:
                     self._send(429, {"error": {"message": "fake server: request limit reached", "type": "rate_limit"}})
                     return
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send(404, {"error": {"message": f"no route {self.path}", "type": "not_found"}})
+                    return
+                if failing:
+                    self._send(503, {"error": {"message": "fake overload", "type": "server_error"}})
                     return
                 if fake.status != 200:
                     self._send(fake.status, {"error": {"message": "fake failure", "type": "server_error"}})

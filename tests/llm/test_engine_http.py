@@ -31,7 +31,8 @@ def answer(request: dict[str, Any]) -> str:
 
 
 def http_engine(server: FakeOpenAI, **opts: Any) -> LLMEngine:
-    return LLMEngine("openai/fake-model", api_base=server.api_base, api_key="test", num_retries=0, timeout=10, **opts)
+    settings: dict[str, Any] = {"num_retries": 0, "timeout": 10, **opts}
+    return LLMEngine("openai/fake-model", api_base=server.api_base, api_key="test", **settings)
 
 
 def test_http_path_caching_and_token_accounting(make_ctx, cache) -> None:
@@ -112,3 +113,20 @@ def test_auth_error_stops_the_dream_and_hides_the_key(make_ctx) -> None:
             engine.propose(make_ctx({"s1": pnpm_session("s1"), "s2": pnpm_session("s2")}))
     assert "AuthenticationError" in str(err.value)
     assert key not in str(err.value)
+
+
+def test_transient_provider_errors_are_retried_without_tenacity(make_ctx) -> None:
+    with FakeOpenAI(answer, fail_first=2) as server:
+        ctx = make_ctx({"s1": pnpm_session("s1")})
+        proposals = http_engine(server, num_retries=2, retry_backoff=0.0).propose(ctx)
+        assert server.count == 4  # two 503s, then map and reduce
+    assert len(proposals) == 1
+    assert ctx.stats["llm_calls"] == 2 and ctx.stats["llm_failures"] == 0
+
+
+def test_a_dead_provider_stops_after_three_failures(make_ctx) -> None:
+    with FakeOpenAI(answer) as server:
+        pass
+    sessions = {f"s{i}": pnpm_session(f"s{i}") for i in range(10)}
+    with pytest.raises(ReverieError, match="the first 3 calls to openai/fake-model failed"):
+        http_engine(server, concurrency=1).propose(make_ctx(sessions))
