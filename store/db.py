@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,8 +99,11 @@ class WriterLock:
         self.path = path
         self._fd: int | None = None
         self._depth = 0
+        self._thread_lock = threading.RLock()  # one Store shared by a UI and a worker thread
 
     def acquire(self, blocking: bool = True) -> bool:
+        if not self._thread_lock.acquire(blocking):
+            return False
         if self._depth:
             self._depth += 1
             return True
@@ -113,6 +117,7 @@ class WriterLock:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
             os.close(fd)
+            self._thread_lock.release()
             return False
         self._fd = fd
         self._depth = 1
@@ -126,6 +131,7 @@ class WriterLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+        self._thread_lock.release()
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:

@@ -291,3 +291,22 @@ def test_two_writers_serialize(store: Store, workspace: Path) -> None:
     seqs = [r[0] for r in store.db.execute("SELECT seq FROM operations ORDER BY seq")]
     assert seqs == list(range(1, len(seqs) + 1))
     other.close()
+
+
+def test_one_store_shared_by_threads(store: Store) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def dream(i: int) -> None:
+        try:
+            store.open_candidate([P(f"thread {i}")])
+        except BaseException as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=dream, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(store.candidates()) == 4
