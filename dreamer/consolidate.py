@@ -51,10 +51,13 @@ class Cluster:
     def first(self) -> str:
         return min(s["ts"] for s in self.statements)
 
+    _polarity: str = ""
+
     def add(self, st: dict[str, Any]) -> None:
         self.statements.append(st)
         self.keys |= set(st["keys"])
         self.toks = self.toks | tokens(st["line"])
+        self._polarity = ""
 
     def representative(self) -> dict[str, Any]:
         def score(s: dict[str, Any]) -> tuple:
@@ -63,6 +66,12 @@ class Cluster:
         return max(self.statements, key=score)
 
     def polarity(self) -> str:
+        if self._polarity:
+            return self._polarity
+        self._polarity = self._count_polarity()
+        return self._polarity
+
+    def _count_polarity(self) -> str:
         counts: dict[str, int] = {}
         for s in self.statements:
             counts[s["polarity"]] = counts.get(s["polarity"], 0) + 1
@@ -147,7 +156,8 @@ def consolidate(signals: list[dict[str, Any]], artifacts: list[Artifact], worksp
         for st in sig.get("statements", []):
             statements.append({**st, "session_id": sig["session_id"], "agent": sig.get("agent", "")})
     statements.sort(key=lambda s: s["ts"])
-    user_sts = [s for s in statements if s["kind"] != "external"]
+    # a statement whose point is a credential is junk once redacted: nothing durable to keep
+    user_sts = [s for s in statements if s["kind"] != "external" and "[REDACTED:" not in s["line"]]
     external_sts = [s for s in statements if s["kind"] == "external"]
     clusters = cluster_statements(user_sts)
     clusters = _resolve_conflicting_clusters(clusters)

@@ -147,7 +147,7 @@ def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, mode
     ctx.check_cancelled()
     ctx.report("engine", 1, 1)
     ctx.report("verify", 0, 1)
-    replay_proposals(proposals, replay_calls(signals))
+    replay_proposals(proposals, replay_calls(signals), store.cache_get, store.cache_put)
     run_critics(proposals, ctx.artifacts, workspace,
                 int(opts.get("context_budget") or dream_config(workspace).get("context_budget")
                     or DEFAULT_CONTEXT_BUDGET))

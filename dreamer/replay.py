@@ -20,6 +20,7 @@ runs as a subprocess per distinct input, two at a time, capped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -31,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from store.models import Proposal
 
@@ -133,7 +136,7 @@ def _evaluate(script: str, payloads: list[str]) -> tuple[list[int], str]:
         python = script.startswith("#!") and "python" in script.splitlines()[0]
         if python and re.search(r"^def check\(", script, re.M):
             batch = _batch(hook, payloads, tmp)
-            sample = sorted(set([i for i, b in enumerate(batch) if b][:2] + [i for i, b in enumerate(batch) if not b][:2]))
+            sample = sorted(set([i for i, b in enumerate(batch) if b][:1] + [i for i, b in enumerate(batch) if not b][:1]))
             if all(_run_one([sys.executable, str(hook)], payloads[i], tmp) == batch[i] for i in sample):
                 return batch, "batch"
         return _per_call(hook, payloads, tmp, python), "subprocess"
@@ -172,12 +175,35 @@ def _per_call(hook: Path, payloads: list[str], tmp: str, python: bool) -> list[i
     return [verdicts.get(p, 0) for p in payloads]
 
 
-def replay_proposals(proposals: list[Proposal], calls: list[dict[str, Any]]) -> None:
-    """Replay every hook proposal in place: meta.replay gets the figures, rationale a sentence."""
+REPLAY_NAMESPACE = "replay:v1"
+
+
+def replay_key(p: Proposal, calls: list[dict[str, Any]]) -> str:
+    """Hash of the script, its matcher, the violations it is judged on and every replayed input."""
+    h = hashlib.sha256()
+    h.update(p.body.encode("utf-8", "surrogatepass"))
+    h.update(json.dumps([p.meta.get("matcher"), (p.meta.get("replay") or {}).get("violations")],
+                        sort_keys=True, default=str).encode())
+    for c in calls:
+        h.update(orjson.dumps([c.get("uuid"), c.get("tool"), c.get("status"), c.get("cwd"), c.get("input")],
+                              option=orjson.OPT_SORT_KEYS, default=str))
+    return h.hexdigest()
+
+
+def replay_proposals(proposals: list[Proposal], calls: list[dict[str, Any]],
+                     cache_get: Any = None, cache_put: Any = None) -> None:
+    """Replay every hook proposal in place: meta.replay gets the figures, rationale a sentence.
+
+    With a cache, an unchanged script over unchanged history is not run again."""
     for p in proposals:
         if p.kind != "hook":
             continue
-        figures = replay(p, calls)
+        key = replay_key(p, calls) if cache_get is not None else ""
+        figures = cache_get(REPLAY_NAMESPACE, key) if key else None
+        if not figures:
+            figures = replay(p, calls)
+            if key and "error" not in figures and cache_put is not None:
+                cache_put(REPLAY_NAMESPACE, key, figures)
         p.meta = dict(p.meta)
         p.meta["replay"] = figures
         if "error" in figures:

@@ -23,6 +23,7 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65536)
 def tokens(text: str) -> frozenset[str]:
     """Content-word tokens (lower case, crude plural stripping) for similarity."""
     out = set()

@@ -364,7 +364,7 @@ def secrets(ws: Path, day0: float = 0) -> Scenario:
     b.say("Noted.")
     return Scenario(
         "secrets", "credentials pasted into prompts and tool output",
-        sessions=[a, b], secrets=SECRETS,
+        sessions=[a, b], secrets=SECRETS, max_proposals=0,
     )
 
 

@@ -55,7 +55,14 @@ def test_secrets_never_reach_any_output(tmp_path: Path) -> None:
     for secret in scenario.secrets or SECRETS:
         assert secret not in blob
         assert secret.encode() not in raw, "secret found in the store files"
-    assert any("[REDACTED:" in p["body"] for p in proposals), "the pasted credentials were seen and redacted"
+    store = Store.open(ws)
+    try:
+        quotes = [e.text for sid in store.db.execute("SELECT id FROM sessions").fetchall()
+                  for e in __import__("store.sessions", fromlist=["SessionIndex"]).SessionIndex(store.db).iter_events(sid[0])]
+    finally:
+        store.close()
+    assert any("[REDACTED:" in q for q in quotes), "the pasted credentials were seen and redacted at ingest"
+    assert proposals == [], "a lesson whose point is a credential is not kept"
 
 
 def test_hook_from_violated_rule_replays_clean_and_blocks(tmp_path: Path) -> None:
