@@ -311,7 +311,7 @@ class LLMEngine:
             stats["llm_proposals_dropped"] = stats.get("llm_proposals_dropped", 0) + 1
             log.warning("llm: dropped %s proposal %r: it names no existing artifact", action, out.title)
             return None
-        scope, paths = out.scope, [p for p in out.paths if p.strip()]
+        scope, paths = out.scope, [p.strip() for p in out.paths if _safe_glob(p)]
         if scope == "team" or (scope == "global" and len(cwds) < 2):
             scope = "project"  # widening scope is a person's explicit promotion
         if scope == "path" and not paths:
@@ -543,6 +543,12 @@ def _find_ref(digest: Digest, cited: str) -> Any:
             if ref.event_uuid and ref.event_uuid.lower().startswith(token):
                 return ref
     return None
+
+
+def _safe_glob(pattern: str) -> bool:
+    """A workspace-relative glob: not empty, not absolute, no `..`, no home or drive prefix."""
+    p = pattern.strip()
+    return bool(p) and not p.startswith(("/", "~", "\\")) and ".." not in p.split("/") and ":" not in p[:3]
 
 
 def _norm(text: str) -> str:

@@ -34,6 +34,11 @@ class SessionCitation(Citation):
     session_id: str = Field(min_length=1, max_length=200)
 
 
+def _cap(value: object, limit: int) -> object:
+    """Keep the first `limit` items of a list: a long answer is trimmed, not rejected."""
+    return value[:limit] if isinstance(value, list) else value
+
+
 def _clamp01(value: object) -> float:
     """Models say 0.9, "0.9" or 90 for confidence; normalise into 0–1."""
     try:
@@ -51,11 +56,13 @@ class Lesson(_Base):
     kind: Kind = "memory"
     title: str = Field(min_length=3, max_length=120)
     statement: str = Field(min_length=3, max_length=2000)
-    paths: list[str] = Field(default_factory=list, max_length=20)
+    paths: list[str] = Field(default_factory=list)
     temporary: bool = False
     """The user framed it as a one-off ("for now", "today")."""
     confidence: float = 0.5
-    citations: list[Citation] = Field(min_length=1, max_length=10)
+    citations: list[Citation] = Field(min_length=1)
+
+    _cap_citations = field_validator("citations", "paths", mode="before")(classmethod(lambda cls, v: _cap(v, 20)))
 
     @field_validator("confidence", mode="before")
     @classmethod
@@ -64,7 +71,9 @@ class Lesson(_Base):
 
 
 class MapResult(_Base):
-    lessons: list[Lesson] = Field(default_factory=list, max_length=30)
+    lessons: list[Lesson] = Field(default_factory=list)
+
+    _cap_lessons = field_validator("lessons", mode="before")(classmethod(lambda cls, v: _cap(v, 30)))
 
 
 class ProposalOut(_Base):
@@ -73,17 +82,21 @@ class ProposalOut(_Base):
     action: Action
     kind: Kind
     scope: Scope = "project"
-    paths: list[str] = Field(default_factory=list, max_length=20)
+    paths: list[str] = Field(default_factory=list)
     name: str = Field(default="", max_length=80)
     title: str = Field(min_length=3, max_length=120)
     body: str = Field(min_length=1, max_length=6000)
-    replaces: list[str] = Field(default_factory=list, max_length=20)
+    replaces: list[str] = Field(default_factory=list)
     confidence: float = 0.5
     rationale: str = Field(default="", max_length=2000)
     hook_event: str = Field(default="", max_length=40)
     matcher: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=400)
-    evidence: list[SessionCitation] = Field(min_length=1, max_length=20)
+    evidence: list[SessionCitation] = Field(min_length=1)
+
+    _cap_lists = field_validator("evidence", "paths", "replaces", mode="before")(
+        classmethod(lambda cls, v: _cap(v, 50))
+    )
 
     @field_validator("confidence", mode="before")
     @classmethod
@@ -92,7 +105,9 @@ class ProposalOut(_Base):
 
 
 class ReduceResult(_Base):
-    proposals: list[ProposalOut] = Field(default_factory=list, max_length=100)
+    proposals: list[ProposalOut] = Field(default_factory=list)
+
+    _cap_proposals = field_validator("proposals", mode="before")(classmethod(lambda cls, v: _cap(v, 100)))
 
 
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?\s*```\s*$", re.S)

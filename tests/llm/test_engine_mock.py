@@ -177,7 +177,8 @@ def test_actions_replaces_and_scope_are_checked(make_ctx) -> None:
          "evidence": [{"session_id": "s1", "event": "e42"}]},
         {"action": "add", "kind": "rule", "scope": "path", "paths": [], "title": "Path without paths", "body": "b",
          "evidence": [{"session_id": "s1", "event": "e4"}]},
-        {"action": "add", "kind": "hook", "scope": "path", "paths": ["db/**"], "title": "Block npm",
+        {"action": "add", "kind": "hook", "scope": "path", "paths": ["db/**", "/etc/*", "../x/**", "~/.ssh/*"],
+         "title": "Block npm",
          "body": "#!/bin/sh\nexit 2", "matcher": "Bash", "evidence": [{"session_id": "s1", "event": "e2"}]},
     ]
     ctx = make_ctx({"s1": pnpm_session("s1")}, artifacts=[art])

@@ -31,3 +31,11 @@ def test_parse_errors_are_short_and_name_the_field() -> None:
     with pytest.raises(ValueError, match="confidence"):
         parse(MapResult, '{"lessons": [{"title": "Use pnpm", "statement": "s s", "confidence": "high", '
                          '"citations": [{"event": "e1"}]}]}')
+
+
+def test_long_lists_are_trimmed_not_rejected() -> None:
+    evidence = [{"session_id": f"s{i}", "event": "e1"} for i in range(200)]
+    result = parse(ReduceResult, '{"proposals": [{"action": "add", "kind": "rule", "title": "abc", "body": "b", '
+                                 f'"evidence": {__import__("json").dumps(evidence)}}}]}}')
+    assert isinstance(result, ReduceResult)
+    assert len(result.proposals[0].evidence) == 50
