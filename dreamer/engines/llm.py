@@ -399,9 +399,9 @@ class LLMEngine:
                     stats["llm_failures"] += 1
                     if outcome.transport:
                         errors.append(outcome.error)
-                    log.warning("llm: skipped %s: %s", job.label, outcome.error)
-                    if outcome.fatal:
+                    if outcome.fatal:  # config problem: one clear error, no per-session noise
                         raise ReverieError(f"llm engine: {self.model}: {outcome.error}")
+                    log.warning("llm: skipped %s: %s", job.label, outcome.error)
                     if len(errors) >= 3 and answered == 0:  # the provider is down: do not wait out every session
                         raise ReverieError(
                             f"llm engine: the first {len(errors)} calls to {self.model} failed; last error: {errors[-1]}"
