@@ -160,3 +160,26 @@ def test_dream_over_all_realdata_exits_zero_with_json(tmp_path: Path, capsys: py
     doc = json.loads(capsys.readouterr().out)
     assert doc["sessions_read"] >= 50 and doc["events_read"] > 5000
     assert len(doc["proposals"]) <= 10, "real, unrelated sessions give only a few proposals"
+
+
+def test_status_extras_show_last_dream_and_undreamed_sessions(tmp_path: Path) -> None:
+    from dreamer.ingest import ingest
+    from dreamer.status import status_extras
+
+    ws = tmp_path / "ws"
+    build_scenario("personal_preference", ws)
+    store = open_store(ws)
+    try:
+        assert status_extras(store)["last_dream"] is None
+        result = run_dream(store)
+        extras = status_extras(store)
+        assert extras["last_dream"]["candidate_store"] == result.candidate.id
+        assert extras["sessions"] == {**extras["sessions"], "indexed": 2, "undreamed": 0}
+        assert extras["llm"]["tokens_prompt"] == 0 and extras["dreams"] == 1
+        s = SessionWriter.new(ws.resolve(), "later", datetime(2099, 1, 1, tzinfo=timezone.utc))
+        s.user("hello")
+        s.write_to()
+        ingest(store, ws)
+        assert status_extras(store)["sessions"]["undreamed"] == 1
+    finally:
+        store.close()
