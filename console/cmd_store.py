@@ -102,7 +102,10 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
                 if doc["proposals"] else ""),
         ]
         for key in sorted(k for k in doc if k not in _STATUS_CORE):
-            lines.append(f"{key:<10} {doc[key]}")
+            value = doc[key]
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items() if not isinstance(v, (list, dict)))
+            lines.append(f"{key:<10} {'-' if value in (None, '') else value}")
         out.emit(doc, "\n".join(lines))
     finally:
         store.close()
