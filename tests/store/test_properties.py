@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store.core import Store
-from store.errors import NothingToDoError, UsageError
+from store.errors import NothingToDoError, ReverieError, UsageError
 from store.models import Proposal
 from store.views import view_blob_refs
 from tests.store.conftest import world
@@ -47,6 +47,7 @@ step = st.one_of(
     st.tuples(st.just("redo"), st.just(0)),
     st.tuples(st.just("restore"), st.integers(0, 40)),
     st.tuples(st.just("discard"), st.just(0)),
+    st.tuples(st.just("gc"), st.sampled_from([0, 365])),
 )
 
 
@@ -114,23 +115,37 @@ def test_random_sequences_keep_invariants(steps: list[tuple[str, object]]) -> No
                     after = s.view()
                     assert after.artifacts == before_view.artifacts and after.files == before_view.files
                     assert world(ws, home) == before_world
+                elif name == "gc":
+                    s.gc(arg)
+                    continue
                 elif name == "restore":
                     ops = s.log()
                     target = ops[arg % len(ops)]
+                    if s.oplog.is_pruned(target.id):
+                        try:
+                            s.restore(target.id)
+                        except ReverieError as err:
+                            assert "pruned" in str(err)
+                            continue
+                        raise AssertionError("restoring a pruned op must fail")
                     s.restore(target.id)
                     assert s.head().view_hash == target.view_hash, "restore must reproduce the view"
                     assert world(ws, home) == snapshots[target.id], "restore must reproduce the files"
             except (NothingToDoError, UsageError):
                 continue
+            except ReverieError as err:  # undo/redo into a state gc pruned
+                assert "pruned" in str(err), err
+                continue
             snapshots[s.head().id] = world(ws, home)
             assert not (s.head().data.get("conflicts")), s.head().data  # no hand edits → no conflicts
         # no blob referenced by any operation is lost
         present = {r[0] for r in s.db.execute("SELECT hash FROM blobs")}
-        for op in s.log():
+        live = [op for op in s.log() if not s.oplog.is_pruned(op.id)]
+        for op in live:
             assert view_blob_refs(s.blobs, op.view_hash) <= present
             assert {h for h in op.data.get("snapshots", {}).values() if h} <= present
-        # and every recorded state can still be restored byte for byte
-        for op in s.log()[-3:]:
+        # and every restorable state can still be restored byte for byte
+        for op in live[-3:]:
             s.restore(op.id)
             assert world(ws, home) == snapshots[op.id]
         s.close()
