@@ -54,10 +54,13 @@ def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> 
     try:
         conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if tables and not _is_reverie(conn, tables):  # checked before WAL rewrites the header
+            conn.close()
+            raise StoreCorruptError(f"{path} is not a Reverie database: it holds another application's tables")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as err:
         raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
     db = sqlite_utils.Database(conn)
@@ -71,6 +74,14 @@ def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> 
     except sqlite3.DatabaseError as err:
         raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
     return db
+
+
+def _is_reverie(conn: sqlite3.Connection, tables: set[str]) -> bool:
+    """A db is ours when its migrations table records one of our migration sets."""
+    if "_sqlite_migrations" not in tables:
+        return False
+    row = conn.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set LIKE 'reverie-%' LIMIT 1").fetchone()
+    return row is not None
 
 
 @contextlib.contextmanager

@@ -151,3 +151,27 @@ def test_full_disk(workspace: Path, tmp_path: Path) -> None:
     s = Store.open(workspace)
     assert s.head().id == head
     assert {p.status for p in s.proposals()} == {"approved"}
+
+
+def test_foreign_sqlite_database_is_refused(workspace: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(StoreCorruptError, match="another application's tables"):
+        Store.open(workspace, db_path=other)
+    assert other.read_bytes() == before
+
+
+def test_missing_workspace_and_uninitialised(tmp_path: Path) -> None:
+    from store.errors import ReverieError
+
+    with pytest.raises(ReverieError, match="does not exist"):
+        Store.open(tmp_path / "nope")
+    with pytest.raises(ReverieError, match="reverie init"):
+        Store.open(tmp_path)
+    assert not (tmp_path / ".reverie").exists()  # a read never creates state
