@@ -196,6 +196,10 @@ def cluster_statements(statements: list[dict[str, Any]]) -> list[Cluster]:
         for cl in clusters:
             if cl.polarity() == "must_not" and st["polarity"] in ("use", "prefer") and not (keys & cl.keys):
                 continue
+            reversed_pairs = {f"use:{k[4:].split('>')[1]}>{k[4:].split('>')[0]}" for k in keys
+                              if k.startswith("use:") and ">" in k}
+            if reversed_pairs & cl.keys:
+                continue  # the opposite lesson: kept apart so the newer one can win
             shared = keys & cl.keys
             score = 1.0 if shared else similarity(toks, cl.toks)
             if score > best_score:

@@ -24,7 +24,7 @@ from dreamer.wording import imperative, quote, sentences
 from store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 4
+SIGNALS_VERSION = 6
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 NEG = re.compile(
@@ -39,9 +39,11 @@ PREF = re.compile(
 USE = re.compile(
     r"\b(?:we use|we're using|use|it'?s|it is|we do)\s+[`'\"]?([\w.@+/-]+)[`'\"]?[^.;!?]*?"
     r"\b(?:not|instead of|rather than)\s+[`'\"]?([\w.@+-]+)", re.I)
-NOT_WORD = re.compile(r"\b(?:not|no|instead of|rather than|never use|don'?t use|stop using)\s+[`'\"]?([a-z][\w.+-]*)", re.I)
+NOT_WORD = re.compile(r"\b(?:not|no|never|instead of|rather than|never use|don'?t use|stop using)\s+[`'\"]?([a-z][\w.+-]*)", re.I)
+VERBS = frozenset("""edit touch change modify run use push commit delete remove add create write make do call put
+    skip ask be have go let try mix break rename move format install""".split())
 GENERAL = re.compile(
-    r"\b(always|never|from now on|going forward|every time|each time|in this (?:repo|project|codebase)|"
+    r"\b(always|never|from now on|going forward|every time|each time|this (?:repo|project|codebase)|"
     r"(?:here|in here)[,.]|in (?:the )?future|we use|we're using|i prefer|how i like|by default|remember|"
     r"any ?more|again|not allowed|before (?:every|each|any)|like pep)\b", re.I)
 TEMPORAL = re.compile(
@@ -49,7 +51,7 @@ TEMPORAL = re.compile(
     r"quick hack|as a workaround|until (?:\w+ ){0,3}(?:fixed|back|up|resolved|merged))\b", re.I)
 CORRECTION = re.compile(
     r"^\W*(no\b|nope|wrong|stop|don'?t|do not|never|again|actually|not that|instead|undo|revert|"
-    r"why did you|that'?s (?:wrong|not)|please don'?t)|\byou (?:forgot|skipped|missed|changed|edited|"
+    r"why did you|that'?s (?:wrong|not)|please don'?t|hands off|leave [\w/.`-]+ alone)|\byou (?:forgot|skipped|missed|changed|edited|"
     r"deleted|removed|broke|touched|used|ran|did)\b|\bagain\b", re.I)
 REDIRECT = re.compile(r"\b(instead|not like that|rather than)\b|,\s*not\s+\w+", re.I)
 IMPERATIVE_START = re.compile(
@@ -184,6 +186,8 @@ def classify(sentence: str) -> tuple[str, bool] | None:
         return "must", True
     if IMPERATIVE_START.search(sentence):
         return "must", False
+    if re.search(r"[\w`'\"][,—–:-]?\s+(?:please\s+)?[—–,-]\s*not\s+[`'\"]?\w|^\W*[\w.+-]+\s*,\s*not\s+\w", sentence):
+        return "use", False
     if re.search(r"\b(we use|we're using|it'?s \w+ in this (?:project|repo)|here, not)\b", sentence, re.I):
         return "use", False
     return None
@@ -201,7 +205,8 @@ def statement_keys(sentence: str, polarity: str) -> list[str]:
         keys.append(f"not:{b}")
     for m in NOT_WORD.finditer(sentence):
         word = _word(m.group(1))
-        if word and word not in ("the", "a", "an", "to", "be", "just", "that", "this", "it", "so", "only", "more"):
+        if word and word not in VERBS and word not in ("the", "a", "an", "to", "just", "that", "this", "it", "so",
+                                                        "only", "more", "one", "need", "longer", "way", "worries"):
             keys.append(f"not:{word}")
     return sorted(set(keys))
 
@@ -374,6 +379,18 @@ def _user_statements(ev: Event, is_correction: bool, prior: dict[str, Any] | Non
             "prior": ({"tool": prior["tool"], "target": prior["target"][:200], "status": prior["status"],
                        "uuid": prior["uuid"], "shell": prior["shell"]} if prior else None),
         })
+    if not found and is_correction and 8 <= len(text) <= 200 and len(sentences(text)) > 1:
+        whole = " ".join(text.split())  # "yarn please — not npm": the split hid the point
+        cls = classify(whole)
+        if cls is not None:
+            found.append({
+                "kind": "correction", "text": quote(whole, 300), "line": imperative(whole), "polarity": cls[0],
+                "strong": cls[1], "general": bool(GENERAL.search(whole)), "temporal": bool(TEMPORAL.search(whole)),
+                "uuid": ev.uuid, "ts": ev.timestamp, "trust": ev.trust,
+                "keys": _keys(whole, text, cls[0], True, prior), "paths": mentioned_paths(whole),
+                "commands": BACKTICK.findall(whole)[:4],
+                "prior": ({"tool": prior["tool"], "target": prior["target"][:200], "status": prior["status"],
+                           "uuid": prior["uuid"], "shell": prior["shell"]} if prior else None)})
     found.sort(key=lambda s: (not s["strong"], not s["general"]))
     return found[:2]
 

@@ -62,7 +62,7 @@ def sentences(text: str) -> list[str]:
 
 _LEAD = re.compile(
     r"^(?:(?:no|nope|nah|ok|okay|so|well|hey|actually|again|also|and|but|hmm|ugh|wait|sorry|please|pls|"
-    r"note)\b[\s,!:.?-]*)+",
+    r"note|i told you|i said|as i said|like i said|seriously|come on)\b[\s,!:.?-]*)+",
     re.I,
 )
 _REWRITES: list[tuple[re.Pattern[str], str]] = [
