@@ -30,9 +30,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from dreamer import discovery
 from dreamer.adapters import claude, codex, gemini
-from dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter
+from dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
 from dreamer.redact import redact
 from store.errors import ReverieError
 from store.models import Event
@@ -42,6 +44,8 @@ log = logging.getLogger(__name__)
 
 HEAD_BYTES = 4096
 BATCH_EVENTS = 2000
+BATCH_CHARS = 4_000_000
+"""A batch of events is redacted and stored when it holds this many events or characters."""
 AGENTS: tuple[str, ...] = ("claude", "codex", "gemini")
 
 ProgressFn = Callable[[int, int, str], None]
@@ -400,6 +404,7 @@ class _Run:
             self.index.save_file(rec)
 
     def _store(self, rec: FileRecord, events: list[Event]) -> None:
+        redact_events(events)
         for e in events:
             sid = e.session_id
             if sid not in self.next_seq:
@@ -437,6 +442,8 @@ class _Run:
         offset = start
         malformed = 0
         batch: list[Event] = []
+        batch_chars = 0
+        decode = claude.decode_line if info.agent == "claude" else None
         agent_report = self.report.by_agent.setdefault(info.agent, AgentReport())
         with _tx(self.conn), open(info.path, "rb") as fh:
             self._begin_file(rec, info, fresh)
@@ -467,7 +474,13 @@ class _Run:
                     offset += len(line)
                     hasher.update(line)
                     continue
-                values, bad = discovery.parse_line(body)
+                if decode is not None:
+                    try:
+                        values, bad = [decode(body)], False
+                    except msgspec.DecodeError:  # two objects on a line, bad JSON, not an object
+                        values, bad = discovery.parse_line(body)
+                else:
+                    values, bad = discovery.parse_line(body)
                 if not complete and (bad or not values):
                     break  # the writer has not finished this line yet
                 line_no += 1
@@ -479,14 +492,19 @@ class _Run:
                                 " (kept the objects before the error)" if values else "")
                 for value in values:
                     try:
-                        batch.extend(adapter.feed(value, line_no))
+                        new = adapter.feed(value, line_no)
                     except Exception as err:  # an adapter bug on odd input must not stop ingest
                         malformed += 1
                         log.warning("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no,
                                     type(err).__name__, err)
-                if len(batch) >= BATCH_EVENTS:
+                        continue
+                    for e in new:
+                        batch_chars += pending_size(e)
+                    batch.extend(new)
+                if len(batch) >= BATCH_EVENTS or batch_chars >= BATCH_CHARS:
                     self._store(rec, batch)
                     batch = []
+                    batch_chars = 0
             batch.extend(adapter.finish())
             if batch:
                 self._store(rec, batch)

@@ -229,6 +229,137 @@ def _kingfisher_redact(text: str, found: list[str] | None = None) -> str:
     return b"".join(out).decode("utf-8", "replace")
 
 
+# --- batches: one scan for many strings ---------------------------------------
+
+# Kingfisher rules that mark where one of OUR rules could match. Each pattern is a
+# necessary condition of the rule it names (a literal its regex needs), so a
+# string without a gate hit is left unchanged by `_apply_rules`. The capture is
+# that fixed literal, so kingfisher's own secret filters never drop a gate hit
+# (tests/ingest/test_redact.py checks every one). The last gate routes text
+# whose case folding is not plain ASCII (Kelvin sign, dotted I, long s, dotless
+# i) through the exact per-string path, since `str.lower` / `(?i)` treat them
+# specially.
+_GATES: tuple[tuple[str, str], ...] = (
+    ("private-key", r"(PRIVATE KEY)"),
+    ("sk", r"(sk-)"),
+    ("stripe", r"((?:sk|rk|pk)_(?:live|test)_)"),
+    ("aws-access-key-id", r"(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)"),
+    ("aws-secret-key", r"(?i)(aws_?secret|secretaccesskey)"),
+    ("github-token", r"((?:ghp|gho|ghs|ghu|ghr)_)"),
+    ("github-pat", r"(github_pat_)"),
+    ("gitlab-token", r"(glpat-)"),
+    ("slack-token", r"(xox[abposre]-)"),
+    ("slack-webhook", r"(hooks\.slack\.com/)"),
+    ("google-api-key", r"(AIza)"),
+    ("jwt", r"(eyJ)"),
+    ("bearer-token", r"(?i)(bearer)"),
+    ("url-credentials", r"(://)[^/@]*@"),
+    ("secret-assignment", r"""(?i)(key|token|secret|password|passwd|pwd|_pat|credentials?)["']?[ \t]*[=:]"""),
+    ("case-folding", "(\u0130|\u0131|\u017f|\u212a)"),
+)
+_gate: Any = None
+_gate_failed = False
+_SEP = b"\n"
+_MEMO_CHARS = 64
+"""Strings up to this length (tool names, input keys, paths) are memoised: they repeat."""
+_MEMO_MAX = 50_000
+_memo: dict[str, str] = {}
+
+
+def _gate_scanner() -> Any:
+    """A small kingfisher scanner of `_GATES` only (compiles in milliseconds, not cached)."""
+    global _gate, _gate_failed
+    if _gate is not None or _gate_failed:
+        return _gate
+    with _lock:
+        if _gate is not None or _gate_failed:
+            return _gate
+        import json
+        import tempfile
+
+        try:
+            from kingfisher_sdk import Rules, Scanner
+
+            rules = [
+                {"name": f"reverie gate {name}", "id": f"reverie.gate.{name}.{i}", "pattern": pattern,
+                 "min_entropy": 0, "confidence": "low"}
+                for i, (name, pattern) in enumerate(_GATES)
+            ]
+            with tempfile.TemporaryDirectory(prefix="reverie-gate-") as tmp:
+                path = os.path.join(tmp, "gates.yml")
+                with open(path, "w", encoding="utf-8") as fh:
+                    json.dump({"rules": rules}, fh)  # JSON is YAML
+                _gate = Scanner(Rules([path], builtins=False, confidence="low", cache=False), base64=False)
+        except Exception as err:  # never fatal: batches fall back to per-string redaction
+            log.warning("redaction gate unavailable (%s); redacting string by string", err)
+            _gate_failed = True
+    return _gate
+
+
+def _hit_strings(scanner: Any, data: bytes, starts: list[int]) -> set[int]:
+    """Indexes of the joined strings that any finding of `scanner` overlaps."""
+    import bisect
+
+    hits: set[int] = set()
+    for f in scanner.scan(data):
+        loc = f.location
+        first = bisect.bisect_right(starts, int(loc["start_offset"])) - 1
+        last = bisect.bisect_right(starts, max(int(loc["end_offset"]) - 1, int(loc["start_offset"]))) - 1
+        hits.update(range(max(first, 0), last + 1))
+    return hits
+
+
+def redact_many(texts: list[str]) -> list[str]:
+    """`[redact(t) for t in texts]`, with one kingfisher scan for the whole list.
+
+    The maintained rules and the gates of our own rules run once over all the
+    strings joined; only strings something matched go through the exact
+    per-string path (`_apply_rules`, then kingfisher on that string alone).
+    A string nothing matched is returned as is. Same result as `redact` for
+    every string, except that kingfisher now also sees text without any of the
+    `_HINTS` (stricter, never weaker).
+    """
+    out = list(texts)
+    todo: list[int] = []
+    for i, t in enumerate(texts):
+        if not t:
+            continue
+        if len(t) <= _MEMO_CHARS:
+            hit = _memo.get(t)
+            if hit is not None:
+                out[i] = hit
+                continue
+        todo.append(i)
+    if not todo:
+        return out
+    scanner, gate = _kingfisher(), _gate_scanner()
+    if scanner is None or gate is None:
+        for i in todo:
+            out[i] = redact(texts[i])
+        return out
+    parts = [texts[i].encode("utf-8", "surrogatepass") for i in todo]
+    starts, pos = [], 0
+    for p in parts:
+        starts.append(pos)
+        pos += len(p) + len(_SEP)
+    data = _SEP.join(parts)
+    try:
+        flagged = _hit_strings(gate, data, starts) | _hit_strings(scanner, data, starts)
+    except Exception as err:
+        log.warning("batch secret scan failed (%s); redacting string by string", err)
+        flagged = set(range(len(todo)))
+    for k, i in enumerate(todo):
+        t = texts[i]
+        if k in flagged:
+            t = _kingfisher_redact(_apply_rules(t))
+            out[i] = t
+        if len(texts[i]) <= _MEMO_CHARS:
+            if len(_memo) >= _MEMO_MAX:
+                _memo.clear()
+            _memo[texts[i]] = t
+    return out
+
+
 # --- public API ---------------------------------------------------------------
 
 
@@ -269,7 +400,12 @@ def redact_obj(obj: Any, limit: int = 0) -> Any:
     return obj
 
 
-_MARGIN = 1024
+_MARGIN = CLIP_MARGIN = 1024
+
+
+def cut_marker(n: int) -> str:
+    """What stands in for the `n` characters `clip` leaves out."""
+    return f"\n[… {n} chars cut …]\n"
 
 
 def clip(text: str, limit: int) -> str:
@@ -277,7 +413,7 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     half = limit // 2
-    return f"{text[:half]}\n[… {len(text) - 2 * half} chars cut …]\n{text[-half:]}"
+    return f"{text[:half]}{cut_marker(len(text) - 2 * half)}{text[-half:]}"
 
 
 def clip_redacted(text: str, limit: int, redactor: Callable[[str], str] = redact) -> str:
@@ -293,4 +429,4 @@ def clip_redacted(text: str, limit: int, redactor: Callable[[str], str] = redact
     tail_src = text[-(half + _MARGIN):]
     tail = redactor(tail_src)
     tail = tail[-half:] if half else ""
-    return f"{head}\n[… {len(text) - 2 * half} chars cut …]\n{tail}"
+    return f"{head}{cut_marker(len(text) - 2 * half)}{tail}"

@@ -15,6 +15,7 @@ import hashlib
 import re
 from typing import Any
 
+import msgspec
 import orjson
 
 from dreamer.adapters.common import (
@@ -73,6 +74,50 @@ def classify_user_text(text: str) -> tuple[str, str]:
     return "user_prompt", text
 
 
+class Record(msgspec.Struct):
+    """The fields of a Claude Code record the adapter reads; msgspec skips the rest unparsed.
+
+    Progress and snapshot payloads, `toolUseResult` (kept raw, decoded only when a
+    tool result block has no text) and message metadata are most of the bytes.
+    """
+
+    type: Any = None
+    uuid: Any = None
+    parentUuid: Any = None
+    logicalParentUuid: Any = None
+    timestamp: Any = None
+    isSidechain: Any = None
+    cwd: Any = None
+    subtype: Any = None
+    content: Any = None
+    compactMetadata: Any = None
+    microcompactMetadata: Any = None
+    message: Any = None
+    isApiErrorMessage: Any = None
+    isCompactSummary: Any = None
+    isMeta: Any = None
+    summary: Any = None
+    toolUseResult: msgspec.Raw = msgspec.Raw()
+
+
+_DECODER = msgspec.json.Decoder(Record)
+
+
+def decode_line(body: bytes) -> Record:
+    """One JSONL line as a `Record`; raises msgspec.DecodeError when it is not one JSON object."""
+    return _DECODER.decode(body)
+
+
+def as_record(value: Any) -> Record | None:
+    """A `Record` from an already parsed value (lines the fast decoder could not read)."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        return _DECODER.decode(orjson.dumps(value))
+    except (msgspec.DecodeError, orjson.JSONEncodeError, TypeError):
+        return None
+
+
 def _block_key(block: Any) -> str:
     return hashlib.blake2b(orjson.dumps(block, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
 
@@ -83,22 +128,24 @@ class ClaudeAdapter(LineAdapter):
     agent = AGENT
 
     def feed(self, record: Any, line: int) -> list[Event]:
-        if not isinstance(record, dict):
-            return []
-        rtype = record.get("type")
-        if rtype in SKIPPED_TYPES or rtype is None:
+        if not isinstance(record, Record):
+            record = as_record(record)
+            if record is None:
+                return []
+        rtype = record.type
+        if rtype is None or not isinstance(rtype, str) or rtype in SKIPPED_TYPES:
             return []
         if rtype == "summary":
-            summary = record.get("summary")
+            summary = record.summary
             if isinstance(summary, str) and summary and not self.title:
                 self.title = summary
             return []
-        cwd = self.note_cwd(record.get("cwd"))
+        cwd = self.note_cwd(record.cwd)
         common = {
-            "uuid": record.get("uuid") or "",
-            "parent_uuid": record.get("parentUuid") or record.get("logicalParentUuid") or "",
-            "timestamp": record.get("timestamp") or "",
-            "is_sidechain": bool(record.get("isSidechain")) or self.info.is_sidechain,
+            "uuid": record.uuid or "",
+            "parent_uuid": record.parentUuid or record.logicalParentUuid or "",
+            "timestamp": record.timestamp or "",
+            "is_sidechain": bool(record.isSidechain) or self.info.is_sidechain,
             "cwd": cwd,
             "line": line,
         }
@@ -112,11 +159,11 @@ class ClaudeAdapter(LineAdapter):
 
     # --- record kinds ---------------------------------------------------------
 
-    def _system(self, record: dict[str, Any], common: dict[str, Any]) -> list[Event]:
-        subtype = record.get("subtype") or ""
-        content = record.get("content")
+    def _system(self, record: Record, common: dict[str, Any]) -> list[Event]:
+        subtype = record.subtype or ""
+        content = record.content
         if subtype in ("compact_boundary", "microcompact_boundary"):
-            meta = record.get("compactMetadata") or record.get("microcompactMetadata") or {}
+            meta = record.compactMetadata or record.microcompactMetadata or {}
             trigger = meta.get("trigger", "") if isinstance(meta, dict) else ""
             text = f"{subtype}{': ' + trigger if trigger else ''}"
             return [make_event(self.info, "compaction", "tool", text, limit=SYSTEM_LIMIT, **common)]
@@ -125,12 +172,12 @@ class ClaudeAdapter(LineAdapter):
             return []
         return [make_event(self.info, "system", "tool", text, limit=SYSTEM_LIMIT, **common)]
 
-    def _assistant(self, record: dict[str, Any], common: dict[str, Any]) -> list[Event]:
-        message = record.get("message")
+    def _assistant(self, record: Record, common: dict[str, Any]) -> list[Event]:
+        message = record.message
         if not isinstance(message, dict):
             return []
         content = message.get("content")
-        if record.get("isApiErrorMessage"):
+        if record.isApiErrorMessage:
             return [make_event(self.info, "system", "tool", text_of(content), limit=SYSTEM_LIMIT, **common)]
         if isinstance(content, str):
             content = [{"type": "text", "text": content}]
@@ -177,14 +224,14 @@ class ClaudeAdapter(LineAdapter):
             # thinking / redacted_thinking blocks are not kept
         return events
 
-    def _user(self, record: dict[str, Any], common: dict[str, Any]) -> list[Event]:
-        message = record.get("message")
+    def _user(self, record: Record, common: dict[str, Any]) -> list[Event]:
+        message = record.message
         if not isinstance(message, dict):
             return []
         content = message.get("content")
-        if record.get("isCompactSummary"):
+        if record.isCompactSummary:
             return [make_event(self.info, "compaction", "tool", text_of(content), limit=TEXT_LIMIT, **common)]
-        meta = bool(record.get("isMeta"))
+        meta = bool(record.isMeta)
         blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
         if not isinstance(blocks, list):
             return []
@@ -219,12 +266,12 @@ class ClaudeAdapter(LineAdapter):
                     events.append(make_event(self.info, "system", "tool", text, limit=SYSTEM_LIMIT, **common))
         return events
 
-    def _tool_result(self, block: dict[str, Any], record: dict[str, Any], common: dict[str, Any]) -> Event:
+    def _tool_result(self, block: dict[str, Any], record: Record, common: dict[str, Any]) -> Event:
         tid = str(block.get("tool_use_id") or "")
         name = self.state.get("tools", {}).pop(tid, "")
         text = text_of(block.get("content"))
         if not text:
-            text = _tool_use_result_text(record.get("toolUseResult"))
+            text = _tool_use_result_text(_raw_value(record.toolUseResult))
         head = text[:400]
         if any(m in head for m in REJECTION_MARKERS):
             status = "rejected"
@@ -237,6 +284,16 @@ class ClaudeAdapter(LineAdapter):
             self.info, "tool_result", trust, text, limit=TOOL_RESULT_LIMIT, tool_name=name,
             tool_use_id=tid, status=status, **common,
         )
+
+
+def _raw_value(raw: msgspec.Raw) -> Any:
+    """A lazily kept JSON value, decoded now (None when absent or unreadable)."""
+    if not raw:
+        return None
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return None
 
 
 def _tool_use_result_text(result: Any) -> str:

@@ -25,6 +25,7 @@ from dreamer.adapters.common import (
     TOOL_RESULT_LIMIT,
     LineAdapter,
     make_event,
+    redact_events,
     text_of,
     tool_trust,
 )
@@ -212,6 +213,7 @@ class CodexAdapter(LineAdapter):
                     return []
                 if self.state.get("envelope"):
                     ev = make_event(self.info, "system", "tool", text, limit=SYSTEM_LIMIT, **common)
+                    redact_events([ev])  # the state is stored: never unredacted
                     self.state["pending"] = asdict(ev)  # dropped if a user_message twin follows
                     return []
                 if text.lstrip().startswith(CONTEXT_PREFIXES):

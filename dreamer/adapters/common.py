@@ -4,15 +4,20 @@ An adapter turns parsed records of one file into `store.models.Event`s (seq left
 at 0: the ingest assigns sequence numbers per session). Line-based adapters are
 fed one record at a time and keep a small JSON-serialisable `state`, so an
 appended file can be read from its last offset without re-reading the head.
-Every text and tool input an adapter emits is redacted here, before it leaves.
+Every text and tool input an adapter emits is redacted before it is stored:
+`make_event` keeps the raw text (already cut to the head/tail windows that will
+be kept) and `redact_events` redacts a whole batch of events with one secret
+scan (`dreamer.redact.redact_many`) — per-string scanning was most of the cost
+of ingest. An event must pass `redact_events` before anything reads it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.redact import clip_redacted, redact, redact_obj
+from dreamer.redact import CLIP_MARGIN, clip, cut_marker, redact_many
 from store.models import Event
 
 TOOL_RESULT_LIMIT = 4000
@@ -77,6 +82,66 @@ def text_of(content: Any) -> str:
     return str(content)
 
 
+class _Clip:
+    """Raw text waiting for redaction, already cut to the windows `clip_redacted` would redact."""
+
+    __slots__ = ("parts", "limit", "length")
+
+    def __init__(self, text: str, limit: int) -> None:
+        self.limit = limit
+        self.length = len(text)
+        if len(text) <= limit + 2 * CLIP_MARGIN:
+            self.parts: tuple[str, ...] = (text,)
+        else:
+            half = limit // 2
+            self.parts = (text[: half + CLIP_MARGIN], text[-(half + CLIP_MARGIN):])
+
+    def size(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def finish(self, done: list[str]) -> str:
+        """The clipped text from the redacted `parts` (same result as `clip_redacted`)."""
+        if len(done) == 1:
+            return clip(done[0], self.limit)
+        half = self.limit // 2
+        tail = done[1][-half:] if half else ""
+        return f"{done[0][:half]}{cut_marker(self.length - 2 * half)}{tail}"
+
+
+def _window(obj: Any, limit: int) -> Any:
+    """A copy of a tool input with long strings as `_Clip`s (keys stay raw until redaction)."""
+    if isinstance(obj, str):
+        return _Clip(obj, limit)
+    if isinstance(obj, dict):
+        return {k: _window(v, limit) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_window(v, limit) for v in obj]
+    return obj
+
+
+def _collect(obj: Any, out: list[str]) -> None:
+    if isinstance(obj, _Clip):
+        out.extend(obj.parts)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(k, str):
+                out.append(k)
+            _collect(v, out)
+    elif isinstance(obj, list):
+        for v in obj:
+            _collect(v, out)
+
+
+def _rebuild(obj: Any, done: Iterator[str]) -> Any:
+    if isinstance(obj, _Clip):
+        return obj.finish([next(done) for _ in obj.parts])
+    if isinstance(obj, dict):
+        return {(next(done) if isinstance(k, str) else k): _rebuild(v, done) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rebuild(v, done) for v in obj]
+    return obj
+
+
 def make_event(
     info: FileInfo,
     kind: str,
@@ -95,7 +160,7 @@ def make_event(
     cwd: str = "",
     line: int = 0,
 ) -> Event:
-    """An Event with its text and tool input redacted and clipped."""
+    """An Event whose text and tool input will be clipped and redacted by `redact_events`."""
     side = info.is_sidechain if is_sidechain is None else is_sidechain
     if tool_input is not None and not isinstance(tool_input, dict):
         tool_input = {"input": tool_input}
@@ -104,19 +169,52 @@ def make_event(
         seq=0,
         kind=kind,
         trust="external" if side else trust,
-        text=clip_redacted(text, limit) if text else "",
+        text=_Clip(text, limit) if text else "",  # type: ignore[arg-type]
         uuid=str(uuid or ""),
         parent_uuid=str(parent_uuid or ""),
         timestamp=str(timestamp or ""),
         agent=info.agent,
-        tool_name=redact(str(tool_name or "")),
+        tool_name=str(tool_name or ""),
         tool_use_id=str(tool_use_id or ""),
-        tool_input=redact_obj(tool_input, INPUT_VALUE_LIMIT) if tool_input is not None else None,
+        tool_input=_window(tool_input, INPUT_VALUE_LIMIT) if tool_input is not None else None,
         status=status,
         is_sidechain=side,
-        cwd=redact(cwd) if cwd else "",
+        cwd=cwd or "",
         source_line=line,
     )
+
+
+def pending_size(event: Event) -> int:
+    """Characters an unredacted event holds in its text (for batch sizing)."""
+    text: Any = event.text
+    return text.size() if isinstance(text, _Clip) else 0
+
+
+def redact_events(events: list[Event]) -> list[Event]:
+    """Clip and redact, in place, the text, tool name, cwd and tool input of events from `make_event`.
+
+    All strings of the batch go through one `redact_many` call. Same values as
+    redacting each string on its own (`clip_redacted`, `redact`, `redact_obj`).
+    """
+    strings: list[str] = []
+    for e in events:
+        text: Any = e.text
+        if isinstance(text, _Clip):
+            strings.extend(text.parts)
+        strings.append(e.tool_name)
+        strings.append(e.cwd)
+        if e.tool_input is not None:
+            _collect(e.tool_input, strings)
+    done = iter(redact_many(strings))
+    for e in events:
+        text = e.text
+        if isinstance(text, _Clip):
+            e.text = text.finish([next(done) for _ in text.parts])
+        e.tool_name = next(done)
+        e.cwd = next(done)
+        if e.tool_input is not None:
+            e.tool_input = _rebuild(e.tool_input, done)
+    return events
 
 
 class LineAdapter:
