@@ -196,6 +196,10 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         p = store.proposal(args.id)
         head = [f"{p.id}  {p.status}  {p.action} {p.kind} ({p.scope}" + (f": {', '.join(p.paths)}" if p.paths else "")
                 + f")  confidence {p.confidence:.2f}", f"title   {p.title}", f"target  {p.target}"]
+        if p.edited:
+            head.append("edited  by a person (the original body is kept: --json original_body)")
+        if p.scope != p.original_scope or p.kind != p.original_kind:
+            head.append(f"changed from {p.original_kind} ({p.original_scope}) by a person")
         if p.replaces:
             head.append(f"replaces {', '.join(p.replaces)}")
         if p.rationale:
