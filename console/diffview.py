@@ -200,10 +200,12 @@ class Diff:
     removed: int = 0
     invisible: bool = False
     """True when either side holds invisible Unicode (shown escaped)."""
+    max_no: int = 0
+    """The largest line number shown (sizes the gutter)."""
 
     @property
     def max_line_no(self) -> int:
-        return max((max(l.old_no or 0, l.new_no or 0) for l in self.lines), default=0)
+        return self.max_no
 
 
 def _matching_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
@@ -293,7 +295,9 @@ def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def _escaped(lines: list[str]) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+def _escaped(lines: list[str], any_invisible: bool) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+    if not any_invisible:  # the common case: the whole text was scanned once
+        return [(line, ()) for line in lines]
     out = []
     for line in lines:
         raw, spans = escape_invisible(line)
@@ -309,10 +313,12 @@ def build_diff(before: str, after: str, target: str = "", context: int | None = 
     """
     alias = lexer_name_for(target)
     a_raw, b_raw = _split(before), _split(after)
-    diff = Diff(target=target, lexer=alias, invisible=has_invisible(before) or has_invisible(after))
+    inv_a, inv_b = has_invisible(before), has_invisible(after)
+    diff = Diff(target=target, lexer=alias, invisible=inv_a or inv_b)
     if a_raw == b_raw:
         return diff
-    a_esc, b_esc = _escaped(a_raw), _escaped(b_raw)
+    a_esc, b_esc = _escaped(a_raw, inv_a), _escaped(b_raw, inv_b)
+    diff.max_no = max(len(a_raw), len(b_raw))
     matcher = difflib.SequenceMatcher(None, [], [])
     matcher.a, matcher.b = a_raw, b_raw
     matcher.matching_blocks = _matching_blocks(a_raw, b_raw)  # type: ignore[assignment]
@@ -364,6 +370,7 @@ def combine(sections: list[tuple[str, Diff]]) -> Diff:
         out.pairs.extend(d.pairs)
         out.added += d.added
         out.removed += d.removed
+        out.max_no = max(out.max_no, d.max_no)
         out.invisible = out.invisible or d.invisible
     return out
 
@@ -388,7 +395,7 @@ def fold_offsets(plain: str, width: int) -> list[int]:
 
 def row_count(plain: str, width: int) -> int:
     if plain.isascii():
-        return max(1, math.ceil(len(plain) / max(1, width)))
+        return max(1, -(-len(plain) // max(1, width)))
     return len(fold_offsets(plain, width))
 
 

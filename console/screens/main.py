@@ -45,6 +45,7 @@ class MainScreen(Screen[None]):
         self.evidence_index = 0
         self._diff_cache: dict[str, Diff] = {}
         self.dream_screen: Any = None
+        self._shown: Proposal | None = None
 
     @property
     def store(self) -> Any:
@@ -66,7 +67,33 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).focus()
-        self.reload()
+        empty = self.query_one("#empty", Static)
+        empty.update("loading proposals…")
+        self.queue.display = False
+        self.load_initial()
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_initial(self) -> None:
+        """First load off the UI thread (its own store connection): the screen paints at once."""
+        cand, proposals, error = None, [], None
+        try:
+            store = self.app.open_store()  # type: ignore[attr-defined]
+            try:
+                cand = store.current_candidate()
+                proposals = list(store.proposals(cand.id)) if cand else []
+            finally:
+                store.close()
+        except ReverieError as err:
+            error = err
+        except Exception as err:  # keep the console alive; one line for the person
+            log.exception("loading proposals failed")
+            error = ReverieError(f"cannot read proposals: {type(err).__name__}: {err}")
+        self.app.call_from_thread(self._loaded, cand, proposals, error)
+
+    def _loaded(self, cand: Any, proposals: list[Proposal], error: ReverieError | None) -> None:
+        if error is not None:
+            self.notify(str(error), severity="error")
+        self._show_loaded(cand, proposals, None)
 
     # --- data -----------------------------------------------------------------
 
@@ -82,6 +109,9 @@ class MainScreen(Screen[None]):
         except ReverieError as err:
             self.notify(str(err), severity="error")
             cand, proposals = None, []
+        self._show_loaded(cand, proposals, keep)
+
+    def _show_loaded(self, cand: Any, proposals: list[Proposal], keep: str | None) -> None:
         self.app.candidate = cand  # type: ignore[attr-defined]
         self.queue.set_proposals(proposals, keep=keep)
         empty = self.query_one("#empty", Static)
@@ -109,8 +139,16 @@ class MainScreen(Screen[None]):
         self.app.refresh_status()  # type: ignore[attr-defined]
 
     def on_queue_view_highlighted(self, event: QueueView.Highlighted) -> None:
+        self._sync_detail()
+
+    def _sync_detail(self) -> None:
+        """Show the proposal under the cursor, once (keys call this in the same turn as the move,
+        so the queue and the detail land in one frame)."""
+        p = self.queue.current
+        if p is self._shown and p is not None:
+            return
         self.evidence_index = 0
-        self.show_detail(event.proposal)
+        self.show_detail(p)
 
     def diff_for(self, p: Proposal) -> Diff:
         dark = bool(getattr(self.app.current_theme, "dark", True))
@@ -137,6 +175,7 @@ class MainScreen(Screen[None]):
         return diff
 
     def show_detail(self, p: Proposal | None) -> None:
+        self._shown = p
         pane = self.query_one(DiffPane)
         if p is None:
             pane.show(None, "")
@@ -149,21 +188,27 @@ class MainScreen(Screen[None]):
 
     def action_cursor_down(self) -> None:
         self.queue.cursor_down()
+        self._sync_detail()
 
     def action_cursor_up(self) -> None:
         self.queue.cursor_up()
+        self._sync_detail()
 
     def action_page_down(self) -> None:
         self.queue.page_down()
+        self._sync_detail()
 
     def action_page_up(self) -> None:
         self.queue.page_up()
+        self._sync_detail()
 
     def action_cursor_top(self) -> None:
         self.queue.cursor_top()
+        self._sync_detail()
 
     def action_cursor_bottom(self) -> None:
         self.queue.cursor_bottom()
+        self._sync_detail()
 
     def action_toggle_mark(self) -> None:
         self.queue.toggle_mark()

@@ -32,6 +32,8 @@ class DiffPane(ScrollView, can_focus=True):
         self._layout_width = -1
         self._cache: dict[int, Strip] = {}
         self._offsets: dict[tuple[int, int, int], list[int]] = {}
+        self._width_key: object = None
+        self._width_value = 10
 
     @property
     def dark(self) -> bool:
@@ -63,7 +65,11 @@ class DiffPane(ScrollView, can_focus=True):
     # --- layout ---------------------------------------------------------------
 
     def _width(self) -> int:
-        return max(self.scrollable_content_region.width, 10)
+        key = (self.size, self.show_vertical_scrollbar)
+        if key != self._width_key:
+            self._width_key = key
+            self._width_value = max(self.scrollable_content_region.width, 10)
+        return self._width_value
 
     def _relayout(self) -> None:
         width = self._width()

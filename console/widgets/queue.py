@@ -185,10 +185,16 @@ class QueueView(ScrollView, can_focus=True):
         height = max(self.scrollable_content_region.height, 1)
         top = round(self.scroll_y)
         if target < top:
-            self.scroll_to(y=max(target - 1 if self.rows[target - 1].proposal is None else target, 0), animate=False, immediate=True)
+            header_above = target > 0 and self.rows[target - 1].proposal is None
+            self.scroll_to(y=target - 1 if header_above else target, animate=False, immediate=True)
+            self.refresh()
         elif target >= top + height:
             self.scroll_to(y=target - height + 1, animate=False, immediate=True)
-        self.refresh()
+            self.refresh()
+        else:  # only the two rows whose cursor state changed
+            if 0 <= old < len(self.rows):
+                self.refresh_line(old)
+            self.refresh_line(target)
         self.post_message(self.Highlighted(self, self.current))
 
     def cursor_down(self) -> None:

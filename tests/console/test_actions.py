@@ -23,10 +23,16 @@ SIZE = (120, 40)
 def drive(app: Any, script: Callable[[Any, Any], Awaitable[None]]) -> None:
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(pilot)
             await script(pilot, app)
 
     asyncio.run(main())
+
+
+async def settle(pilot: Any) -> None:
+    """Wait for the first load (a worker thread) to land on screen."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def queue(app: Any) -> QueueView:

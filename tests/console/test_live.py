@@ -16,7 +16,7 @@ from console.widgets.queue import QueueView
 from dreamer.scenarios.build import build_scenario
 from store.store import Store
 
-from tests.console.test_actions import SIZE, static_text
+from tests.console.test_actions import SIZE, settle, static_text
 
 
 def scenario_store(tmp_path: Path) -> tuple[Store, Path, Path]:
@@ -35,7 +35,7 @@ def test_dream_worker_completes_reports_progress_and_opens_candidate(tmp_path: P
 
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(pilot)
             assert store.current_candidate() is None
             main_screen = app.screen
             await pilot.press("d")
@@ -84,7 +84,7 @@ def test_dream_cancel_writes_nothing(tmp_path: Path, make_store, make_app) -> No
 
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(pilot)
             await pilot.press("d")
             await asyncio.get_running_loop().run_in_executor(None, started.wait, 10)
             await pilot.press("escape")
@@ -107,7 +107,7 @@ def test_watcher_events_update_status_without_blocking(tmp_path: Path) -> None:
 
     async def main() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(pilot)
             watcher = Watcher(ws, [transcripts], app.on_watch_event, db_path=store.db_path, home=False)
             await asyncio.get_running_loop().run_in_executor(None, watcher.scan_once)
             await pilot.pause(0.1)

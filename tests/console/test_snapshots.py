@@ -53,21 +53,26 @@ def stable_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     s.close()
 
 
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def test_main_screen(stable_app, snap_compare) -> None:
-    assert snap_compare(stable_app, terminal_size=(110, 32))
+    assert snap_compare(stable_app, terminal_size=(110, 32), run_before=settle)
 
 
 def test_main_screen_narrow_side_by_side(stable_app, snap_compare) -> None:
-    assert snap_compare(stable_app, press=["j", "v"], terminal_size=(80, 24))
+    assert snap_compare(stable_app, press=["j", "v"], terminal_size=(80, 24), run_before=settle)
 
 
 def test_help_screen(stable_app, snap_compare) -> None:
-    assert snap_compare(stable_app, press=["question_mark"], terminal_size=(100, 40))
+    assert snap_compare(stable_app, press=["question_mark"], terminal_size=(100, 40), run_before=settle)
 
 
 def test_apply_confirmation(stable_app, snap_compare) -> None:
-    assert snap_compare(stable_app, press=["j", "j", "j", "a", "A"], terminal_size=(110, 32))
+    assert snap_compare(stable_app, press=["j", "j", "j", "a", "A"], terminal_size=(110, 32), run_before=settle)
 
 
 def test_rescope_chooser(stable_app, snap_compare) -> None:
-    assert snap_compare(stable_app, press=["s"], terminal_size=(100, 30))
+    assert snap_compare(stable_app, press=["s"], terminal_size=(100, 30), run_before=settle)
