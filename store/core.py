@@ -895,7 +895,7 @@ class Store:
             keep = {aid: h for aid, h in view.artifacts.items()
                     if arts[aid].origin != "import" or aid in result.kept}
             with self._txn():
-                for a in result.artifacts:
+                for a in result.artifacts + result.adopted:
                     keep[a.id] = put_artifact(self.blobs, a)
                 new_view.artifacts = keep
                 for key, data in result.files.items():
@@ -909,7 +909,8 @@ class Store:
                     return head
                 return self._commit("import", actor,
                                     f"import {len(result.artifacts)} artifact(s) from {len(result.files)} file(s)",
-                                    new_view, {"files": sorted(result.files), "skipped": result.skipped})
+                                    new_view, {"files": sorted(result.files), "skipped": result.skipped,
+                                               "adopted": [a.id for a in result.adopted]})
 
     # --- gc & cache -----------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ class ScanResult:
     """Ids of existing import-origin artifacts to keep as they are."""
     gone: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    adopted: list[Artifact] = field(default_factory=list)
+    """Reverie's own artifacts whose file a person edited: the edit becomes the body."""
 
 
 def _aid(key: str, discriminator: str = "") -> str:
@@ -71,10 +73,11 @@ def safe_home(key: str) -> Path:
 
 def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanResult:
     res = ScanResult()
-    owned: set[str] = set()  # keys Reverie's own artifacts write
+    owned: dict[str, list[Artifact]] = {}  # keys Reverie's own artifacts write
     for a in arts.values():
         if a.origin != "import":
-            owned.update(mat.targets_of(a, ws))
+            for k in mat.targets_of(a, ws):
+                owned.setdefault(k, []).append(a)
     by_source: dict[str, list[Artifact]] = {}
     for a in arts.values():
         if a.origin == "import" and a.meta.get("source"):
@@ -98,6 +101,9 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
         rec_b = blobs.get(rec["hash"]) if rec else None
         ftype = mat.file_type(key)
         if ftype == "whole" and key in owned:
+            if rec is not None and data != rec_b and len(owned[key]) == 1:
+                res.adopted.append(_adopt(owned[key][0], data))
+                res.files[key] = data
             continue  # Reverie wrote it; its artifact is already in the store
         if ftype != "whole" and rec is not None and data != rec_b and mat.region_of(key, data) != mat.region_of(key, rec_b):
             res.skipped.append(f"{key}: Reverie's region was edited by hand; not re-imported")
@@ -136,6 +142,19 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
         except ReverieError:
             res.gone.append(key)
     return res
+
+
+def _adopt(a: Artifact, data: bytes) -> Artifact:
+    """The artifact with the body (and path globs) a person wrote into its file."""
+    text = _text(data)
+    if a.kind == "hook":
+        body, paths = text, a.paths
+    else:
+        meta_fm, body, _ = frontmatter.split(text)
+        paths = frontmatter.as_list(meta_fm.get("paths") or meta_fm.get("globs")) or a.paths
+        body = body.lstrip("\n")
+    return Artifact(id=a.id, kind=a.kind, scope=a.scope, name=a.name, body=body, title=a.title, paths=paths,
+                    meta=dict(a.meta), confidence=a.confidence, provenance=list(a.provenance), origin=a.origin)
 
 
 def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], res: ScanResult) -> None:

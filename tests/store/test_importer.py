@@ -117,3 +117,30 @@ def test_realdata_workspaces_import_and_round_trip(tmp_path: Path, temp_home: Pa
         s.undo()
         assert world(ws, temp_home) == before, proj.name
         s.close()
+
+
+def test_import_adopts_hand_edits_of_reverie_files(workspace: Path) -> None:
+    s = Store.open(workspace, create=True)
+    s.init()
+    s.open_candidate([P("No prints", "No print().", kind="rule", scope="path", paths=["src/**"])])
+    s.approve([p.id for p in s.proposals()])
+    s.apply()
+    rule = workspace / ".claude/rules/no-prints.md"
+    rule.write_text(rule.read_text().replace("No print().", "No print(); use logging."))
+    # before import, the hand edit is a conflict for the next change of that file
+    art = next(a for a in s.active_artifacts() if a.name == "no-prints")
+    s.open_candidate([P("No prints", "v2", kind="rule", scope="path", action="update", replaces=[art.id])])
+    s.approve([p.id for p in s.proposals()])
+    assert s.plan_apply().conflicts
+    op = s.import_workspace()
+    assert op.data["adopted"] == [art.id]
+    adopted = next(a for a in s.active_artifacts() if a.name == "no-prints")
+    assert adopted.body == "No print(); use logging.\n" and adopted.paths == ["src/**"] and adopted.origin == art.origin
+    edited = rule.read_bytes()
+    s.undo()  # undo is byte for byte: back to Reverie's version of the file …
+    assert b"use logging" not in rule.read_bytes()
+    s.redo()  # … and the adopted hand edit is kept in the log, not lost
+    assert rule.read_bytes() == edited
+    res = s.apply()  # the stale update does not silently overwrite the person's edit
+    assert not res.applied and "changed since" in res.conflicts[0]["reason"]
+    assert rule.read_bytes() == edited
