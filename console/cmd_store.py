@@ -65,9 +65,12 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         op = store.import_workspace()
         changed = op.id != head
         doc = {"op": op.id, "changed": changed, "artifacts": len(store.view().artifacts),
-               "skipped": op.data.get("skipped", []) if changed else []}
+               "skipped": op.data.get("skipped", []) if changed else [],
+               "adopted": op.data.get("adopted", []) if changed else []}
         for s in doc["skipped"]:
             out.info(f"skipped {s}")
+        for aid in doc["adopted"]:
+            out.info(f"adopted your edit of {aid}")
         out.emit(doc, f"Imported: {op.description} (op {op.id})" if changed else "Nothing new to import")
     finally:
         store.close()
