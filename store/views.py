@@ -72,6 +72,38 @@ def put_map(blobs: Blobs, d: dict[str, Any], depth: int = 0) -> str:
     return blobs.put_json({"buckets": {b: put_map(blobs, sub, depth + 1) for b, sub in buckets.items()}})
 
 
+def _partition(d: dict[str, Any], depth: int) -> dict[str, dict[str, Any]]:
+    parts: dict[str, dict[str, Any]] = {}
+    for k, v in d.items():
+        parts.setdefault(_bucket(k, depth), {})[k] = v
+    return parts
+
+
+def update_map(blobs: Blobs, base_hash: str, base: dict[str, Any], cur: dict[str, Any], depth: int = 0) -> str:
+    """The hash `put_map(cur)` would give, re-storing only the buckets that changed.
+
+    `base` must be the map stored at `base_hash` (as loaded). Unchanged
+    buckets keep their stored hash, so one review in a long history costs a
+    few small blobs instead of re-serializing every bucket.
+    """
+    if len(cur) <= FLAT_MAX or depth >= 8:
+        return put_map(blobs, cur, depth)
+    node = blobs.get_json(base_hash)
+    if "buckets" not in node:
+        return put_map(blobs, cur, depth)
+    base_parts = _partition(base, depth)
+    out = {}
+    for b, sub in _partition(cur, depth).items():
+        old_hash, old_sub = node["buckets"].get(b), base_parts.get(b)
+        if old_hash is not None and old_sub == sub:
+            out[b] = old_hash
+        elif old_hash is not None and old_sub is not None:
+            out[b] = update_map(blobs, old_hash, old_sub, sub, depth + 1)
+        else:
+            out[b] = put_map(blobs, sub, depth + 1)
+    return blobs.put_json({"buckets": out})
+
+
 def get_map(blobs: Blobs, h: str) -> dict[str, Any]:
     node = blobs.get_json(h)
     if "flat" in node:
@@ -98,10 +130,12 @@ def save_view(blobs: Blobs, view: View) -> str:
     for name in MAPS:
         current = getattr(view, name)
         known = view.loaded.get(name)
-        if known is not None and known[0] == current and blobs.has_cached(known[1]):
+        if known is None or not blobs.has_cached(known[1]):
+            top[name] = put_map(blobs, current)
+        elif known[0] == current:
             top[name] = known[1]
         else:
-            top[name] = put_map(blobs, current)
+            top[name] = update_map(blobs, known[1], known[0], current)
     return blobs.put_json(top)
 
 
