@@ -81,3 +81,13 @@ def result_summary(result: Any) -> tuple[str, bool]:
     if conflicts:
         text += f"; {len(conflicts)} conflict(s): " + "; ".join(_conflict(c) for c in conflicts[:3])
     return text, bool(conflicts)
+
+
+def op_outcome(verb: str, op: Any) -> tuple[str, bool]:
+    """The line shown after undo/redo/restore: what it did, and any file it had to leave alone."""
+    text = f"{verb}: {getattr(op, 'description', '')}".strip()
+    data = getattr(op, "data", None) or {}
+    conflicts = data.get("conflicts") if isinstance(data, dict) else None
+    if conflicts:
+        text += f" — {len(conflicts)} file(s) left as they are: " + "; ".join(_conflict(c) for c in conflicts[:3])
+    return text, bool(conflicts)

@@ -164,7 +164,10 @@ class HistoryScreen(Screen[None]):
         except ReverieError as err:
             self.notify(str(err), severity="warning")
             return
-        self.notify(f"{verb}: {getattr(op, 'description', '')}".strip())
+        from console.screens.applyplan import op_outcome
+
+        text, conflicted = op_outcome(verb, op)
+        self.notify(text, severity="warning" if conflicted else "information", timeout=8 if conflicted else 4)
         self.reload(keep=getattr(op, "id", None))
         changed = getattr(self.app, "store_changed", None)
         if changed:

@@ -513,14 +513,18 @@ class MainScreen(Screen[None]):
         self.app.push_screen(HistoryScreen(self.store))
 
     def action_undo(self) -> None:
-        op = self._do(self.store.undo, "", full=True)
-        if op is not None:
-            self.notify(f"undo: {op.description}")
+        self._undo_redo(self.store.undo, "undo")
 
     def action_redo(self) -> None:
-        op = self._do(self.store.redo, "", full=True)
+        self._undo_redo(self.store.redo, "redo")
+
+    def _undo_redo(self, fn: Callable[[], Any], verb: str) -> None:
+        from console.screens.applyplan import op_outcome
+
+        op = self._do(fn, "", full=True)
         if op is not None:
-            self.notify(f"redo: {op.description}")
+            text, conflicted = op_outcome(verb, op)
+            self.notify(text, severity="warning" if conflicted else "information", timeout=8 if conflicted else 4)
 
     # --- filter, transcript, help, quit --------------------------------------
 

@@ -503,3 +503,27 @@ def test_command_palette_runs_an_action(make_store, make_app) -> None:
         assert by_title(store, "Tests before commit").status == "approved"
 
     drive(app, script)
+
+
+def test_undo_over_a_hand_edit_reports_the_conflict(make_store, make_app, workspace: Path) -> None:
+    store = make_store()
+    app = make_app(store)
+
+    async def script(pilot, app) -> None:
+        await goto(pilot, app, "Tests before commit")
+        await pilot.press("a", "A")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        target = workspace / "CLAUDE.local.md"
+        text = target.read_text()
+        assert "pnpm test" in text
+        target.write_text(text.replace("before every commit", "before every push"))
+        await pilot.press("z")
+        await pilot.pause()
+        assert target.read_text() == text.replace("before every commit", "before every push")  # never overwritten
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert any("left as they are" in m and "CLAUDE.local.md" in m for m in warnings), warnings
+
+    drive(app, script)
