@@ -310,3 +310,18 @@ def test_one_store_shared_by_threads(store: Store) -> None:
     for t in threads:
         t.join(timeout=60)
     assert not errors and len(store.candidates()) == 4
+
+
+def test_team_instincts_mirror_into_agents_md(store: Store, workspace: Path, temp_home: Path) -> None:
+    (workspace / "AGENTS.md").write_text("# Agents\n\nCodex reads this.\n")
+    store.import_workspace()
+    before = world(workspace, temp_home)
+    store.open_candidate([P("Run tests first"), P("Local only", scope="project")])
+    _approve_all(store)
+    res = store.apply()
+    assert {f["key"] for f in res.files} == {"CLAUDE.md", "AGENTS.md", "CLAUDE.local.md"}
+    agents = (workspace / "AGENTS.md").read_text()
+    assert agents.startswith("# Agents\n\nCodex reads this.\n") and "- Run tests first." in agents
+    assert "Local only" not in agents
+    store.undo()
+    assert world(workspace, temp_home) == before
