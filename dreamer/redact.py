@@ -13,6 +13,8 @@ detection without the rewrite, for critics that check proposals.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import os
 import re
@@ -297,15 +299,13 @@ def _gate_scanner() -> Any:
 
 
 def _hit_strings(scanner: Any, data: bytes, starts: list[int]) -> set[int]:
-    """Indexes of the joined strings that any finding of `scanner` overlaps."""
-    import bisect
-
+    """Indexes of the joined strings that any finding of `scanner` overlaps (`starts`: their offsets)."""
     hits: set[int] = set()
     for f in scanner.scan(data):
         loc = f.location
         first = bisect.bisect_right(starts, int(loc["start_offset"])) - 1
         last = bisect.bisect_right(starts, max(int(loc["end_offset"]) - 1, int(loc["start_offset"]))) - 1
-        hits.update(range(max(first, 0), last + 1))
+        hits.update(range(max(first, 0), min(last + 1, len(starts) - 1)))
     return hits
 
 
@@ -313,51 +313,43 @@ def redact_many(texts: list[str]) -> list[str]:
     """`[redact(t) for t in texts]`, with one kingfisher scan for the whole list.
 
     The maintained rules and the gates of our own rules run once over all the
-    strings joined; only strings something matched go through the exact
-    per-string path (`_apply_rules`, then kingfisher on that string alone).
-    A string nothing matched is returned as is. Same result as `redact` for
-    every string, except that kingfisher now also sees text without any of the
-    `_HINTS` (stricter, never weaker).
+    distinct strings joined; only strings something matched go through the
+    exact per-string path (`_apply_rules`, then kingfisher on that string
+    alone). A string nothing matched is returned as is. Same result as `redact`
+    for every string, except that kingfisher now also sees text without any of
+    the `_HINTS` (stricter, never weaker).
     """
-    out = list(texts)
-    todo: list[int] = []
-    for i, t in enumerate(texts):
-        if not t:
-            continue
-        if len(t) <= _MEMO_CHARS:
-            hit = _memo.get(t)
-            if hit is not None:
-                out[i] = hit
-                continue
-        todo.append(i)
+    memo = _memo
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[""] = ""
+    todo = [t for t in set(texts) if t not in memo]
     if not todo:
-        return out
+        return [memo[t] for t in texts]
+    done = _redact_distinct(todo)
+    for t, r in done.items():
+        if len(t) <= _MEMO_CHARS:
+            memo[t] = r
+    return [done[t] if t in done else memo[t] for t in texts]
+
+
+def _redact_distinct(todo: list[str]) -> dict[str, str]:
     scanner, gate = _kingfisher(), _gate_scanner()
     if scanner is None or gate is None:
-        for i in todo:
-            out[i] = redact(texts[i])
-        return out
-    parts = [texts[i].encode("utf-8", "surrogatepass") for i in todo]
-    starts, pos = [], 0
-    for p in parts:
-        starts.append(pos)
-        pos += len(p) + len(_SEP)
+        return {t: redact(t) for t in todo}
+    parts = [t.encode("utf-8", "surrogatepass") for t in todo]
+    starts = list(itertools.accumulate([len(p) + len(_SEP) for p in parts], initial=0))
     data = _SEP.join(parts)
     try:
         flagged = _hit_strings(gate, data, starts) | _hit_strings(scanner, data, starts)
     except Exception as err:
         log.warning("batch secret scan failed (%s); redacting string by string", err)
         flagged = set(range(len(todo)))
-    for k, i in enumerate(todo):
-        t = texts[i]
-        if k in flagged:
-            t = _kingfisher_redact(_apply_rules(t))
-            out[i] = t
-        if len(texts[i]) <= _MEMO_CHARS:
-            if len(_memo) >= _MEMO_MAX:
-                _memo.clear()
-            _memo[texts[i]] = t
-    return out
+    done = {t: t for t in todo}
+    for k in flagged:
+        t = todo[k]
+        done[t] = _kingfisher_redact(_apply_rules(t))
+    return done
 
 
 # --- public API ---------------------------------------------------------------

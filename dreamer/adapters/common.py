@@ -82,6 +82,10 @@ def text_of(content: Any) -> str:
     return str(content)
 
 
+_INPUT_WHOLE = INPUT_VALUE_LIMIT + 2 * CLIP_MARGIN
+"""A tool input string up to this long is redacted whole, then clipped (as `clip_redacted` does)."""
+
+
 class _Clip:
     """Raw text waiting for redaction, already cut to the windows `clip_redacted` would redact."""
 
@@ -108,20 +112,20 @@ class _Clip:
         return f"{done[0][:half]}{cut_marker(self.length - 2 * half)}{tail}"
 
 
-def _window(obj: Any, limit: int) -> Any:
-    """A copy of a tool input with long strings as `_Clip`s (keys stay raw until redaction)."""
+def _window(obj: Any) -> Any:
+    """A copy of a tool input whose too long strings are `_Clip`s; the rest stays raw until redaction."""
     if isinstance(obj, str):
-        return _Clip(obj, limit)
+        return obj if len(obj) <= _INPUT_WHOLE else _Clip(obj, INPUT_VALUE_LIMIT)
     if isinstance(obj, dict):
-        return {k: _window(v, limit) for k, v in obj.items()}
+        return {k: _window(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_window(v, limit) for v in obj]
+        return [_window(v) for v in obj]
     return obj
 
 
 def _collect(obj: Any, out: list[str]) -> None:
-    if isinstance(obj, _Clip):
-        out.extend(obj.parts)
+    if isinstance(obj, str):
+        out.append(obj)
     elif isinstance(obj, dict):
         for k, v in obj.items():
             if isinstance(k, str):
@@ -130,15 +134,20 @@ def _collect(obj: Any, out: list[str]) -> None:
     elif isinstance(obj, list):
         for v in obj:
             _collect(v, out)
+    elif isinstance(obj, _Clip):
+        out.extend(obj.parts)
 
 
 def _rebuild(obj: Any, done: Iterator[str]) -> Any:
-    if isinstance(obj, _Clip):
-        return obj.finish([next(done) for _ in obj.parts])
+    if isinstance(obj, str):
+        text = next(done)
+        return text if len(text) <= INPUT_VALUE_LIMIT else clip(text, INPUT_VALUE_LIMIT)
     if isinstance(obj, dict):
         return {(next(done) if isinstance(k, str) else k): _rebuild(v, done) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_rebuild(v, done) for v in obj]
+    if isinstance(obj, _Clip):
+        return obj.finish([next(done) for _ in obj.parts])
     return obj
 
 
@@ -176,7 +185,7 @@ def make_event(
         agent=info.agent,
         tool_name=str(tool_name or ""),
         tool_use_id=str(tool_use_id or ""),
-        tool_input=_window(tool_input, INPUT_VALUE_LIMIT) if tool_input is not None else None,
+        tool_input=_window(tool_input) if tool_input is not None else None,
         status=status,
         is_sidechain=side,
         cwd=cwd or "",
