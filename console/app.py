@@ -61,6 +61,22 @@ def estimate_context_tokens(workspace: Path) -> int:
     return chars // 4
 
 
+def configured_theme(workspace: Path) -> str:
+    """Theme from $REVERIE_THEME, else `[console] theme` in .reverie/config.toml (e.g. "textual-light")."""
+    import os
+    import tomllib
+
+    env = os.environ.get("REVERIE_THEME", "").strip()
+    if env:
+        return env
+    try:
+        data = tomllib.loads((paths.state_dir(workspace) / paths.CONFIG_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    section = data.get("console")
+    return str(section.get("theme", "")).strip() if isinstance(section, dict) else ""
+
+
 def short_home(path: Path) -> str:
     try:
         return "~/" + str(path.resolve().relative_to(paths.home().resolve()))
@@ -104,6 +120,13 @@ class ReverieApp(App[None]):
     def on_mount(self) -> None:
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
+        theme = configured_theme(self.workspace)
+        if theme:
+            if theme in self.available_themes:
+                self.theme = theme
+            else:
+                self.notify(f"unknown theme {theme!r}; try one of: {', '.join(sorted(self.available_themes))}",
+                            severity="warning")
         from console.screens.main import MainScreen
 
         self.push_screen(MainScreen())

@@ -77,7 +77,8 @@ def op_line(op: Operation, head_id: str) -> Text:
     t.append(op.created_at[:19].replace("T", " ") + " ", "dim")
     t.append(f"{op.kind:<8}", "bold")
     t.append(f" {op.actor:<6} ", "dim")
-    t.append(op.description)
+    desc = op.description if len(op.description) <= 70 else op.description[:69] + "…"
+    t.append(desc)
     return t
 
 

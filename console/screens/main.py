@@ -65,6 +65,7 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).focus()
         empty = self.query_one("#empty", Static)
@@ -137,6 +138,12 @@ class MainScreen(Screen[None]):
         self.queue.set_proposals(items)
         self.show_detail(self.queue.current)
         self.app.refresh_status()  # type: ignore[attr-defined]
+
+    def _theme_changed(self, _theme: Any) -> None:
+        """Diff and provenance colours depend on dark/light: paint them again."""
+        self._diff_cache.clear()
+        self.queue.refresh_rows()
+        self.show_detail(self.queue.current)
 
     def on_queue_view_highlighted(self, event: QueueView.Highlighted) -> None:
         self._sync_detail()

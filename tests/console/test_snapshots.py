@@ -76,3 +76,8 @@ def test_apply_confirmation(stable_app, snap_compare) -> None:
 
 def test_rescope_chooser(stable_app, snap_compare) -> None:
     assert snap_compare(stable_app, press=["s"], terminal_size=(100, 30), run_before=settle)
+
+
+def test_main_screen_light_theme(stable_app, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REVERIE_THEME", "textual-light")
+    assert snap_compare(stable_app, press=["j"], terminal_size=(110, 32), run_before=settle)
