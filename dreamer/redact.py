@@ -237,10 +237,7 @@ def _kingfisher_redact(text: str, found: list[str] | None = None) -> str:
 # necessary condition of the rule it names (a literal its regex needs), so a
 # string without a gate hit is left unchanged by `_apply_rules`. The capture is
 # that fixed literal, so kingfisher's own secret filters never drop a gate hit
-# (tests/ingest/test_redact.py checks every one). The last gate routes text
-# whose case folding is not plain ASCII (Kelvin sign, dotted I, long s, dotless
-# i) through the exact per-string path, since `str.lower` / `(?i)` treat them
-# specially.
+# (tests/ingest/test_redact_batch.py checks every one).
 _GATES: tuple[tuple[str, str], ...] = (
     ("private-key", r"(PRIVATE KEY)"),
     ("sk", r"(sk-)"),
@@ -257,8 +254,11 @@ _GATES: tuple[tuple[str, str], ...] = (
     ("bearer-token", r"(?i)(bearer)"),
     ("url-credentials", r"(://)[^/@]*@"),
     ("secret-assignment", r"""(?i)(key|token|secret|password|passwd|pwd|_pat|credentials?)["']?[ \t]*[=:]"""),
-    ("case-folding", "(\u0130|\u0131|\u017f|\u212a)"),
 )
+_FOLDING = ("\u0130", "\u0131", "\u017f", "\u212a")
+"""Characters whose case folding is ASCII or changes the length (dotted I, dotless i, long s,
+Kelvin sign): `str.lower` and `(?i)` treat them specially, so text holding one takes the
+exact per-string path."""
 _gate: Any = None
 _gate_failed = False
 _SEP = b"\n"
@@ -345,6 +345,9 @@ def _redact_distinct(todo: list[str]) -> dict[str, str]:
     except Exception as err:
         log.warning("batch secret scan failed (%s); redacting string by string", err)
         flagged = set(range(len(todo)))
+    for k, t in enumerate(todo):
+        if not t.isascii() and any(c in t for c in _FOLDING):
+            flagged.add(k)
     done = {t: t for t in todo}
     for k in flagged:
         t = todo[k]
