@@ -448,8 +448,9 @@ class _Run:
         with _tx(self.conn), open(info.path, "rb") as fh:
             self._begin_file(rec, info, fresh)
             fh.seek(start)
+            readline, hash_update, feed = fh.readline, hasher.update, adapter.feed
             while True:
-                line = fh.readline(MAX_LINE_BYTES + 1)
+                line = readline(MAX_LINE_BYTES + 1)
                 if not line:
                     break
                 if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
@@ -485,22 +486,23 @@ class _Run:
                     break  # the writer has not finished this line yet
                 line_no += 1
                 offset += len(line)
-                hasher.update(line)
+                hash_update(line)
                 if bad:
                     malformed += 1
                     log.warning("%s:%d: malformed JSON line; skipped%s", info.path, line_no,
                                 " (kept the objects before the error)" if values else "")
                 for value in values:
                     try:
-                        new = adapter.feed(value, line_no)
+                        new = feed(value, line_no)
                     except Exception as err:  # an adapter bug on odd input must not stop ingest
                         malformed += 1
                         log.warning("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no,
                                     type(err).__name__, err)
                         continue
-                    for e in new:
-                        batch_chars += pending_size(e)
-                    batch.extend(new)
+                    if new:
+                        for e in new:
+                            batch_chars += pending_size(e)
+                        batch.extend(new)
                 if len(batch) >= BATCH_EVENTS or batch_chars >= BATCH_CHARS:
                     self._store(rec, batch)
                     batch = []
