@@ -14,7 +14,10 @@ are streamed line by line, never loaded whole. Each file's events and its new
 offset commit in one transaction, so a crash never double-counts.
 
 Malformed lines are logged as ``file:line`` (warning) and counted, never fatal.
-Everything stored has passed `dreamer.redact` inside the adapters.
+Everything stored has passed `dreamer.redact`: the adapters emit raw events and
+`redact_events` redacts each batch (one kingfisher scan per batch) just before
+it is written. Claude lines are decoded with msgspec into only the fields the
+adapter reads; other lines with orjson.
 """
 
 from __future__ import annotations
