@@ -33,6 +33,8 @@ class Blobs:
         self.db = db
         self._cache: dict[str, bytes] = {}
         self._json_cache: dict[str, Any] = {}
+        self.map_cache: dict[str, dict[str, Any]] = {}
+        """Whole view maps by tree hash (see store.views.get_map); read-only."""
 
     def put(self, data: bytes) -> str:
         h = sha256(data)
@@ -79,3 +81,4 @@ class Blobs:
         """Drop the read caches (after gc or a rolled-back transaction)."""
         self._cache.clear()
         self._json_cache.clear()
+        self.map_cache.clear()

@@ -35,16 +35,11 @@ class View:
     """Maps as loaded (never mutated) with their hashes: unchanged maps are not re-stored."""
 
     def copy(self) -> "View":
-        return View(
-            dict(self.artifacts),
-            {k: dict(v) for k, v in self.files.items()},
-            {k: dict(v) for k, v in self.reviews.items()},
-            dict(self.candidates),
-            self.loaded,
-        )
+        """A copy to change: replace entries (``reviews[pid] = {...}``), never mutate them in place."""
+        return View(dict(self.artifacts), dict(self.files), dict(self.reviews), dict(self.candidates), self.loaded)
 
 
-FLAT_MAX = 48
+FLAT_MAX = 128
 """Maps up to this many entries are one blob; bigger ones are split into buckets."""
 
 
@@ -72,45 +67,64 @@ def put_map(blobs: Blobs, d: dict[str, Any], depth: int = 0) -> str:
     return blobs.put_json({"buckets": {b: put_map(blobs, sub, depth + 1) for b, sub in buckets.items()}})
 
 
-def _partition(d: dict[str, Any], depth: int) -> dict[str, dict[str, Any]]:
-    parts: dict[str, dict[str, Any]] = {}
-    for k, v in d.items():
-        parts.setdefault(_bucket(k, depth), {})[k] = v
-    return parts
+_MISSING = object()
 
 
-def update_map(blobs: Blobs, base_hash: str, base: dict[str, Any], cur: dict[str, Any], depth: int = 0) -> str:
+def update_map(blobs: Blobs, base_hash: str, base: dict[str, Any], cur: dict[str, Any], depth: int = 0,
+               changed: set[str] | None = None) -> str:
     """The hash `put_map(cur)` would give, re-storing only the buckets that changed.
 
-    `base` must be the map stored at `base_hash` (as loaded). Unchanged
-    buckets keep their stored hash, so one review in a long history costs a
-    few small blobs instead of re-serializing every bucket.
+    `base` must be the map stored at `base_hash` (as loaded). Only buckets that
+    hold a changed key are rebuilt, starting from their stored sub-map, so one
+    review in a long history costs a few small blobs and no full pass.
     """
+    if changed is None:
+        changed = {k for k, v in cur.items() if base.get(k, _MISSING) is not v and base.get(k, _MISSING) != v}
+        changed.update(k for k in base if k not in cur)
+    if not changed:
+        return base_hash
     if len(cur) <= FLAT_MAX or depth >= 8:
         return put_map(blobs, cur, depth)
     node = blobs.get_json(base_hash)
     if "buckets" not in node:
         return put_map(blobs, cur, depth)
-    base_parts = _partition(base, depth)
-    out = {}
-    for b, sub in _partition(cur, depth).items():
-        old_hash, old_sub = node["buckets"].get(b), base_parts.get(b)
-        if old_hash is not None and old_sub == sub:
-            out[b] = old_hash
-        elif old_hash is not None and old_sub is not None:
-            out[b] = update_map(blobs, old_hash, old_sub, sub, depth + 1)
-        else:
+    by_bucket: dict[str, set[str]] = {}
+    for k in changed:
+        by_bucket.setdefault(_bucket(k, depth), set()).add(k)
+    out = dict(node["buckets"])
+    for b, keys in by_bucket.items():
+        old_hash = out.get(b)
+        old_sub = get_map(blobs, old_hash) if old_hash is not None else {}
+        sub = dict(old_sub)
+        for k in keys:
+            if k in cur:
+                sub[k] = cur[k]
+            else:
+                sub.pop(k, None)
+        if not sub:
+            out.pop(b, None)
+        elif old_hash is None:
             out[b] = put_map(blobs, sub, depth + 1)
+        else:
+            out[b] = update_map(blobs, old_hash, old_sub, sub, depth + 1, keys)
     return blobs.put_json({"buckets": out})
 
 
 def get_map(blobs: Blobs, h: str) -> dict[str, Any]:
+    """The whole map stored at `h` (cached; callers must not mutate it)."""
+    cached = blobs.map_cache.get(h)
+    if cached is not None:
+        return cached
     node = blobs.get_json(h)
     if "flat" in node:
-        return node["flat"]
-    out: dict[str, Any] = {}
-    for sub in node["buckets"].values():
-        out.update(get_map(blobs, sub))
+        out = node["flat"]
+    else:
+        out = {}
+        for sub in node["buckets"].values():
+            out.update(get_map(blobs, sub))
+    if len(blobs.map_cache) > 256:
+        blobs.map_cache.clear()
+    blobs.map_cache[h] = out
     return out
 
 
@@ -142,10 +156,11 @@ def save_view(blobs: Blobs, view: View) -> str:
 def load_view(blobs: Blobs, view_hash: str) -> View:
     top = blobs.get_json(view_hash)
     maps = {name: get_map(blobs, top[name]) for name in MAPS}
+    # Shallow copies: entries (file records, reviews) are replaced, never mutated in place.
     return View(
         artifacts=dict(maps["artifacts"]),
-        files={k: dict(v) for k, v in maps["files"].items()},
-        reviews={k: dict(v) for k, v in maps["reviews"].items()},
+        files=dict(maps["files"]),
+        reviews=dict(maps["reviews"]),
         candidates=dict(maps["candidates"]),
         loaded={name: (maps[name], top[name]) for name in MAPS},
     )

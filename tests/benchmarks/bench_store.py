@@ -77,7 +77,9 @@ def bench_edits(root: Path, edits: int) -> None:
     ops0 = s.oplog.count()
     print(f"{edits} one-line edits to a {size0 / 1024:.1f} KB CLAUDE.md (propose → approve → apply each)")
     t = time.perf_counter()
+    marks: list[float] = []
     for i in range(edits):
+        marks.append(time.perf_counter())
         arts = [a for a in s.active_artifacts() if a.meta.get("layout") != "document"]
         a = arts[i % len(arts)]
         c = s.open_candidate([Proposal(id="", action="update", kind=a.kind, scope=a.scope, title=a.title,
@@ -85,9 +87,14 @@ def bench_edits(root: Path, edits: int) -> None:
         s.approve([p.id for p in s.proposals(c.id)])
         s.apply(c.id)
     dt = time.perf_counter() - t
+    marks.append(time.perf_counter())
+    k = max(1, edits // 10)
+    first = (marks[k] - marks[0]) / k * 1000
+    last = (marks[-1] - marks[-1 - k]) / k * 1000
     db1 = _db_bytes(s)
     ops = s.oplog.count() - ops0
     print(f"  {edits} edit cycles ({ops} operations)            {dt:8.3f} s  ({dt / edits * 1000:.1f} ms per cycle)")
+    print(f"  first {k} cycles {first:.1f} ms each, last {k} cycles {last:.1f} ms each (history growth)")
     print(f"  store growth: {db1 - db0} bytes total, {(db1 - db0) / edits:.0f} bytes per edit "
           f"(whole-file zlib blobs; file is {size0} bytes)")
     end_op = s.head().id
