@@ -101,12 +101,19 @@ def _value_ok(value: str) -> bool:
     return True
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def _assignments(text: str, low: str, found: list[str] | None) -> str:
     """Redact the values of ``*_KEY=``/``*_TOKEN:``/``"password": "…"`` style assignments.
 
     Finds each name ending with str.find (fast) and matches the rest anchored
     there, instead of scanning every position with a case-insensitive regex.
     """
+    if len(low) != len(text):
+        # str.lower() can change lengths (dotted İ → i̇), which would shift every
+        # offset below; the names are ASCII, so an ASCII-only fold is enough.
+        low = text.translate(_ASCII_LOWER)
     spans: list[tuple[int, int]] = []
     for name in _ASSIGN_NAMES:
         pos = low.find(name)

@@ -104,3 +104,8 @@ def test_redact_events_matches_the_per_string_functions() -> None:
     flat = repr([e.text for e in events]) + repr(events[0].tool_input)
     for value in (SECRETS["openai"], SECRETS["github"], SECRETS["slack"], SECRETS["anthropic"], "kq93Hf8s7Dj2Lx0Pz"):
         assert value not in flat
+
+
+def test_assignment_after_a_length_changing_lowercase_is_redacted() -> None:
+    """`'İ'.lower()` is two characters long; the assignment after it must still be found."""
+    assert "zzzzzzzz1234" not in redact("x \u0130 API_KEY=zzzzzzzz1234")
