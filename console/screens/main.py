@@ -18,7 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
@@ -60,8 +60,7 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="filter: words in title, kind, scope, status, label…", id="filter")
             with Vertical(id="right"):
                 yield DiffPane(id="diff")
-                with VerticalScroll(id="info-scroll"):
-                    yield InfoPane(id="info")
+                yield InfoPane(id="info")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -11,7 +11,9 @@ from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from console.diffview import escape_invisible
 from store import paths
@@ -140,12 +142,22 @@ def proposal_info(p: Proposal | None, evidence_index: int = 0, dark: bool = True
     return Group(*out)
 
 
-class InfoPane(Static):
-    """Shows `proposal_info` for the selected proposal."""
+class InfoPane(ScrollView, can_focus=False):
+    """Shows `proposal_info` for the selected proposal.
+
+    A Line-API view of the pre-rendered lines: moving through the queue changes
+    only what is painted, never the screen layout, so j/k stays one frame.
+    """
 
     DEFAULT_CSS = """
     InfoPane { padding: 0 1; }
     """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.renderable: RenderableType = Text("")
+        self._strips: list[Strip] = []
+        self._rendered_width = -1
 
     def show(self, p: Proposal | None, evidence_index: int = 0) -> None:
         dark = True
@@ -153,4 +165,30 @@ class InfoPane(Static):
             dark = bool(self.app.current_theme.dark)
         except Exception:
             pass
-        self.update(proposal_info(p, evidence_index, dark, getattr(self.app, "workspace", None)))
+        self.renderable = proposal_info(p, evidence_index, dark, getattr(self.app, "workspace", None))
+        self._rendered_width = -1
+        self._layout_lines()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._layout_lines()
+
+    def _layout_lines(self) -> None:
+        width = max(self.scrollable_content_region.width, 10)
+        if width == self._rendered_width:
+            return
+        self._rendered_width = width
+        console = self.app.console
+        lines = console.render_lines(self.renderable, console.options.update_width(width), pad=False)
+        self._strips = [Strip(line) for line in lines]
+        self.virtual_size = Size(width, len(self._strips))
+
+    def render_line(self, y: int) -> Strip:
+        self._layout_lines()
+        index = y + round(self.scroll_y)
+        width = self._rendered_width
+        base = self.rich_style
+        if 0 <= index < len(self._strips):
+            return self._strips[index].adjust_cell_length(width).apply_style(base)
+        return Strip.blank(width, base)

@@ -55,11 +55,11 @@ def by_title(store: Any, title: str) -> Any:
     return next(p for p in store.proposals() if p.title == title)
 
 
-def static_text(widget: Static) -> str:
+def static_text(widget: Any) -> str:
     from rich.console import Console
 
     con = Console(width=200, record=True, file=open("/dev/null", "w"))
-    con.print(widget.content)
+    con.print(getattr(widget, "renderable", None) or widget.content)
     return con.export_text()
 
 
@@ -225,7 +225,7 @@ def test_rescope_wider_shows_overreach(make_store, make_app) -> None:
         await pilot.pause()
         p = by_title(store, "Prefer pnpm over npm")
         assert p.scope == "team"
-        info = static_text(app.screen.query_one("#info", Static))
+        info = static_text(app.screen.query_one("#info"))
         assert "preference_overreach" in info and "widened" in info
 
     drive(app, script)
