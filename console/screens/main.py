@@ -339,7 +339,7 @@ class MainScreen(Screen[None]):
         fd, path = tempfile.mkstemp(prefix="reverie-edit-", suffix=".md" if p.kind != "hook" else ".sh")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(p.body)
+                fh.write(p.body if p.body.endswith("\n") else p.body + "\n")  # editors expect a final newline
             try:
                 with self.app.suspend():
                     subprocess.run([*shlex.split(editor), path], check=False)
@@ -348,6 +348,8 @@ class MainScreen(Screen[None]):
                 return
             with open(path, encoding="utf-8") as fh:
                 body = fh.read()
+            if not p.body.endswith("\n") and body.endswith("\n"):
+                body = body[:-1]
         finally:
             try:
                 os.unlink(path)
