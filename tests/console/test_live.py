@@ -61,6 +61,14 @@ def test_dream_worker_completes_reports_progress_and_opens_candidate(tmp_path: P
             await pilot.press("q")
             await pilot.pause()
             assert isinstance(app.screen, MainScreen)
+            # n: the next quote; enter then opens that one's session
+            evidence = q.proposals[0].evidence
+            assert len(evidence) >= 2
+            await pilot.press("n", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, TranscriptScreen)
+            assert app.screen.evidence.session_id == evidence[1].session_id
+            assert app.screen.events[app.screen.cited].uuid == evidence[1].event_uuid
 
     asyncio.run(main())
     store.close()
