@@ -90,7 +90,7 @@ def targets_of(a: Artifact, workspace: Path) -> list[str]:
     if a.kind == "hook":
         settings = ("~/.claude/settings.json" if g else
                     ".claude/settings.json" if a.scope == "team" else ".claude/settings.local.json")
-        return [f"{root}hooks/reverie/{name}.sh", settings]
+        return [f"{root}hooks/reverie/{hook_script_name(a)}", settings]
     if a.kind == "command":
         return [f"{root}commands/{name}.md"]
     if a.kind == "skill":
@@ -182,10 +182,16 @@ def render_block(key: str, arts: list[Artifact]) -> str | None:
 
 # --- settings.json -----------------------------------------------------------
 
+def hook_script_name(a: Artifact) -> str:
+    """`<name>.py` for a script whose shebang runs Python, else `<name>.sh`."""
+    first = a.body.lstrip().split("\n", 1)[0]
+    return f"{a.name}.py" if first.startswith("#!") and "python" in first else f"{a.name}.sh"
+
+
 def hook_command(a: Artifact) -> str:
     if a.scope == "global":
-        return f'"$HOME"/.claude/hooks/reverie/{a.name}.sh'
-    return f'"$CLAUDE_PROJECT_DIR"/.claude/hooks/reverie/{a.name}.sh'
+        return f'"$HOME"/.claude/hooks/reverie/{hook_script_name(a)}'
+    return f'"$CLAUDE_PROJECT_DIR"/.claude/hooks/reverie/{hook_script_name(a)}'
 
 
 def _is_reverie_hook(h: Any) -> bool:
