@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,9 @@ from dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from dreamer.engines.base import DreamCancelled, DreamContext, ProgressCallback, SessionRef
 from dreamer.engines.heuristic import HeuristicEngine, collect_signals
 from dreamer.replay import replay_proposals
-from store.errors import ReverieError, UsageError
+from store.errors import UsageError
 from store.models import Candidate, Proposal
-from store.paths import CONFIG_NAME, state_dir
+from store.config import config_table
 from store.sessions import SessionIndex
 
 ENGINES = ("heuristic", "llm")
@@ -64,17 +63,7 @@ class DreamResult:
 
 def dream_config(workspace: Path) -> dict[str, Any]:
     """The `[dream]` table of `.reverie/config.toml` ({} when absent)."""
-    path = state_dir(workspace) / CONFIG_NAME
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
-        raise ReverieError(f"cannot read {path}: {err}") from None
-    table = data.get("dream", {})
-    if not isinstance(table, dict):
-        raise ReverieError(f"{path}: [dream] must be a table")
-    return table
+    return config_table(workspace, "dream")
 
 
 def choose_engine(workspace: Path, engine: str | None, model: str | None) -> tuple[str, str | None]:

@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import time
-import tomllib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from dreamer.engines.llm_prompts import PROMPT_VERSION, map_messages, reduce_mes
 from dreamer.engines.llm_schema import Lesson, MapResult, ProposalOut, ReduceResult, parse
 from store.errors import ReverieError, UsageError
 from store.models import Evidence, Proposal
-from store.paths import CONFIG_NAME, state_dir
+from store.config import config_table
 
 log = logging.getLogger(__name__)
 
@@ -491,19 +490,7 @@ class LLMEngine:
 
 def load_config(workspace: Path | None) -> dict[str, Any]:
     """The `[llm]` table of `<workspace>/.reverie/config.toml` ({} when absent)."""
-    if workspace is None:
-        return {}
-    path = state_dir(Path(workspace)) / CONFIG_NAME
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
-        raise ReverieError(f"cannot read {path}: {err}") from None
-    table = data.get("llm", {})
-    if not isinstance(table, dict):
-        raise ReverieError(f"{path}: [llm] must be a table")
-    return table
+    return config_table(workspace, "llm")
 
 
 def engine_from_config(workspace: Path | None = None, model: str | None = None, **overrides: Any) -> LLMEngine:
