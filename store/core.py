@@ -24,7 +24,7 @@ from store import candidates as cands
 from store import materialize as mat
 from store.blobs import Blobs
 from store.db import WriterLock, immediate, open_db
-from store.errors import NothingToDoError, NotFoundError, ReverieError, UnsafePathError, UsageError
+from store.errors import NothingToDoError, ReverieError, UnsafePathError, UsageError
 from store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
 from store.models import ACTIONS, ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
 from store.oplog import OpLog, new_id, now_iso, random_id
