@@ -249,6 +249,121 @@ def _same_head(path: str, recorded: str) -> bool:
     return f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}" == recorded
 
 
+@dataclass(slots=True)
+class LinesRead:
+    """What reading a JSONL file from an offset found (events went to the `emit` callback)."""
+
+    offset: int
+    """Byte offset after the last complete line read."""
+    lines: int
+    malformed: int
+    digest: str
+    """sha256 hex of the bytes read (an oversized line counts as ``[skipped]``)."""
+    state: dict[str, Any]
+    title: str
+    """The session title the file carried, redacted ('' when none)."""
+    head_hash: str
+    """`_head_hash` of the file up to `offset`."""
+
+
+def line_adapter(info: FileInfo, state: dict[str, Any]) -> LineAdapter:
+    if info.agent == "claude":
+        return claude.ClaudeAdapter(info, state)
+    if info.agent == "codex":
+        return codex.CodexAdapter(info, state)
+    raise ReverieError(f"{info.path}: no adapter for agent {info.agent!r}")
+
+
+WarnFn = Callable[..., None]
+"""log.warning-compatible: ``warn(fmt, *args)``."""
+
+
+def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
+               emit: Callable[[list[Event]], None], warn: WarnFn = log.warning) -> LinesRead:
+    """Stream a JSONL transcript from `start`: events in batches to `emit` (raw, to be redacted).
+
+    Pure reading (no store): the in-process ingest and the worker processes of
+    `dreamer.ingest_parallel` share it, so both store the same thing. A partial
+    last line is left for next time; malformed lines go to `warn` as file:line.
+    """
+    adapter = line_adapter(info, state)
+    hasher = hashlib.sha256()
+    offset = start
+    malformed = 0
+    batch: list[Event] = []
+    batch_chars = 0
+    decode = claude.decode_line if info.agent == "claude" else None
+    with open(info.path, "rb") as fh:
+        fh.seek(start)
+        readline, hash_update, feed = fh.readline, hasher.update, adapter.feed
+        while True:
+            line = readline(MAX_LINE_BYTES + 1)
+            if not line:
+                break
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                skipped = len(line)
+                while True:  # discard the rest of an oversized line without keeping it
+                    more = fh.readline(MAX_LINE_BYTES)
+                    skipped += len(more)
+                    if not more or more.endswith(b"\n"):
+                        break
+                line_no += 1
+                malformed += 1
+                warn("%s:%d: line of %d bytes is over the limit; skipped", info.path, line_no, skipped)
+                hasher.update(b"[skipped]")
+                offset += skipped
+                continue
+            complete = line.endswith(b"\n")
+            body = line.strip()
+            if not body:
+                if not complete:
+                    break  # a partial line being written: read it next time
+                line_no += 1
+                offset += len(line)
+                hasher.update(line)
+                continue
+            if decode is not None:
+                try:
+                    values, bad = [decode(body)], False
+                except msgspec.DecodeError:  # two objects on a line, bad JSON, not an object
+                    values, bad = discovery.parse_line(body)
+            else:
+                values, bad = discovery.parse_line(body)
+            if not complete and (bad or not values):
+                break  # the writer has not finished this line yet
+            line_no += 1
+            offset += len(line)
+            hash_update(line)
+            if bad:
+                malformed += 1
+                warn("%s:%d: malformed JSON line; skipped%s", info.path, line_no,
+                     " (kept the objects before the error)" if values else "")
+            for value in values:
+                try:
+                    new = feed(value, line_no)
+                except Exception as err:  # an adapter bug on odd input must not stop ingest
+                    malformed += 1
+                    warn("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no,
+                         type(err).__name__, err)
+                    continue
+                if new:
+                    for e in new:
+                        batch_chars += pending_size(e)
+                    batch.extend(new)
+            if len(batch) >= BATCH_EVENTS or batch_chars >= BATCH_CHARS:
+                emit(batch)
+                batch = []
+                batch_chars = 0
+        batch.extend(adapter.finish())
+        if batch:
+            emit(batch)
+    return LinesRead(
+        offset=offset, lines=line_no, malformed=malformed, digest=hasher.hexdigest(), state=adapter.state,
+        title=redact(adapter.title) if adapter.title else "",
+        head_hash=_head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:",
+    )
+
+
 class _Run:
     """One ingest pass: classify files, then read the ones that changed."""
 
@@ -396,11 +511,11 @@ class _Run:
         else:
             self._read_lines(job, rec)
 
-    def _begin_file(self, rec: FileRecord, info: FileInfo, fresh: bool) -> None:
-        """Inside the file's transaction: drop old events when re-reading, ensure rows."""
+    def _begin_file(self, rec: FileRecord, info: FileInfo, fresh: bool, cwd: str) -> None:
+        """Inside the file's transaction: drop old events when re-reading, ensure rows (`cwd` redacted)."""
         if fresh and rec.id is not None:
             self.index.drop_file(rec.path, keep_row=True)
-        self.index.ensure_session(info.session_id, info.agent, info.path, redact(info.cwd))
+        self.index.ensure_session(info.session_id, info.agent, info.path, cwd)
         if not info.is_sidechain:
             self.index.set_session_path(info.session_id, info.path)
         if rec.id is None:
@@ -424,118 +539,50 @@ class _Run:
         self.report.new_events += n
         self.report.by_agent.setdefault(rec.agent, AgentReport()).new_events += n
 
-    def _adapter(self, info: FileInfo, state: dict[str, Any]) -> LineAdapter:
-        if info.agent == "claude":
-            return claude.ClaudeAdapter(info, state)
-        if info.agent == "codex":
-            return codex.CodexAdapter(info, state)
-        raise ReverieError(f"{info.path}: no adapter for agent {info.agent!r}")
-
     def _read_lines(self, job: _Job, rec: FileRecord) -> None:
         info = job.info
         fresh = job.fresh
-        start = 0 if fresh else rec.offset
-        if fresh:
+        start = self._prepare_lines(job, rec)
+        with _tx(self.conn):
+            self._begin_file(rec, info, fresh, redact(info.cwd))
+            read = scan_lines(info, start, rec.state, rec.lines, lambda batch: self._store(rec, batch))
+            self._finish_lines(job, rec, read, start)
+
+    def _prepare_lines(self, job: _Job, rec: FileRecord) -> int:
+        """The offset to read from; a fresh read forgets what the record knew."""
+        if job.fresh:
             rec.offset = rec.lines = rec.malformed = 0
             rec.content_hash = ""
             rec.state = {}
-        adapter = self._adapter(info, rec.state)
-        hasher = hashlib.sha256()
-        line_no = rec.lines
-        offset = start
-        malformed = 0
-        batch: list[Event] = []
-        batch_chars = 0
-        decode = claude.decode_line if info.agent == "claude" else None
+            return 0
+        return rec.offset
+
+    def _finish_lines(self, job: _Job, rec: FileRecord, read: "LinesRead", start: int) -> None:
+        """Inside the file's transaction: the new offset, hashes and state, then the report."""
+        info = job.info
+        offset = read.offset
+        rec.state = read.state
+        rec.offset = offset
+        rec.lines = read.lines
+        rec.malformed += read.malformed
+        rec.size = max(job.st.st_size, offset)
+        rec.mtime_ns = job.st.st_mtime_ns
+        rec.inode = job.st.st_ino
+        if job.fresh or not rec.head_hash or int(rec.head_hash.split(":", 1)[0] or 0) < HEAD_BYTES:
+            rec.head_hash = read.head_hash
+        n = offset - start
+        if n:
+            rec.content_hash = hashlib.sha256((rec.content_hash + read.digest).encode()).hexdigest()[:32]
+        self.index.save_file(rec)
+        if read.title:
+            self.index.set_title(info.session_id, read.title)
         agent_report = self.report.by_agent.setdefault(info.agent, AgentReport())
-        with _tx(self.conn), open(info.path, "rb") as fh:
-            self._begin_file(rec, info, fresh)
-            fh.seek(start)
-            readline, hash_update, feed = fh.readline, hasher.update, adapter.feed
-            while True:
-                line = readline(MAX_LINE_BYTES + 1)
-                if not line:
-                    break
-                if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                    skipped = len(line)
-                    while True:  # discard the rest of an oversized line without keeping it
-                        more = fh.readline(MAX_LINE_BYTES)
-                        skipped += len(more)
-                        if not more or more.endswith(b"\n"):
-                            break
-                    line_no += 1
-                    malformed += 1
-                    log.warning("%s:%d: line of %d bytes is over the limit; skipped", info.path, line_no, skipped)
-                    hasher.update(b"[skipped]")
-                    offset += skipped
-                    continue
-                complete = line.endswith(b"\n")
-                body = line.strip()
-                if not body:
-                    if not complete:
-                        break  # a partial line being written: read it next time
-                    line_no += 1
-                    offset += len(line)
-                    hasher.update(line)
-                    continue
-                if decode is not None:
-                    try:
-                        values, bad = [decode(body)], False
-                    except msgspec.DecodeError:  # two objects on a line, bad JSON, not an object
-                        values, bad = discovery.parse_line(body)
-                else:
-                    values, bad = discovery.parse_line(body)
-                if not complete and (bad or not values):
-                    break  # the writer has not finished this line yet
-                line_no += 1
-                offset += len(line)
-                hash_update(line)
-                if bad:
-                    malformed += 1
-                    log.warning("%s:%d: malformed JSON line; skipped%s", info.path, line_no,
-                                " (kept the objects before the error)" if values else "")
-                for value in values:
-                    try:
-                        new = feed(value, line_no)
-                    except Exception as err:  # an adapter bug on odd input must not stop ingest
-                        malformed += 1
-                        log.warning("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no,
-                                    type(err).__name__, err)
-                        continue
-                    if new:
-                        for e in new:
-                            batch_chars += pending_size(e)
-                        batch.extend(new)
-                if len(batch) >= BATCH_EVENTS or batch_chars >= BATCH_CHARS:
-                    self._store(rec, batch)
-                    batch = []
-                    batch_chars = 0
-            batch.extend(adapter.finish())
-            if batch:
-                self._store(rec, batch)
-            read = offset - start
-            rec.state = adapter.state
-            rec.offset = offset
-            rec.lines = line_no
-            rec.malformed += malformed
-            rec.size = max(job.st.st_size, offset)
-            rec.mtime_ns = job.st.st_mtime_ns
-            rec.inode = job.st.st_ino
-            if fresh or not rec.head_hash or int(rec.head_hash.split(":", 1)[0] or 0) < HEAD_BYTES:
-                rec.head_hash = _head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:"
-            if read:
-                rec.content_hash = hashlib.sha256(
-                    (rec.content_hash + hasher.hexdigest()).encode()
-                ).hexdigest()[:32]
-            self.index.save_file(rec)
-            if adapter.title:
-                self.index.set_title(info.session_id, redact(adapter.title))
         self.report.files_read += 1
-        self.report.bytes_read += read
+        self.report.bytes_read += n
         agent_report.files_read += 1
-        agent_report.bytes_read += read
+        agent_report.bytes_read += n
         self.touched.add(info.session_id)
-        if read or fresh:
+        if n or job.fresh:
             self.report.changed_sessions.append(info.session_id)
 
     def _read_document(self, job: _Job, rec: FileRecord) -> None:
@@ -555,7 +602,7 @@ class _Run:
             rec.head_hash = _head_hash(info.path, size) if size else "0:"
             with open(info.path, "rb") as fh:
                 rec.content_hash = hashlib.sha256(fh.read()).hexdigest()[:32]
-            self._begin_file(rec, info, True)
+            self._begin_file(rec, info, True, redact(info.cwd))
             if events:
                 self._store(rec, events)
             self.index.save_file(rec)
