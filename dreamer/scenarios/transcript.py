@@ -25,6 +25,12 @@ REJECTED_TEXT = (
     "(eg. if it was a file edit, the new_string was NOT written to the file). STOP what "
     "you are doing and wait for the user to tell you how to proceed."
 )
+REJECTED_WITH_REASON = (
+    "The user doesn't want to proceed with this tool use. The tool use was rejected "
+    "(eg. if it was a file edit, the new_string was NOT written to the file). The user provided "
+    "the following reason for the rejection:  "
+)
+"""How Claude Code words a rejection when the person typed a reason (seen in real sessions)."""
 
 
 def stable_uuid(*parts: object) -> str:
@@ -95,8 +101,11 @@ class SessionWriter:
         return rec["uuid"]
 
     def tool(self, name: str, tool_input: dict[str, Any], output: str = "", *, status: str = "ok",
-             result: Any = None) -> str:
-        """A tool_use record and its tool_result; status ok | error | rejected."""
+             result: Any = None, reason: str = "") -> str:
+        """A tool_use record and its tool_result; status ok | error | rejected.
+
+        A rejection with a `reason` carries the person's words inside the tool
+        result (as Claude Code writes it) and is not followed by an interruption."""
         call = self._base("assistant")
         tid = "toolu_" + stable_uuid(self.session_id, "tool", self._n).replace("-", "")[:24]
         call["message"] = {
@@ -107,7 +116,10 @@ class SessionWriter:
         self.records.append(call)
         res = self._base("user")
         block: dict[str, Any] = {"tool_use_id": tid, "type": "tool_result"}
-        if status == "rejected":
+        if status == "rejected" and reason:
+            block.update(content=REJECTED_WITH_REASON + reason, is_error=True)
+            res["toolUseResult"] = "Error: " + REJECTED_WITH_REASON + reason
+        elif status == "rejected":
             block.update(content=REJECTED_TEXT, is_error=True)
             res["toolUseResult"] = "User rejected tool use"
         elif status == "error":
@@ -125,20 +137,21 @@ class SessionWriter:
         res["message"] = {"role": "user", "content": [block]}
         res["sourceToolAssistantUUID"] = call["uuid"]
         self.records.append(res)
-        if status == "rejected":
+        if status == "rejected" and not reason:
             self.interrupt(tool_use=True)
         return call["uuid"]
 
-    def bash(self, command: str, output: str = "", *, status: str = "ok") -> str:
-        return self.tool("Bash", {"command": command, "description": command[:40]}, output, status=status)
+    def bash(self, command: str, output: str = "", *, status: str = "ok", reason: str = "") -> str:
+        return self.tool("Bash", {"command": command, "description": command[:40]}, output, status=status,
+                         reason=reason)
 
-    def edit(self, path: str, old: str, new: str, *, status: str = "ok") -> str:
+    def edit(self, path: str, old: str, new: str, *, status: str = "ok", reason: str = "") -> str:
         full = str(self.cwd / path)
         result = {"filePath": full, "oldString": old, "newString": new, "originalFile": old,
                   "structuredPatch": [], "userModified": False, "replaceAll": False}
         msg = f"The file {full} has been updated successfully."
         return self.tool("Edit", {"file_path": full, "old_string": old, "new_string": new}, msg,
-                         status=status, result=result if status == "ok" else None)
+                         status=status, result=result if status == "ok" else None, reason=reason)
 
     def write(self, path: str, content: str) -> str:
         full = str(self.cwd / path)
