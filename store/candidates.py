@@ -83,6 +83,33 @@ def load_proposal_rows(db: sqlite_utils.Database, cid: str) -> list[Proposal]:
     return out
 
 
+_SUMMARY_FIELDS = ("action", "kind", "scope", "title", "name", "target", "confidence", "status", "labels")
+
+
+def load_proposal_summaries(db: sqlite_utils.Database, cid: str) -> list[Proposal]:
+    """The proposals of a candidate without their text (body, diff, evidence are empty).
+
+    Why: a queue of 10,000 proposals needs only titles and badges; extracting a
+    few fields in SQLite (which releases the GIL) is several times cheaper than
+    decoding every row's whole JSON, whose before/after hold entire files.
+    Fetch the full proposal with `find_proposal_row` when one is shown.
+    """
+    paths = ", ".join(f"'$.{f}'" for f in _SUMMARY_FIELDS)  # one JSON parse per row, not nine
+    out = []
+    for pid, packed in db.execute(
+        f"SELECT id, json_extract(data, {paths}) FROM proposals WHERE candidate_id = ? ORDER BY seq", [cid]
+    ):
+        action, kind, scope, title, name, target, confidence, status, labels = orjson.loads(packed)
+        out.append(Proposal(
+            id=pid, action=action or "add", kind=kind or "memory", scope=scope or "project",
+            title=title or "", body="", name=name or "", target=target or "",
+            confidence=float(confidence or 0.0), status=status or "pending",
+            labels=[Label.from_dict(l) for l in labels] if labels else [],
+            candidate_id=cid, original_scope=scope or "project", original_kind=kind or "memory",
+        ))
+    return out
+
+
 def _from_row(raw: str, cid: str) -> Proposal:
     data = orjson.loads(raw)
     p = Proposal.from_dict(data)

@@ -237,6 +237,13 @@ class Store:
         return cands.candidate_of(self.db, row, view.candidates.get(row["id"], "undone"))
 
     def proposals(self, candidate_id: str | None = None) -> list[Proposal]:
+        return self._list_proposals(candidate_id, cands.load_proposal_rows)
+
+    def proposal_summaries(self, candidate_id: str | None = None) -> list[Proposal]:
+        """Like `proposals` but without body, diff and evidence: cheap for long queues."""
+        return self._list_proposals(candidate_id, cands.load_proposal_summaries)
+
+    def _list_proposals(self, candidate_id: str | None, load: Any) -> list[Proposal]:
         view = self.view()
         try:
             cand = self._candidate(candidate_id, view)
@@ -245,7 +252,7 @@ class Store:
                 return []
             newest = max(view.candidates)  # ids are time-ordered
             cand = cands.candidate_of(self.db, cands.get_candidate_row(self.db, newest), view.candidates[newest])
-        return [cands.overlay(p, view.reviews.get(p.id)) for p in cands.load_proposal_rows(self.db, cand.id)]
+        return [cands.overlay(p, view.reviews.get(p.id)) for p in load(self.db, cand.id)]
 
     def proposal(self, pid: str) -> Proposal:
         p, _ = cands.find_proposal_row(self.db, pid)
@@ -258,7 +265,7 @@ class Store:
         cand = self.current_candidate()
         counts: dict[str, int] = {}
         if cand is not None:
-            for p in self.proposals(cand.id):
+            for p in self.proposal_summaries(cand.id):
                 counts[p.status] = counts.get(p.status, 0) + 1
         undo_next, redo = self.oplog.nav(head.id)
         return {

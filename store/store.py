@@ -23,6 +23,7 @@ CONTRACT (other layers are written against these signatures):
     store.candidates() -> list[Candidate]          # with status from the head view
     store.current_candidate() -> Candidate | None  # newest open one
     store.proposals(candidate_id=None) -> list[Proposal]   # review state merged in
+    store.proposal_summaries(candidate_id=None) -> list[Proposal]  # same, without body/diff/evidence
     store.proposal(pid) -> Proposal                # id or unique prefix
     store.approve(ids, clear_blocks=False) -> Operation
     store.reject(ids, reason="") -> Operation

@@ -46,6 +46,8 @@ class MainScreen(Screen[None]):
         self._diff_cache: dict[str, Diff] = {}
         self.dream_screen: Any = None
         self._shown: Proposal | None = None
+        self._full_ids: set[str] = set()
+        """Ids of queue items already replaced by their full proposal."""
 
     @property
     def store(self) -> Any:
@@ -80,7 +82,7 @@ class MainScreen(Screen[None]):
             store = self.app.open_store()  # type: ignore[attr-defined]
             try:
                 cand = store.current_candidate()
-                proposals = list(store.proposals(cand.id)) if cand else []
+                proposals = list(store.proposal_summaries(cand.id)) if cand else []
             finally:
                 store.close()
         except ReverieError as err:
@@ -105,13 +107,14 @@ class MainScreen(Screen[None]):
         """Re-read the open candidate's proposals and the status line."""
         try:
             cand = self.store.current_candidate()
-            proposals = list(self.store.proposals(cand.id)) if cand else []
+            proposals = list(self.store.proposal_summaries(cand.id)) if cand else []
         except ReverieError as err:
             self.notify(str(err), severity="error")
             cand, proposals = None, []
         self._show_loaded(cand, proposals, keep)
 
     def _show_loaded(self, cand: Any, proposals: list[Proposal], keep: str | None) -> None:
+        self._full_ids.clear()
         self.app.candidate = cand  # type: ignore[attr-defined]
         self.queue.set_proposals(proposals, keep=keep)
         empty = self.query_one("#empty", Static)
@@ -133,6 +136,7 @@ class MainScreen(Screen[None]):
             except ReverieError:
                 self.reload()
                 return
+        self._full_ids.update(fresh)
         items = [fresh.get(p.id, p) for p in self.queue._all]
         self.queue.set_proposals(items)
         self.show_detail(self.queue.current)
@@ -180,7 +184,22 @@ class MainScreen(Screen[None]):
             self._diff_cache[key] = diff
         return diff
 
+    def _ensure_full(self, p: Proposal) -> Proposal:
+        """The queue holds summaries (no body or diff); fetch the whole proposal once it is shown."""
+        if p.id in self._full_ids:
+            return p
+        try:
+            full = self.store.proposal(p.id)
+        except ReverieError as err:
+            self.notify(str(err), severity="error")
+            return p
+        self._full_ids.add(p.id)
+        self.queue.replace_item(full)
+        return full
+
     def show_detail(self, p: Proposal | None) -> None:
+        if p is not None:
+            p = self._ensure_full(p)
         self._shown = p
         pane = self.query_one(DiffPane)
         if p is None:

@@ -132,6 +132,14 @@ class QueueView(ScrollView, can_focus=True):
         self._move(target, force=True)
         self.refresh()
 
+    def replace_item(self, proposal: Proposal) -> None:
+        """Swap in a fuller copy of a proposal already shown (same id, same place)."""
+        self._all = [proposal if p.id == proposal.id else p for p in self._all]
+        for i, row in enumerate(self.rows):
+            if row.proposal is not None and row.proposal.id == proposal.id:
+                self.rows[i] = Row(row.kind, proposal)
+                self._cache.pop((i, self.size.width), None)
+
     @property
     def proposals(self) -> list[Proposal]:
         """Proposals as shown (filtered, in group order)."""
