@@ -59,10 +59,26 @@ class Cluster:
         self.toks = self.toks | tokens(st["line"])
         self._polarity = ""
 
+    def best_similarity(self, toks: frozenset[str]) -> float:
+        """Similarity to the cluster: its whole vocabulary, or its closest recent statement
+        (a short restatement should not be drowned by a long first wording)."""
+        best = similarity(toks, self.toks)
+        for s in self.statements[-8:]:
+            best = max(best, similarity(toks, tokens(s["line"])))
+        return best
+
     def representative(self) -> dict[str, Any]:
+        pairs = [k[4:].split(">") for k in self.keys if k.startswith("use:") and ">" in k]
+        dirs = self.forbid_dirs()
+
         def score(s: dict[str, Any]) -> tuple:
+            low = s["line"].lower()
             explicit = any(k.startswith("use:") for k in s["keys"])
-            return (3 * explicit + 2 * s["general"] + s["strong"] - 3 * s["temporal"], -len(s["line"]) // 80, s["ts"])
+            # the line that carries the whole lesson: both sides of "use X not Y", or the guarded path
+            contrast = any(_has_word(low, a) and _has_word(low, b) for a, b in pairs)
+            names_dir = any(d.lower() in low for d in dirs)
+            return (3 * explicit + 2 * contrast + 2 * names_dir + 2 * s["general"] + s["strong"] - 3 * s["temporal"],
+                    -len(s["line"]) // 80, s["ts"])
         return max(self.statements, key=score)
 
     def polarity(self) -> str:
@@ -78,7 +94,20 @@ class Cluster:
         return max(sorted(counts), key=lambda k: counts[k])
 
     def forbid_dirs(self) -> list[str]:
-        return sorted(k.split(":", 1)[1] for k in self.keys if k.startswith("forbid:"))
+        """Guarded paths; one inside another guarded folder adds nothing."""
+        found = {k.split(":", 1)[1] for k in self.keys if k.startswith("forbid:")}
+        return sorted(p for p in found if not any(p.startswith(q.rstrip("/") + "/") for q in found if q != p))
+
+
+def _has_word(text: str, word: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
+def _forbid_overlap(a: set[str], b: set[str]) -> bool:
+    """A guarded file inside a guarded folder is the same lesson."""
+    fa = [k[7:] for k in a if k.startswith("forbid:")]
+    fb = [k[7:] for k in b if k.startswith("forbid:")]
+    return any(x.startswith(y + "/") or y.startswith(x + "/") for x in fa for y in fb)
 
 
 def evidence_of(st: dict[str, Any]) -> Evidence:
@@ -120,16 +149,30 @@ def negated_words(line: str) -> set[str]:
     return words
 
 
+NEG_WINDOW = re.compile(r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I)
+
+
 def mentions_positively(line: str, word: str) -> bool:
-    """`word` appears in `line` and is not itself negated there."""
+    """`word` appears in `line` and is not itself negated there (nor within a few words after a
+    negation: "is not allowed to push to main" does not recommend pushing)."""
     low = line.lower()
     if not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", low):
         return False
-    return word not in negated_words(line)
+    if word in negated_words(line):
+        return False
+    window = {w.strip("`'\".,;:!?") for m in NEG_WINDOW.finditer(low) for w in m.group(1).split()}
+    return word not in window
 
 
 PROGRAMS = frozenset("""npm pnpm yarn bun pip pip3 uv poetry cargo go mix make npx docker podman git tabs spaces
     pytest vitest jest unittest black ruff flake8 eslint prettier biome tsc webpack vite""".split())
+
+
+def code_words(line: str) -> list[str]:
+    """Words of backticked commands and parts of code identifiers ("unittest.TestCase", "snake_case"):
+    they name a tool as surely as a known program does."""
+    out = " ".join(re.findall(r"`([^`]+)`", line)).lower().split()
+    return out + [p for ident in re.findall(r"\b\w+(?:[._]\w+)+\b", line.lower()) for p in re.split(r"[._]", ident)]
 
 
 def conflict_word(new_line: str, old_line: str) -> str | None:
@@ -138,7 +181,7 @@ def conflict_word(new_line: str, old_line: str) -> str | None:
     The word must name a tool (a known program or a backticked command in the old
     line), or the two lines must otherwise talk about the same thing."""
     related = similarity(tokens(new_line), tokens(old_line)) >= 0.2
-    ticked = " ".join(re.findall(r"`([^`]+)`", old_line)).lower().split()
+    ticked = code_words(old_line)
     for w in sorted(negated_words(new_line)):
         if len(w) >= 2 and mentions_positively(old_line, w) and (related or w in PROGRAMS or w in ticked):
             return w
@@ -200,8 +243,8 @@ def cluster_statements(statements: list[dict[str, Any]]) -> list[Cluster]:
                               if k.startswith("use:") and ">" in k}
             if reversed_pairs & cl.keys:
                 continue  # the opposite lesson: kept apart so the newer one can win
-            shared = keys & cl.keys
-            score = 1.0 if shared else similarity(toks, cl.toks)
+            shared = keys & cl.keys or _forbid_overlap(keys, cl.keys)
+            score = 1.0 if shared else cl.best_similarity(toks)
             if score > best_score:
                 best, best_score = cl, score
         if best is not None and best_score >= CLUSTER_SIMILARITY:
@@ -228,6 +271,12 @@ def _resolve_conflicting_clusters(clusters: list[Cluster]) -> list[Cluster]:
                 winner.statements[-1].setdefault("superseded", []).append(
                     clusters[loser].representative()["line"])
     return [c for k, c in enumerate(clusters) if k not in drop]
+
+
+def _glob(path: str) -> str:
+    """`dir/**` for a folder; a file the person named ("web/yarn.lock") is guarded as itself."""
+    last = path.rsplit("/", 1)[-1]
+    return path if "." in last.strip(".") and not last.startswith(".") or "*" in path else f"{path}/**"
 
 
 def _confidence(n_sessions: int, strong: bool, latest: str, newest: str) -> float:
@@ -261,7 +310,7 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
     else:
         kind = "memory"
     dirs = cl.forbid_dirs()
-    scope, paths = ("path", [f"{d}/**" for d in dirs]) if dirs and kind != "memory" else ("project", [])
+    scope, paths = ("path", [_glob(d) for d in dirs]) if dirs and kind != "memory" else ("project", [])
     body = "\n".join(lines)
     newest = max((s["ts"] for s in cl.statements), default="")
     evidence = [evidence_of(s) for s in sorted(cl.statements, key=lambda s: s["ts"])][:8]
@@ -280,7 +329,7 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
                     evidence=evidence, labels=labels, meta={"signal": "statement", "sessions": n})]
     # a never / do-not about edits that the agent broke after it was said → hook
     if polarity == "must_not" and dirs:
-        globs = [f"{d}/**" for d in dirs]
+        globs = [_glob(d) for d in dirs]
         first = cl.first
         violations = [(sid, c) for sid, c in tool_calls
                       if c.get("tool") in EDIT_TOOLS and hooks.path_matches(c.get("target", ""), globs)]
@@ -292,7 +341,8 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
                                       quote=quote(f"{c['tool']} {c['target']}", 160)) for sid, c in after[:4]]
             out.append(Proposal(
                 id="", action="add", kind="hook", scope="project", paths=[],
-                title=f"Block edits under {', '.join(dirs)}", body=script,
+                title=f"Block edits {'to' if all(g == d for g, d in zip(globs, dirs)) else 'under'} {', '.join(dirs)}",
+                body=script,
                 confidence=min(0.9, 0.5 + 0.1 * len(after) + 0.1 * n),
                 rationale=(f"'{quote(rep['line'], 100)}' was stated in session {cl.statements[0]['session_id'][:8]} "
                            f"and violated {len(after)} time(s) afterwards; a hook enforces it outside the model."),
@@ -329,7 +379,10 @@ def _procedures(signals: list[dict[str, Any]], clusters: list[Cluster], absorbed
     tasks.sort(key=lambda t: t["ts"], reverse=True)
     buckets: dict[str, list[dict[str, Any]]] = {}
     for t in tasks:
-        buckets.setdefault(t["steps"][-1]["norm"], []).append(t)
+        # first, last and next-to-last step: a run that skipped or reordered one end still meets the others
+        norms = [s["norm"] for s in t["steps"]]
+        for key in dict.fromkeys([norms[0], norms[-1], norms[-2]]):
+            buckets.setdefault(key, []).append(t)
     out: list[Proposal] = []
     used: set[int] = set()
     for bucket in buckets.values():
@@ -368,6 +421,8 @@ def _skill(common: list[str], members: list[dict[str, Any]], clusters: list[Clus
     extra_ev: list[Evidence] = []
     for idx, cl in enumerate(clusters):
         cmds = [c for s in cl.statements for c in s["commands"]]
+        if not cmds:  # "you forgot to wait for the rollout, check kubectl rollout status": a step named unquoted
+            cmds = [n for n in norms if " " in n and all(n in s["text"].lower() for s in cl.statements)]
         if cmds and all(normalize_command(c) in norms for c in cmds) and set(cl.sessions) <= member_sessions:
             absorbed.add(idx)
             for c in cmds:
@@ -462,7 +517,8 @@ def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], ar
                     rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
                     word = conflict_word(rep["line"], line) or next(
                         (w for w in rejected if mentions_positively(line, w) and (
-                            w in PROGRAMS or similarity(tokens(rep["line"]), tokens(line)) >= 0.2)), None)
+                            w in PROGRAMS or w in code_words(line)
+                            or similarity(tokens(rep["line"]), tokens(line)) >= 0.2)), None)
                     if word and (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
                         indent = re.match(r"^\s*(?:[-*] |\d+\. )?", line).group(0)  # type: ignore[union-attr]
                         replacement = indent + rep["line"]

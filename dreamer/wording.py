@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     every some such only own same other into over under about after before up down out off more most
     use using used always never don't dont do not make sure remember from going forward time thing things
     like want need instead rather one way get got it's that's im i'm you're we're isn't aren't doesn't didn't
-    won't wouldn't can't cannot project repo repository code""".split()
+    won't wouldn't can't cannot project repo repository code yet pls plz u ur thx ty rn lol don doesn didn isn aren won wouldn shouldn couldn can haven hasn ll ve re""".split()
 )
 
 
@@ -27,7 +27,7 @@ STOPWORDS = frozenset(
 def tokens(text: str) -> frozenset[str]:
     """Content-word tokens (lower case, crude plural stripping) for similarity."""
     out = set()
-    for w in _WORD.findall(text.lower()):
+    for w in _WORD.findall(text.lower().replace("\u2019", "'")):
         if w in STOPWORDS or len(w) < 2:
             continue
         if len(w) > 4 and w.endswith("s") and not w.endswith("ss") and "/" not in w and "." not in w:
@@ -74,6 +74,7 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:you should|you must|you need to)\s+", re.I), ""),
     (re.compile(r"^(?:make sure (?:to|that you|you)|be sure to)\s+", re.I), ""),
     (re.compile(r"^don'?t\s+", re.I), "Do not "),
+    (re.compile(r"^to\s+(?=[a-z])", re.I), ""),  # "please to create the branch" (non-native phrasing)
 ]
 
 

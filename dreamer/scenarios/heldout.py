@@ -49,6 +49,7 @@ HELDOUT_BASE_FILES: dict[str, str] = {
     "vendor/payments/client.py": "# synced from github.com/acme/payments-sdk by scripts/sync-vendor.sh\n"
                                  "class Client:\n    pass\n",
     "vendor/payments/retry.py": "# synced from upstream\nMAX_RETRIES = 3\n",
+    "scripts/check-env.sh": "#!/bin/sh\ntest -n \"$1\"\n",
     "scripts/sync-vendor.sh": "#!/bin/sh\nrsync -a ../payments-sdk/src/ vendor/payments/\n",
     "Dockerfile": "FROM python:3.12-slim\nCOPY . /app\n",
     "docker-compose.yml": "services:\n  web:\n    build: .\n    ports: ['8000:8000']\n",
