@@ -38,10 +38,6 @@ class Demo:
     def home_env(self) -> Iterator[None]:
         """HOME → the demo's private home for the duration (restored after)."""
         old = os.environ.get("HOME")
-        # The secret scanner caches its compiled rules (seconds to build) in the
-        # user's cache dir; keep using the real one rather than a cold private home.
-        cache_root = os.environ.get("XDG_CACHE_HOME") or os.path.join(old or str(Path.home()), ".cache")
-        os.environ.setdefault("REVERIE_KINGFISHER_CACHE", os.path.join(cache_root, "reverie", "kingfisher-rules"))
         os.environ["HOME"] = str(self.home)
         try:
             yield
