@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dreamer import hooks
-from dreamer.signals import EDIT_TOOLS, NOT_WORD, USE, normalize_command
+from dreamer.signals import EDIT_TOOLS, NOT_WORD, USE, _same_family, normalize_command
 from dreamer.wording import quote, similarity, slug, title_of, tokens
 from store.models import Artifact, Evidence, Label, Proposal
 
@@ -222,7 +222,7 @@ def consolidate(signals: list[dict[str, Any]], artifacts: list[Artifact], worksp
     # 4. error → fix pairs repeated across sessions
     proposals += _error_fixes(signals, clusters, proposals)
     # 5. environment facts
-    env = _environment(signals, clusters, artifacts, proposals)
+    env = _environment(_home_sessions(signals, workspace), clusters, artifacts, proposals)
     if env:
         proposals.append(env)
     # 6. instruction-like text from tool / external content (critics will block it)
@@ -291,11 +291,19 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
     polarity = cl.polarity()
     strong = any(s["strong"] for s in cl.statements)
     temporal = all(s["temporal"] for s in cl.statements)
-    eligible = n >= 2 or any(s["general"] or s["temporal"] or s["kind"] == "request" or s["polarity"] == "prefer"
-                             for s in cl.statements)
+    # a correction that swapped the tool the agent ran for another of its kind ("use pnpm" after `npm
+    # install`) is project knowledge even from one session (as a memory)
+    swapped = any(k.startswith("sub:") or k.startswith("use:") and _same_family(*k[4:].split(">", 1))
+                  for k in cl.keys if ">" in k)
+    eligible = n >= 2 or swapped or any(s["general"] or s["temporal"] or s["kind"] == "request"
+                                        or s["polarity"] == "prefer" for s in cl.statements)
     if not eligible:
         return []
     lines = [rep["line"]]
+    pair = next((k[4:].split(">", 1) for k in sorted(cl.keys) if k.startswith("use:") and ">" in k
+                 and _same_family(*k[4:].split(">", 1))), None)
+    if pair and len(tokens(rep["line"])) < 3 and not _has_word(rep["line"].lower(), pair[1]):
+        lines = [f"Use {pair[0]}, not {pair[1]}."]  # "nope. yarn" says more with what it replaces
     for s in sorted(cl.statements, key=lambda s: s["ts"]):
         if all(similarity(tokens(s["line"]), tokens(l)) < 0.5 for l in lines) and len(lines) < 3 \
                 and not s["temporal"]:
@@ -324,7 +332,7 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
             labels.append(Label("contradiction_drift", "info",
                                 f"newer evidence (session {s['session_id'][:8]}, event {s['uuid'][:8]}) wins over "
                                 f"the older statement '{quote(old, 80)}'"))
-    out = [Proposal(id="", action="add", kind=kind, scope=scope, paths=paths, title=title_of(rep["line"]),
+    out = [Proposal(id="", action="add", kind=kind, scope=scope, paths=paths, title=title_of(lines[0]),
                     body=body, confidence=_confidence(n, strong, newest, newest), rationale=why,
                     evidence=evidence, labels=labels, meta={"signal": "statement", "sessions": n})]
     # a never / do-not about edits that the agent broke after it was said → hook
@@ -603,6 +611,22 @@ def _error_fixes(signals: list[dict[str, Any]], clusters: list[Cluster], proposa
                                quote=quote(f"{f['failed']} → {f['fixed']}", 160)) for f in fxs[:6]],
             meta={"signal": "error_fix"}))
     return out
+
+
+def _home_sessions(signals: list[dict[str, Any]], workspace: Path) -> list[dict[str, Any]]:
+    """The sessions that ran in this workspace (or, when none did, in the most frequent cwd):
+    environment facts from several projects must not be mixed into one memory."""
+    root = str(workspace).rstrip("/")
+    mine = [s for s in signals if (s.get("cwd") or "").rstrip("/") == root or (s.get("cwd") or "").startswith(root + "/")]
+    if mine:
+        return mine
+    counts: dict[str, int] = {}
+    for s in signals:
+        counts[s.get("cwd") or ""] = counts.get(s.get("cwd") or "", 0) + 1
+    if len(counts) <= 1:
+        return signals
+    top = max(sorted(counts), key=lambda c: counts[c])
+    return [s for s in signals if (s.get("cwd") or "") == top]
 
 
 def _environment(signals: list[dict[str, Any]], clusters: list[Cluster], artifacts: list[Artifact],

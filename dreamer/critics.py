@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dreamer.consolidate import _local_paths, artifact_lines, conflict_word
-from dreamer.signals import HIDDEN, INJECTION, TEMPORAL, classify
+from dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
 from dreamer.wording import approx_tokens, quote, similarity, tokens
 from store.models import Artifact, Label, Proposal, kind_rank, scope_rank
 
@@ -201,7 +201,7 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
         return []
     body = p.body.strip()
     if p.kind not in ("hook", "skill", "command", "subagent"):
-        if (len(tokens(body)) < 2 and len(body) < 30) or VAGUE.match(body):
+        if (len(tokens(body)) < 2 and len(body) < 30 and not tokens(body) & TOOL_WORDS) or VAGUE.match(body):
             return [Label("context_pollution", "warn", f"too vague to steer anything: '{quote(body, 60)}'")]
         if len(body) > 1500:
             return [Label("context_pollution", "warn", f"long ({approx_tokens(body)} tokens) for a {p.kind}")]

@@ -558,6 +558,8 @@ def _external_statement(ev: Event) -> dict[str, Any] | None:
     addressed = bool(AGENT_ADDRESS.search(text))
     if not injection and not hidden and not (ev.trust == "external" and addressed):
         return None
+    if not injection and not hidden and (ev.tool_name in ("Task", "Agent") or ev.is_sidechain):
+        return None  # our own subagent's report echoing its brief is not an outside instruction
     picked = []
     for sentence in sentences(text):
         if len(sentence) > 600:
