@@ -1,4 +1,4 @@
-"""Dream benchmark: precision/recall over the scenario suite, dream and re-dream times.
+"""Dream benchmark: precision/recall over the authored and the held-out scenario sets, dream and re-dream times.
 
 Run: python tests/benchmarks/bench_dream.py [--sessions 1000] [--pad-kb 500]
 
@@ -25,32 +25,28 @@ from dreamer.dream import run_dream  # noqa: E402
 from dreamer.scenarios import SCENARIOS, build_scenario  # noqa: E402
 from dreamer.scenarios.build import write_files  # noqa: E402
 from dreamer.scenarios.catalog import BASE_FILES  # noqa: E402
+from dreamer.scenarios.heldout import HELDOUT, build_heldout  # noqa: E402
+from dreamer.scenarios.score import Score, score  # noqa: E402
 from dreamer.scenarios.transcript import stable_uuid  # noqa: E402
 from store.store import Store  # noqa: E402
 
 
-def precision_recall(root: Path) -> dict:
-    expected = matched = proposals = good = 0
+def precision_recall(root: Path, catalog: dict, build) -> dict:
+    """Dream every scenario of `catalog` (built by `build`) and score it (dreamer.scenarios.score)."""
+    total = Score()
     per = {}
-    for name in sorted(SCENARIOS):
+    for name in sorted(catalog):
         ws = root / "pr" / name
-        scenario = build_scenario(name, ws)
+        scenario = build(name, ws)
         store = Store.open(ws, create=True)
         store.init()
         props = run_dream(store).to_json()["proposals"]
         store.close()
-        hits = sum(any(e.matches(p) for p in props) for e in scenario.expect)
-        ok = [p for p in props if any(e.matches(p) for e in scenario.expect)
-              or any(g.mentions in (p["title"] + p["body"]).lower() and g.then.matches(p) for g in scenario.guards)]
-        expected += len(scenario.expect)
-        matched += hits
-        proposals += len(props)
-        good += len(ok)
-        per[name] = {"expected": len(scenario.expect), "found": hits, "proposals": len(props),
-                     "unexpected": [p["title"] for p in props if p not in ok]}
-    return {"recall": round(matched / expected, 3) if expected else None,
-            "precision": round(good / proposals, 3) if proposals else None,
-            "expected": expected, "found": matched, "proposals": proposals, "correct": good, "per_scenario": per}
+        s = score(scenario, props)
+        total.add(s)
+        per[name] = {"expected": s.expected, "found": s.found, "proposals": s.proposals, "unexpected": s.unexpected}
+    return {"recall": total.recall, "precision": total.precision, "expected": total.expected, "found": total.found,
+            "proposals": total.proposals, "correct": total.correct, "per_scenario": per}
 
 
 def build_corpus(ws: Path, out: Path, n: int, pad_kb: int) -> int:
@@ -108,12 +104,13 @@ def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="reverie-bench-dream-"))
     os.environ["HOME"] = str(root / "home")
     try:
-        pr = precision_recall(root)
-        print(f"scenario suite: precision {pr['precision']} ({pr['correct']}/{pr['proposals']} proposals), "
-              f"recall {pr['recall']} ({pr['found']}/{pr['expected']} expected outcomes)")
-        for name, row in pr["per_scenario"].items():
-            extra = f"  unexpected: {row['unexpected']}" if row["unexpected"] else ""
-            print(f"  {name:<22} found {row['found']}/{row['expected']}, {row['proposals']} proposal(s){extra}")
+        for label, catalog, build in (("authored", SCENARIOS, build_scenario), ("held-out", HELDOUT, build_heldout)):
+            pr = precision_recall(root / label, catalog, build)
+            print(f"{label} scenarios: precision {pr['precision']} ({pr['correct']}/{pr['proposals']} proposals), "
+                  f"recall {pr['recall']} ({pr['found']}/{pr['expected']} expected outcomes)")
+            for name, row in pr["per_scenario"].items():
+                extra = f"  unexpected: {row['unexpected']}" if row["unexpected"] else ""
+                print(f"  {name:<24} found {row['found']}/{row['expected']}, {row['proposals']} proposal(s){extra}")
         for n in ([100] if args.skip_large else [100, args.sessions]):
             ws, tr = root / f"ws{n}", root / f"tr{n}"
             size = build_corpus(ws, tr, n, args.pad_kb)
