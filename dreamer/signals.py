@@ -25,7 +25,7 @@ from dreamer.wording import imperative, quote, sentences, tokens
 from store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 7
+SIGNALS_VERSION = 8
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 NEG = re.compile(
