@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import sqlite3
@@ -35,13 +36,13 @@ from typing import Any
 
 import msgspec
 
-from dreamer import discovery
+from dreamer import discovery, ingest_parallel
 from dreamer.adapters import claude, codex, gemini
 from dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
 from dreamer.redact import redact
 from store.errors import ReverieError
 from store.models import Event
-from store.sessions import FileRecord, SessionIndex
+from store.sessions import _EVENT_COLS, FileRecord, SessionIndex
 
 log = logging.getLogger(__name__)
 
@@ -145,16 +146,19 @@ def ingest(
     *,
     home: bool = True,
     cancel: Callable[[], bool] | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Bring the sessions index up to date with the transcripts (see module doc).
 
     `home=False` skips the agents' home dirs (only `transcripts`). `cancel()`
     returning True stops between files; what was read so far stays committed.
+    `workers`: reader processes (see `dreamer.ingest_parallel`); None chooses
+    (several only for a big cold ingest), 0 or 1 reads in this process.
     """
     started = time.perf_counter()
     db = _db_of(target)
     index = SessionIndex(db)
-    run = _Run(index, Path(workspace), progress, cancel)
+    run = _Run(index, Path(workspace), progress, cancel, workers)
     found: list[discovery.Found] = []
     if home:
         found.extend(discovery.home_files())
@@ -368,8 +372,9 @@ class _Run:
     """One ingest pass: classify files, then read the ones that changed."""
 
     def __init__(self, index: SessionIndex, workspace: Path, progress: ProgressFn | None,
-                 cancel: Callable[[], bool] | None) -> None:
+                 cancel: Callable[[], bool] | None, workers: int | None = None) -> None:
         self.index = index
+        self.workers = workers
         self.conn = index.conn
         self.workspace = workspace
         self.progress = progress
@@ -445,18 +450,36 @@ class _Run:
 
         jobs.sort(key=lambda j: (j.info.is_sidechain, j.info.path))
         total = len(jobs)
-        with _Batch(self.conn) as batch:
-            for i, job in enumerate(jobs):
-                if self.cancel is not None and self.cancel():
-                    log.info("ingest cancelled after %d of %d files", i, total)
-                    break
-                if self.progress is not None:
-                    self.progress(i, total, job.info.path)
-                try:
-                    self._read(job)
-                except OSError as err:
-                    log.warning("cannot read %s: %s; skipped", job.info.path, err.strerror or err)
-                batch.maybe_commit()
+        tasks = [self._task(job) for job in jobs]
+        workers = ingest_parallel.choose_workers(self.workers, [t.size for t in tasks if t is not None])
+        with _Batch(self.conn) as batch, contextlib.ExitStack() as stack:
+            if workers:
+                reader = stack.enter_context(ingest_parallel.Reader(workers))
+                results: Iterator[ingest_parallel.FileResult | None] = reader.results(tasks)
+            else:
+                results = itertools.repeat(None)
+            try:
+                for i, job in enumerate(jobs):
+                    if self.cancel is not None and self.cancel():
+                        log.info("ingest cancelled after %d of %d files", i, total)
+                        break
+                    if self.progress is not None:
+                        self.progress(i, total, job.info.path)
+                    result = next(results)
+                    try:
+                        if result is None:
+                            self._read(job)
+                        else:
+                            self._apply(job, result)
+                    except OSError as err:
+                        log.warning("cannot read %s: %s; skipped", job.info.path, err.strerror or err)
+                    batch.maybe_commit()
+            except Exception:
+                # the files stored so far are committed (see _Batch): their sessions' counts must match
+                if self.touched:
+                    with contextlib.suppress(Exception):
+                        self.index.refresh_sessions(self.touched)
+                raise
             if self.touched:
                 self.index.refresh_sessions(self.touched)
         if self.progress is not None:
@@ -497,7 +520,7 @@ class _Run:
 
     # reading ---------------------------------------------------------------------
 
-    def _read(self, job: _Job) -> None:
+    def _record(self, job: _Job) -> FileRecord:
         info = job.info
         rec = job.rec
         if rec is None:
@@ -506,6 +529,39 @@ class _Run:
             existing = self.index.get_file(info.path)
             if existing is not None:
                 rec.id = existing.id
+        return rec
+
+    def _task(self, job: _Job) -> ingest_parallel.Task | None:
+        """The job as a task for a worker process (None: read in this process)."""
+        info = job.info
+        if info.agent == "gemini":
+            return None
+        rec = job.rec
+        start, state, lines = (0, {}, 0) if job.fresh or rec is None else (rec.offset, rec.state, rec.lines)
+        size = max(job.st.st_size - start, 0)
+        if size > ingest_parallel.MAX_FILE_BYTES:
+            return None
+        return ingest_parallel.Task(info.path, info.agent, info.session_id, info.is_sidechain, info.cwd,
+                                    start, state, lines, size)
+
+    def _apply(self, job: _Job, result: ingest_parallel.FileResult) -> None:
+        """Store what a worker read of a line file (events already redacted), as `_read_lines` would."""
+        for fmt, args in result.warnings:
+            log.warning(fmt, *args)
+        if result.read is None:
+            log.warning("cannot read %s: %s; skipped", job.info.path, result.error)
+            return
+        rec = self._record(job)
+        start = self._prepare_lines(job, rec)
+        with _tx(self.conn):
+            self._begin_file(rec, job.info, job.fresh, result.cwd)
+            if result.rows:
+                self._store_rows(rec, result.rows)
+            self._finish_lines(job, rec, result.read, start)
+
+    def _read(self, job: _Job) -> None:
+        info = job.info
+        rec = self._record(job)
         if info.agent == "gemini":
             self._read_document(job, rec)
         else:
@@ -536,6 +592,35 @@ class _Run:
                     self.last_cwd[sid] = e.cwd
         assert rec.id is not None
         n = self.index.add_events(rec.id, events)
+        self.report.new_events += n
+        self.report.by_agent.setdefault(rec.agent, AgentReport()).new_events += n
+
+    def _store_rows(self, rec: FileRecord, rows: list[tuple[Any, ...]]) -> None:
+        """`_store` for rows a worker built (`ingest_parallel._row`: redacted, no seq, no file id)."""
+        assert rec.id is not None
+        fid = rec.id
+        next_seq, last_cwd = self.next_seq, self.last_cwd
+        out = []
+        last: dict[str, int] = {}
+        for row in rows:
+            sid = row[0]
+            seq = next_seq.get(sid)
+            if seq is None:
+                seq = self.index.next_seq(sid)
+            next_seq[sid] = seq + 1
+            last[sid] = seq
+            cwd = row[13]
+            if cwd:
+                if last_cwd.get(sid) == cwd:
+                    cwd = ""
+                else:
+                    last_cwd[sid] = cwd
+            out.append((sid, seq, fid, *row[1:13], cwd, row[14]))
+        marks = ", ".join("?" for _ in _EVENT_COLS)
+        self.conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLS)}) VALUES ({marks})", out)
+        for sid, seq in last.items():
+            self.conn.execute("UPDATE sessions SET next_seq = MAX(next_seq, ?) WHERE id = ?", (seq + 1, sid))
+        n = len(out)
         self.report.new_events += n
         self.report.by_agent.setdefault(rec.agent, AgentReport()).new_events += n
 

@@ -1,0 +1,15 @@
+"""Imported once by the ingest forkserver: build the secret scanners there, so every worker forked
+from it starts with them ready (kingfisher takes ~0.7 s to build and is single-threaded, so it
+survives a fork). Never imported by the parent process."""
+
+from __future__ import annotations
+
+try:
+    import dreamer.ingest  # noqa: F401  (the worker's code, imported once)
+    import dreamer.ingest_parallel  # noqa: F401
+    from dreamer.redact import _gate_scanner, _kingfisher
+
+    _kingfisher()
+    _gate_scanner()
+except Exception:  # noqa: BLE001 - a failing preload must not kill the forkserver; workers build lazily
+    pass
