@@ -21,6 +21,7 @@ from pathlib import Path
 
 from console.output import Output
 from store.errors import ReverieError
+from store.textsafe import one_line
 
 # subcommand -> (module, function, help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(_handler(command)(args, out) or 0)
     except ReverieError as err:
-        print(f"reverie: {err}", file=sys.stderr)
+        print(f"reverie: {one_line(str(err))}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("reverie: interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ import orjson
 
 from console.output import Output
 from store.errors import NothingToDoError, ReverieError, UsageError
-from store.models import Operation, Proposal
+from store.textsafe import one_line
+from store.models import STATUSES, Operation, Proposal
 
 
 def _open(args: argparse.Namespace, create: bool = False):  # -> Store
@@ -146,8 +148,16 @@ def _read_proposals_file(path: Path) -> tuple[list[Proposal], dict[str, Any]]:
 
 def cmd_propose(args: argparse.Namespace, out: Output) -> int:
     proposals, doc = _read_proposals_file(args.file)
+    if not proposals:
+        raise UsageError(f"{args.file}: no proposals to open a candidate store with")
     store = _open(args)
     try:
+        # A hand-written or scripted file gets the same scrutiny as a dream's
+        # output: labels from the critics, and no secret reaches the store.
+        from dreamer.critics import run_critics
+
+        store.validate_proposals(proposals)  # critics expect known kinds and scopes
+        run_critics(proposals, store.active_artifacts(), store.workspace)
         stats = doc.get("stats") if isinstance(doc.get("stats"), dict) else None
         cand = store.open_candidate(
             proposals, engine=args.engine, sessions_read=int(doc.get("sessions_read") or 0),
@@ -168,6 +178,8 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
         cand_id = props[0].candidate_id if props else (
             args.candidate or (store.current_candidate().id if store.current_candidate() else None))
         if args.status:
+            if args.status not in STATUSES:
+                raise UsageError(f"unknown status {args.status!r}: choose one of {', '.join(STATUSES)}")
             props = [p for p in props if p.status == args.status]
         cand = next((c for c in store.candidates() if c.id == cand_id), None)
         doc = {"candidate_store": cand_id, "base_version": cand.base_op if cand else None,
@@ -177,7 +189,7 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
             text = "No proposals" + (f" in {cand_id}" if cand_id else ": no candidate store")
         else:
             text = "\n".join(
-                f"{p.id}  {p.status:<8} {p.action:<7} {p.kind:<8} {p.scope:<7} {p.confidence:.2f}  {p.title or p.name}"
+                f"{p.id}  {p.status:<8} {p.action:<7} {p.kind:<8} {p.scope:<7} {p.confidence:.2f}  {one_line(p.title or p.name)}"
                 + (f"  [{', '.join(l.label + ':' + l.severity for l in p.labels)}]" if p.labels else "")
                 for p in props
             )
@@ -198,7 +210,7 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     try:
         p = store.proposal(args.id)
         head = [f"{p.id}  {p.status}  {p.action} {p.kind} ({p.scope}" + (f": {', '.join(p.paths)}" if p.paths else "")
-                + f")  confidence {p.confidence:.2f}", f"title   {p.title}", f"target  {p.target}"]
+                + f")  confidence {p.confidence:.2f}", f"title   {one_line(p.title)}", f"target  {one_line(p.target)}"]
         if p.edited:
             head.append("edited  by a person (the original body is kept: --json original_body)")
         if p.scope != p.original_scope or p.kind != p.original_kind:
@@ -206,14 +218,14 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
         if p.replaces:
             head.append(f"replaces {', '.join(p.replaces)}")
         if p.rationale:
-            head.append(f"why     {p.rationale}")
+            head.append(f"why     {one_line(p.rationale)}")
         for l in p.labels:
             cleared = " (cleared)" if l.label in p.cleared_labels else ""
-            head.append(f"label   {l.label} [{l.severity}]{cleared}: {l.reason}")
+            head.append(f"label   {l.label} [{l.severity}]{cleared}: {one_line(l.reason)}")
         for e in p.evidence:
-            head.append(f"evidence {e.session_id} {e.event_uuid} {e.trust}: {e.quote}")
+            head.append(f"evidence {e.session_id} {e.event_uuid} {e.trust}: {one_line(e.quote)}")
         if p.reject_reason:
-            head.append(f"rejected: {p.reject_reason}")
+            head.append(f"rejected: {one_line(p.reject_reason)}")
         out.emit(p.to_dict(), "\n".join(head) + "\n\n" + _diff(p.before, p.after, p.target))
     finally:
         store.close()
@@ -338,7 +350,7 @@ def cmd_log(args: argparse.Namespace, out: Output) -> int:
             docs.append(d)
         text = "\n".join(
             f"{'@' if op.id == head else ' '} {op.id}  {op.created_at[:19].replace('T', ' ')}  {op.actor:<7} "
-            f"{op.kind:<8} {op.description}" + ("  (pruned)" if op.id in pruned else "")
+            f"{op.kind:<8} {one_line(op.description)}" + ("  (pruned)" if op.id in pruned else "")
             for op in ops
         )
         out.emit({"head": head, "operations": docs}, text or "No operations")
@@ -376,6 +388,8 @@ def cmd_restore(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_gc(args: argparse.Namespace, out: Output) -> int:
+    if not math.isfinite(args.older_than) or args.older_than < 0:
+        raise UsageError(f"--older-than must be a number of days ≥ 0, not {args.older_than}")
     store = _open(args)
     try:
         res = store.gc(args.older_than)

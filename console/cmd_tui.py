@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from console.output import Output
-from store.errors import ReverieError, UsageError
+from store.errors import UsageError
 
 
 def open_workspace_store(workspace: Path, db: Path | None, create: bool = True) -> Any:

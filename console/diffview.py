@@ -11,8 +11,6 @@ fast), and `to_text` gives a plain rich renderable for non-virtual uses.
 from __future__ import annotations
 
 import difflib
-import math
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import zip_longest
@@ -22,52 +20,10 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
-# Characters that render as nothing (or as a plain space) but change meaning:
-# C0/C1 controls (not tab/newline), NBSP and odd spaces, zero-width and bidi
-# controls, word joiners, BOM, variation selectors, Unicode tag characters.
-INVISIBLE_RE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
-    "\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f"
-    "\ufeff\uffa0\ufff0-\ufffb\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
-)
+from store.textsafe import escape_invisible, has_invisible
 
 ESCAPE_STYLE = Style(color="#ffffff", bgcolor="#b0008a", bold=True)
 """Loud on dark and light themes alike: an escape must never be missed."""
-
-
-def escape_char(ch: str) -> str:
-    """The visible escape of one invisible character, e.g. ``\\u200b``."""
-    code = ord(ch)
-    if code < 0x100 and code not in (0xA0, 0xAD):
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def escape_invisible(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """`text` with invisible characters escaped, and the spans of the escapes."""
-    if not INVISIBLE_RE.search(text):
-        return text, []
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    length = 0
-    for match in INVISIBLE_RE.finditer(text):
-        chunk = text[pos : match.start()]
-        out.append(chunk)
-        length += len(chunk)
-        esc = escape_char(match.group())
-        out.append(esc)
-        spans.append((length, length + len(esc)))
-        length += len(esc)
-        pos = match.end()
-    out.append(text[pos:])
-    return "".join(out), spans
-
-
-def has_invisible(text: str) -> bool:
-    return bool(INVISIBLE_RE.search(text))
 
 
 # --- highlighting -----------------------------------------------------------

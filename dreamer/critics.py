@@ -20,12 +20,9 @@ from dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
 from dreamer.wording import approx_tokens, quote, similarity, tokens
 from store.models import Artifact, Label, Proposal, kind_rank, scope_rank
 
-try:  # the ingest engineer's redaction rules (kingfisher + our own)
-    from dreamer.redact import contains_secret as _contains_secret
-    from dreamer.redact import redact as _redact
-except ImportError:  # pragma: no cover - only before redact.py existed
-    _contains_secret = None
-    _redact = None
+from dreamer.redact import contains_secret as _contains_secret
+from dreamer.redact import redact as _redact
+from dreamer.redact import redact_obj as _redact_obj
 
 PIPE_TO_SHELL = re.compile(
     r"\b(curl|wget|iwr|invoke-webrequest|fetch)\b[^|\n]{0,200}\|\s*(sudo\s+)?(ba|z|da|k)?sh\b|"
@@ -287,8 +284,6 @@ def run_critics(proposals: list[Proposal], artifacts: list[Artifact], workspace:
 
 def redact_proposal(p: Proposal) -> None:
     """Defence in depth: no secret leaves the dream, whatever the engine wrote."""
-    if _redact is None:
-        return
     p.title = _redact(p.title)
     p.body = _redact(p.body)
     p.rationale = _redact(p.rationale)
@@ -296,3 +291,8 @@ def redact_proposal(p: Proposal) -> None:
         e.quote = _redact(e.quote)
     for l in p.labels:
         l.reason = _redact(l.reason)
+    p.name = _redact(p.name)
+    p.paths = [_redact(x) for x in p.paths]
+    p.reject_reason = _redact(p.reject_reason)
+    if p.meta:
+        p.meta = _redact_obj(p.meta)

@@ -334,6 +334,12 @@ class Store:
         return Preview(str(path), existing.decode("utf-8", "replace") if existing else "",
                        after_b.decode("utf-8", "replace") if after_b else "", key)
 
+    def validate_proposals(self, proposals: list[Proposal]) -> None:
+        """Raise UsageError naming the first proposal that `open_candidate` would refuse."""
+        arts = self._arts(self.view())
+        for i, src in enumerate(proposals, 1):
+            _validate(src, i, arts, set())
+
     def open_candidate(self, proposals: list[Proposal], engine: str = "heuristic", base_op: str | None = None,
                        sessions_read: int = 0, events_read: int = 0, stats: dict[str, Any] | None = None,
                        actor: str = "dream") -> Candidate:
@@ -391,6 +397,8 @@ class Store:
             done = []
             for ref in ids:
                 p, cid = cands.find_proposal_row(self.db, ref)
+                if p.id in done:  # the same id twice (or an id and its prefix): once is enough
+                    continue
                 status = view.candidates.get(cid)
                 if status is None:
                     raise UsageError(f"{p.id} belongs to candidate {cid}, which is not in the current history")

@@ -255,31 +255,79 @@ class Proposal:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Proposal":
-        """Lenient: fields a caller does not need may be absent (`propose --file`)."""
+        """Lenient about absent fields (`propose --file`), strict about wrong shapes.
+
+        A field of the wrong type raises ValueError naming the field, so a bad
+        proposals file is a one-line usage error, never a half-read proposal.
+        """
+        confidence = data.get("confidence", 0.5)
+        if confidence is None:
+            confidence = 0.0
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"confidence must be a number from 0 to 1, not {confidence!r}")
         return cls(
-            id=str(data.get("id") or ""),
-            action=str(data.get("action") or "add"),
-            kind=str(data.get("kind") or "memory"),
-            scope=str(data.get("scope") or "project"),
-            title=str(data.get("title") or ""),
-            body=str(data.get("body") or ""),
-            paths=[str(p) for p in data.get("paths") or []],
-            name=str(data.get("name") or ""),
-            target=str(data.get("target") or ""),
-            before=str(data.get("before") or ""),
-            after=str(data.get("after") or ""),
-            replaces=[str(r) for r in data.get("replaces") or []],
-            confidence=float(data.get("confidence", 0.5) or 0.0),
-            status=str(data.get("status") or "pending"),
-            rationale=str(data.get("rationale") or ""),
-            labels=[Label.from_dict(l) for l in data.get("labels") or []],
-            evidence=[Evidence.from_dict(e) for e in data.get("evidence") or []],
-            meta=dict(data.get("meta") or {}),
-            candidate_id=str(data.get("candidate_store") or ""),
-            original_body=str(data.get("original_body") or ""),
-            reject_reason=str(data.get("reject_reason") or ""),
-            cleared_labels=[str(c) for c in data.get("cleared_labels") or []],
+            id=_text(data, "id"),
+            action=_text(data, "action") or "add",
+            kind=_text(data, "kind") or "memory",
+            scope=_text(data, "scope") or "project",
+            title=_text(data, "title"),
+            body=_text(data, "body"),
+            paths=_texts(data, "paths"),
+            name=_text(data, "name"),
+            target=_text(data, "target"),
+            before=_text(data, "before"),
+            after=_text(data, "after"),
+            replaces=_texts(data, "replaces"),
+            confidence=float(confidence),
+            status=_text(data, "status") or "pending",
+            rationale=_text(data, "rationale"),
+            labels=[Label.from_dict(l) for l in _objects(data, "labels")],
+            evidence=[Evidence.from_dict(e) for e in _objects(data, "evidence")],
+            meta=_object(data, "meta"),
+            candidate_id=_text(data, "candidate_store"),
+            original_body=_text(data, "original_body"),
+            reject_reason=_text(data, "reject_reason"),
+            cleared_labels=_texts(data, "cleared_labels"),
         )
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"{key} must be a string")
+    return str(value)
+
+
+def _texts(data: dict[str, Any], key: str) -> list[str]:
+    """A list of strings; a lone string is taken as a one-item list (never split into characters)."""
+    value = data.get(key)
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or any(isinstance(v, (dict, list)) for v in value):
+        raise ValueError(f"{key} must be a list of strings")
+    return [str(v) for v in value]
+
+
+def _objects(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError(f"{key} must be a list of objects")
+    return value
+
+
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} must be an object")
+    return dict(value)
 
 
 @dataclass(slots=True)

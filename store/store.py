@@ -25,6 +25,7 @@ CONTRACT (other layers are written against these signatures):
     store.proposals(candidate_id=None) -> list[Proposal]   # review state merged in
     store.proposal_summaries(candidate_id=None) -> list[Proposal]  # same, without body/diff/evidence
     store.proposal(pid) -> Proposal                # id or unique prefix
+    store.validate_proposals(proposals)            # UsageError naming the first bad one
     store.approve(ids, clear_blocks=False) -> Operation
     store.reject(ids, reason="") -> Operation
     store.edit(pid, body) -> Operation

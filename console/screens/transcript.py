@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console import keys as keymod
-from console.diffview import escape_invisible
+from store.textsafe import escape_invisible
 from console.widgets.info import TRUST
 from store.models import Event, Evidence
 

@@ -15,7 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.diffview import escape_invisible
+from store.textsafe import escape_invisible
 from store import paths
 from store.models import SCOPES, Proposal, scope_rank
 

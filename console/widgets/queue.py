@@ -17,7 +17,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.diffview import ESCAPE_STYLE, escape_invisible
+from console.diffview import ESCAPE_STYLE
+from store.textsafe import escape_invisible
 from store.models import KINDS, Proposal
 
 STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●"}

@@ -7,7 +7,6 @@ import logging
 import os
 from pathlib import Path
 
-import pytest
 
 from console import keys
 from console.cli import main

@@ -12,12 +12,12 @@ from console.diffview import (
     _matching_blocks,
     build_diff,
     combine,
-    escape_invisible,
     fold_offsets,
     lexer_name_for,
     row_count,
     to_text,
 )
+from store.textsafe import escape_invisible
 
 
 def test_markers_and_counts() -> None:
