@@ -55,6 +55,11 @@ _RULES: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
     ("bearer-token", re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]{20,})"), 2, ("bearer",)),
     ("url-credentials", re.compile(
         r"([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{1,128}):([^\s@/\"'<>`]{1,256})@"), 3, ("://",)),
+    # a password told in prose ("the db password is Wq7!vR2#…"): the value must hold a
+    # digit or a symbol, so "the password is stored in vault" stays readable
+    ("password-phrase", re.compile(
+        r"(?i)\b(pass(?:word|phrase|wd|code)|pwd|pw)(\s+(?:is|was)\s+[\"'`]?)"
+        r"(?=[^\s\"'`]*[0-9!@#$%^&*])([^\s\"'`]{6,})"), 3, ("pass", "pwd", "pw ")),
 ]
 
 _ASSIGN_NAMES: tuple[str, ...] = (
@@ -71,7 +76,7 @@ _PLACEHOLDER = re.compile(
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 _HINTS: tuple[str, ...] = (
-    "key", "token", "secret", "passw", "pwd", "auth", "bearer", "credential", "private", "sk-", "sk_",
+    "key", "token", "secret", "pass", "pwd", "pw ", "auth", "bearer", "credential", "private", "sk-", "sk_",
     "rk_", "pk_", "_pat", "gh", "glpat", "xox", "slack", "akia", "asia", "aiza", "eyj", "begin", "npm_",
     "pypi-", "hf_", "shpat_", "dop_v1", "sg.", "sq0", "eaa", "xapp", "api",
 )
@@ -260,6 +265,7 @@ _GATES: tuple[tuple[str, str], ...] = (
     ("jwt", r"(eyJ)"),
     ("bearer-token", r"(?i)(bearer)"),
     ("url-credentials", r"(://)[^/@]*@"),
+    ("password-phrase", r"(?i)(pass(?:word|phrase|wd|code)|pwd|pw)\s+(?:is|was)\s"),
     ("secret-assignment", r"""(?i)(key|token|secret|password|passwd|pwd|_pat|credentials?)["']?[ \t]*[=:]"""),
 )
 _FOLDING = ("\u0130", "\u0131", "\u017f", "\u212a")

@@ -109,3 +109,18 @@ def test_redact_events_matches_the_per_string_functions() -> None:
 def test_assignment_after_a_length_changing_lowercase_is_redacted() -> None:
     """`'İ'.lower()` is two characters long; the assignment after it must still be found."""
     assert "zzzzzzzz1234" not in redact("x \u0130 API_KEY=zzzzzzzz1234")
+
+
+@pytest.mark.parametrize("text, leaked", [
+    ("remember the db password is Wq7!vR2#pL9xK4mZ", "Wq7!vR2#pL9xK4mZ"),
+    ("my pw is hunter22", "hunter22"),
+    ("passcode is 123456", "123456"),
+])
+def test_a_password_told_in_prose_is_redacted_on_both_paths(text: str, leaked: str) -> None:
+    R._memo.clear()
+    assert leaked not in redact(text)
+    assert redact_many(["a", text])[1] == redact(text)
+
+
+def test_a_sentence_about_passwords_stays_readable() -> None:
+    assert redact("the password is stored in vault") == "the password is stored in vault"

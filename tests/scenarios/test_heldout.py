@@ -46,11 +46,13 @@ def test_heldout_outcome(name: str, tmp_path: Path) -> None:
         assert p["scope"] not in ("team", "global") or p["replaces"], f"{name}: widened scope: {p['title']}"
 
 
-def test_heldout_secrets_never_reach_proposals(tmp_path: Path) -> None:
-    proposals, _, _ = dream_heldout("h_secrets_terse", tmp_path)
+def test_heldout_secrets_never_reach_proposals_or_the_store(tmp_path: Path) -> None:
+    proposals, _, ws = dream_heldout("h_secrets_terse", tmp_path)
     blob = json.dumps(proposals)
+    stored = b"".join(p.read_bytes() for p in (ws / ".reverie").glob("reverie.db*"))
     for secret in HELDOUT_SECRETS:
         assert secret not in blob
+        assert secret.encode() not in stored, f"{secret[:6]}… stored in the sessions index"
     assert proposals == [], "lessons whose point is a credential are not kept"
 
 
