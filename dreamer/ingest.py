@@ -18,6 +18,10 @@ Everything stored has passed `dreamer.redact`: the adapters emit raw events and
 `redact_events` redacts each batch (one kingfisher scan per batch) just before
 it is written. Claude lines are decoded with msgspec into only the fields the
 adapter reads; other lines with orjson.
+
+A big cold ingest (many MB of new bytes, several CPUs) reads the JSONL files in
+worker processes (`dreamer.ingest_parallel`): they run the same `scan_lines`
+and redact; this process stores their rows in file order. Same stored content.
 """
 
 from __future__ import annotations
