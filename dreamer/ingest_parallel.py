@@ -11,7 +11,10 @@ file:line warnings.
 
 Workers are forked from a `forkserver` (never from the parent, which may hold
 threads and an open SQLite connection) that imports `dreamer.ingest_preload`,
-which builds the kingfisher scanner once: every worker inherits it ready.
+which builds the kingfisher scanner once: every worker inherits it ready. As
+with any multiprocessing start method but fork, a worker imports the parent's
+main script as ``__mp_main__``: a script calling `ingest` must keep its top
+level under ``if __name__ == "__main__":`` (the `reverie` entry point does).
 
 Used only when it pays (`choose_workers`): at least 2 CPUs, 2 line files and
 `MIN_BYTES` of new bytes, called from the main thread (the watcher and the
@@ -26,7 +29,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import resource
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -134,8 +136,14 @@ def read_file(task: Task) -> FileResult:
         out.rows = []
         out.error = str(err.strerror or err)
     out.cwd = redact(task.cwd)
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    out.rss_kb, out.cpu_s, out.pid = usage.ru_maxrss, usage.ru_utime + usage.ru_stime, os.getpid()
+    try:
+        import resource  # not on Windows (where there is no forkserver either)
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        out.rss_kb, out.cpu_s = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    except ImportError:
+        pass
+    out.pid = os.getpid()
     return out
 
 
@@ -221,8 +229,9 @@ class Reader:
                 ctx.set_forkserver_preload([PRELOAD])
                 self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
                 return self.pool.submit(read_file, task)
-            except (OSError, ValueError, RuntimeError) as err:
-                log.warning("cannot start ingest worker processes (%s); reading in this process", err)
+            except Exception as err:  # noqa: BLE001 - no worker processes here: the in-process path still works
+                log.warning("cannot start ingest worker processes (%s: %s); reading in this process",
+                            type(err).__name__, err)
                 self.unavailable = True
                 if self.pool is not None:
                     self.pool.shutdown(wait=False, cancel_futures=True)
@@ -268,7 +277,7 @@ class Reader:
             except BrokenProcessPool:
                 raise ReverieError(
                     f"an ingest worker process died while reading transcripts (first unfinished: {task.path}); "
-                    "the files stored before it are kept — run ingest again"
+                    f"the files stored before it are kept — run ingest again ({ENV_WORKERS}=0 reads in-process)"
                 ) from None
             except Exception as err:  # a bug in a worker: one clear error, not a remote traceback
                 raise ReverieError(
