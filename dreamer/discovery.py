@@ -174,7 +174,7 @@ def parse_line(line: bytes) -> tuple[list[Any], bool]:
             break
         try:
             value, end = decoder.raw_decode(text, pos)
-        except ValueError:
+        except (ValueError, RecursionError):  # bad JSON, or nesting deeper than Python's stack
             return values, True
         values.append(value)
         pos = end

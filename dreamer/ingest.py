@@ -32,6 +32,7 @@ import itertools
 import logging
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -333,7 +334,7 @@ def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
             if decode is not None:
                 try:
                     values, bad = [decode(body)], False
-                except msgspec.DecodeError:  # two objects on a line, bad JSON, not an object
+                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # two objects, bad JSON or bytes, too deep
                     values, bad = discovery.parse_line(body)
             else:
                 values, bad = discovery.parse_line(body)
@@ -405,6 +406,9 @@ class _Run:
                 st = os.stat(f.path)
             except OSError as err:
                 log.warning("cannot read %s: %s; skipped", f.path, err.strerror or err)
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO would block open(), /dev/zero never ends
+                log.warning("%s is not a regular file; skipped", f.path)
                 continue
             rec = known.get(f.path)
             if rec is not None and rec.skip_reason:

@@ -292,7 +292,7 @@ def _raw_value(raw: msgspec.Raw) -> Any:
         return None
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
 
 
