@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from store.errors import ReverieError, StoreCorruptError
+from store.paths import default_db_path
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -43,8 +44,8 @@ def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> 
     path = Path(path)
     if not path.exists():
         if not create:
-            where = workspace if workspace is not None else path.parent
-            raise ReverieError(f"no Reverie store in {where}: run `reverie init`")
+            where = f"in {workspace}" if workspace is not None and path == default_db_path(workspace) else f"at {path}"
+            raise ReverieError(f"no Reverie store {where}: run `reverie init`")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
