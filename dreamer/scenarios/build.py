@@ -6,6 +6,7 @@ JSONL files, laid out exactly as Claude Code lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from dreamer.scenarios.catalog import BASE_FILES, SCENARIOS, Scenario
@@ -24,12 +25,18 @@ def write_files(ws: Path, files: dict[str, str]) -> None:
 def build_scenario(name: str, ws: Path, transcripts: Path | None = None, day0: float = 0) -> Scenario:
     """Create workspace `ws` with scenario `name`; transcripts go to `transcripts`
     (default: `$HOME/.claude/projects/<slug>/`, matched to `ws` by cwd)."""
-    if name not in SCENARIOS:
-        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+    return build_from(SCENARIOS, BASE_FILES, name, ws, transcripts, day0)
+
+
+def build_from(registry: dict[str, Callable[..., Scenario]], base_files: dict[str, str], name: str,
+               ws: Path, transcripts: Path | None = None, day0: float = 0) -> Scenario:
+    """Write scenario `name` of `registry` into `ws` over `base_files`, and its transcripts."""
+    if name not in registry:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(registry)}")
     ws.mkdir(parents=True, exist_ok=True)
     ws = ws.resolve()
-    scenario = SCENARIOS[name](ws, day0)
-    write_files(ws, {**BASE_FILES, **scenario.files})
+    scenario = registry[name](ws, day0)
+    write_files(ws, {**base_files, **scenario.files})
     for session in scenario.sessions:
         session.write_to(transcripts)
     return scenario

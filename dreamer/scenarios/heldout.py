@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from dreamer.scenarios.build import write_files
+from dreamer.scenarios.build import build_from
 from dreamer.scenarios.catalog import Expect, Guard, Scenario
 from dreamer.scenarios.transcript import SessionWriter
 
@@ -501,12 +501,4 @@ HELDOUT: dict[str, Callable[..., Scenario]] = {
 
 def build_heldout(name: str, ws: Path, transcripts: Path | None = None, day0: float = 0) -> Scenario:
     """Create workspace `ws` with held-out scenario `name` (transcripts as in `build_scenario`)."""
-    if name not in HELDOUT:
-        raise KeyError(f"unknown held-out scenario {name!r}; known: {', '.join(HELDOUT)}")
-    ws.mkdir(parents=True, exist_ok=True)
-    ws = ws.resolve()
-    scenario = HELDOUT[name](ws, day0)
-    write_files(ws, {**HELDOUT_BASE_FILES, **scenario.files})
-    for session in scenario.sessions:
-        session.write_to(transcripts)
-    return scenario
+    return build_from(HELDOUT, HELDOUT_BASE_FILES, name, ws, transcripts, day0)
