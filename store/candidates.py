@@ -7,13 +7,17 @@ the view's `reviews` map, so undo/redo/restore cover review state too.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import MISSING, fields
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import sqlite_utils
 
 from store.errors import NotFoundError, UsageError
 from store.models import Candidate, Label, Proposal
+from store.schema import SUMMARY_FIELDS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def insert_candidate(db: sqlite_utils.Database, cand: Candidate) -> None:
@@ -26,7 +30,7 @@ def insert_candidate(db: sqlite_utils.Database, cand: Candidate) -> None:
 
 
 def insert_proposals(db: sqlite_utils.Database, cid: str, proposals: list[Proposal]) -> None:
-    rows = []
+    rows, summaries = [], []
     for seq, p in enumerate(proposals):
         data = p.to_dict()
         data["meta"] = p.meta
@@ -34,7 +38,10 @@ def insert_proposals(db: sqlite_utils.Database, cid: str, proposals: list[Propos
         data["original_kind"] = p.original_kind
         data["original_body"] = p.original_body
         rows.append((p.id, cid, seq, orjson.dumps(data, default=str).decode()))
+        summary = [p.id, seq] + [data.get(f) or None for f in SUMMARY_FIELDS]  # null, not [], for no labels
+        summaries.append((cid, seq, p.id, orjson.dumps(summary, default=str).decode()[1:-1]))
     db.conn.executemany("INSERT INTO proposals(id, candidate_id, seq, data) VALUES (?,?,?,?)", rows)
+    db.conn.executemany("INSERT INTO proposal_summaries(candidate_id, seq, id, summary) VALUES (?,?,?,?)", summaries)
 
 
 def _row_to_candidate(row: dict[str, Any], status: str) -> Candidate:
@@ -83,30 +90,88 @@ def load_proposal_rows(db: sqlite_utils.Database, cid: str) -> list[Proposal]:
     return out
 
 
-_SUMMARY_FIELDS = ("action", "kind", "scope", "title", "name", "target", "confidence", "status", "labels")
+# SQLite joins a candidate's summaries into one flat JSON array: one step that
+# releases the GIL instead of 10,000 row fetches a busy UI thread would delay,
+# and no per-row list objects to build.
+_SUMMARY_SQL = ("SELECT count(*), '[' || group_concat(summary, ',') || ']'"
+                " FROM proposal_summaries WHERE candidate_id = ?")
+_FIELDS_SQL = ", ".join(f"json_extract(data, '$.{f}')" for f in SUMMARY_FIELDS)
+_SUMMARY_FALLBACK_SQL = (f"SELECT '[' || group_concat(substr(json_array(id, seq, {_FIELDS_SQL}), 2,"
+                         f" length(json_array(id, seq, {_FIELDS_SQL})) - 2), ',') || ']'"
+                         " FROM proposals WHERE candidate_id = ?")
+_STRIDE = 2 + len(SUMMARY_FIELDS)
+
+
+class _Summary(Proposal):
+    """A Proposal whose text fields are left unset until first read.
+
+    Why: 10,000 full dataclass instances (six fresh lists and dicts each) cost
+    the console's start-up several times more than the queue's few fields;
+    the rest are created, empty, on first access.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:  # only called for a slot not yet set
+        make = _LAZY.get(name)
+        if make is None:
+            raise AttributeError(name)
+        value = make()
+        object.__setattr__(self, name, value)
+        return value
+
+
+_ALWAYS_SET = {"id", "action", "kind", "scope", "title", "name", "target", "confidence", "status", "candidate_id",
+               "original_kind", "original_scope"}
+_LAZY: dict[str, Any] = {}
+for _f in fields(Proposal):
+    if _f.name in _ALWAYS_SET:
+        continue
+    if _f.default_factory is not MISSING:
+        _LAZY[_f.name] = _f.default_factory
+    elif _f.default is not MISSING:
+        _LAZY[_f.name] = lambda d=_f.default: d
+    else:  # body, the one required field a summary leaves out
+        _LAZY[_f.name] = str
 
 
 def load_proposal_summaries(db: sqlite_utils.Database, cid: str) -> list[Proposal]:
     """The proposals of a candidate without their text (body, diff, evidence are empty).
 
-    Why: a queue of 10,000 proposals needs only titles and badges; extracting a
-    few fields in SQLite (which releases the GIL) is several times cheaper than
-    decoding every row's whole JSON, whose before/after hold entire files.
+    Why: a queue of 10,000 proposals needs only titles and badges: read from
+    `proposal_summaries` (schema m002), never the rows' whole JSON.
     Fetch the full proposal with `find_proposal_row` when one is shown.
     """
-    paths = ", ".join(f"'$.{f}'" for f in _SUMMARY_FIELDS)  # one JSON parse per row, not nine
-    out = []
-    for pid, packed in db.execute(
-        f"SELECT id, json_extract(data, {paths}) FROM proposals WHERE candidate_id = ? ORDER BY seq", [cid]
-    ):
-        action, kind, scope, title, name, target, confidence, status, labels = orjson.loads(packed)
-        out.append(Proposal(
-            id=pid, action=action or "add", kind=kind or "memory", scope=scope or "project",
-            title=title or "", body="", name=name or "", target=target or "",
-            confidence=float(confidence or 0.0), status=status or "pending",
-            labels=[Label.from_dict(l) for l in labels] if labels else [],
-            candidate_id=cid, original_scope=scope or "project", original_kind=kind or "memory",
-        ))
+    conn = db.conn
+    count, packed = conn.execute(_SUMMARY_SQL, [cid]).fetchone()
+    total = conn.execute("SELECT count(*) FROM proposals WHERE candidate_id = ?", [cid]).fetchone()[0]
+    if count != total:  # rows written by a version without the summaries table
+        packed = conn.execute(_SUMMARY_FALLBACK_SQL, [cid]).fetchone()[0]
+    flat = orjson.loads(packed) if packed else []
+    items = iter(flat)
+    new = object.__new__
+    out: list[Proposal] = []
+    append = out.append
+    seqs: list[int] = []
+    for pid, seq, action, kind, scope, title, name, target, confidence, status, labels in zip(*[items] * _STRIDE):
+        seqs.append(seq)
+        p = new(_Summary)
+        p.id = pid
+        p.action = action or "add"
+        p.kind = p.original_kind = kind or "memory"
+        p.scope = p.original_scope = scope or "project"
+        p.title = title or ""
+        p.name = name or ""
+        p.target = target or ""
+        p.confidence = float(confidence or 0.0)
+        p.status = status or "pending"
+        if labels:
+            p.labels = [Label.from_dict(l) for l in labels]
+        p.candidate_id = cid
+        append(p)
+    if any(seqs[i] > seqs[i + 1] for i in range(len(seqs) - 1)):  # the primary key orders them; never rely on it
+        order = sorted(range(len(out)), key=seqs.__getitem__)
+        out = [out[i] for i in order]
     return out
 
 

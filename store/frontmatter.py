@@ -11,8 +11,6 @@ import json
 import re
 from typing import Any
 
-import yaml
-
 _FENCE = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _KEY = re.compile(r"^([A-Za-z_][\w.-]*)[ \t]*:(.*)$")
 
@@ -29,6 +27,8 @@ def split(text: str) -> tuple[dict[str, Any], str, bool]:
 
 
 def parse(raw: str) -> dict[str, Any]:
+    import yaml  # imported on first use: the console's first paint never needs it
+
     try:
         data = yaml.safe_load(raw) if raw.strip() else {}
     except yaml.YAMLError:
