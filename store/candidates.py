@@ -7,6 +7,7 @@ the view's `reviews` map, so undo/redo/restore cover review state too.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
@@ -147,7 +148,16 @@ def load_proposal_summaries(db: sqlite_utils.Database, cid: str) -> list[Proposa
     total = conn.execute("SELECT count(*) FROM proposals WHERE candidate_id = ?", [cid]).fetchone()[0]
     if count != total:  # rows written by a version without the summaries table
         packed = conn.execute(_SUMMARY_FALLBACK_SQL, [cid]).fetchone()[0]
-    flat = orjson.loads(packed) if packed else []
+    paused = gc.isenabled()
+    gc.disable()  # every object made here survives: a collection mid-way (a full one takes 30+ ms) frees nothing
+    try:
+        return _summaries(orjson.loads(packed) if packed else [], cid)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _summaries(flat: list[Any], cid: str) -> list[Proposal]:
     items = iter(flat)
     new = object.__new__
     out: list[Proposal] = []

@@ -143,6 +143,25 @@ class Store:
         store._recover()
         return store
 
+    def reader(self) -> "Store":
+        """Another handle on this database for a worker thread's reads: its own connection.
+
+        Why not `Store.open`: this handle's open already migrated the schema and
+        recovered any journal, so the new connection skips both; under a busy UI
+        thread each of those small statements waits for the GIL.
+        """
+        import sqlite_utils
+
+        from store.db import BUSY_TIMEOUT_MS
+
+        try:
+            conn = sqlite3.connect(str(self.db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        except sqlite3.Error as err:
+            raise ReverieError(f"cannot open {self.db_path}: {err}") from None
+        return type(self)(self.workspace, self.db_path, sqlite_utils.Database(conn))
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.db.conn.close()

@@ -69,6 +69,10 @@ class MainScreen(Screen[None]):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).focus()
+        initial = self.app.initial_load()  # type: ignore[attr-defined]
+        if initial is not None:  # read before Textual started: the first frame shows the queue
+            self._loaded(*initial)
+            return
         empty = self.query_one("#empty", Static)
         empty.update("loading proposals…")
         self.queue.display = False
@@ -76,25 +80,15 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load_initial(self) -> None:
-        """First load off the UI thread (its own store connection): the screen paints at once."""
-        cand, proposals, error = None, [], None
-        try:
-            store = self.app.open_store()  # type: ignore[attr-defined]
-            try:
-                cand = store.current_candidate()
-                proposals = list(store.proposal_summaries(cand.id)) if cand else []
-            finally:
-                store.close()
-        except ReverieError as err:
-            error = err
-        except Exception as err:  # keep the console alive; one line for the person
-            log.exception("loading proposals failed")
-            error = ReverieError(f"cannot read proposals: {type(err).__name__}: {err}")
-        self.app.call_from_thread(self._loaded, cand, proposals, error)
+        """A load off the UI thread when the app's start-up read was already taken: the screen paints at once."""
+        self.app.call_from_thread(self._loaded, *self.app.read_queue())  # type: ignore[attr-defined]
 
-    def _loaded(self, cand: Any, proposals: list[Proposal], error: ReverieError | None) -> None:
+    def _loaded(self, cand: Any, proposals: list[Proposal], error: ReverieError | None, head: str = "") -> None:
         if error is not None:
             self.notify(str(error), severity="error")
+        elif head and head != self.store.head().id:  # changed since it was read (another screen, a test)
+            self.reload()
+            return
         self._show_loaded(cand, proposals, None)
 
     # --- data -----------------------------------------------------------------

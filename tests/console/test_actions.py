@@ -527,3 +527,18 @@ def test_undo_over_a_hand_edit_reports_the_conflict(make_store, make_app, worksp
         assert any("left as they are" in m and "CLAUDE.local.md" in m for m in warnings), warnings
 
     drive(app, script)
+
+
+def test_a_change_between_building_the_app_and_its_first_frame_is_shown(make_store, make_app) -> None:
+    """The queue is read when the app is built; an approve made before it runs must not be lost."""
+    store = make_store()
+    app = make_app(store)
+    target = by_title(store, "Release checklist")  # not under the cursor, whose row is re-read when shown
+    store.approve([target.id])
+
+    async def script(pilot, app) -> None:
+        assert queue(app).current.id != target.id
+        assert next(p for p in queue(app).proposals if p.id == target.id).status == "approved"
+        assert len(queue(app).proposals) == 6
+
+    drive(app, script)
