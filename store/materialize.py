@@ -33,8 +33,10 @@ DOCUMENT = "document"
 
 def slugify(text: str, limit: int = 48) -> str:
     s = re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
-    s = s[:limit].rstrip("-")
-    return s or "artifact"
+    if len(s) > limit:  # cut at a word boundary: `…-skip-the-payment`, not `…-skip-the-paymen`
+        cut = s[: limit + 1].rfind("-")
+        s = s[:cut] if cut >= limit // 2 else s[:limit]
+    return s.rstrip("-") or "artifact"
 
 
 def file_type(key: str) -> str:

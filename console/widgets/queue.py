@@ -23,6 +23,8 @@ from store.models import KINDS, Proposal
 
 STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●"}
 SCOPE_BADGE = {"path": "path", "project": "proj", "team": "team", "global": "glob"}
+SCOPE_LETTER = {"path": "/", "project": "p", "team": "t", "global": "g"}
+"""One-cell scope badges for narrow terminals: `path` and `project` must not both read `p`."""
 SEVERITY_RANK = {"info": 0, "warn": 1, "block": 2}
 
 
@@ -271,8 +273,8 @@ class QueueView(ScrollView, can_focus=True):
             n = sum(1 for l in p.labels if l.severity == sev)
             tag = ("W" if sev == "warn" else "i") if compact else sev
             badges.append(f" {tag}{n if n > 1 else ''}", self._style(f"queue--{sev}"))
-        scope = SCOPE_BADGE.get(p.scope, p.scope[:4])
-        badges.append(f" {scope[0]}" if compact else f" {scope:>4}", self._style("queue--dim"))
+        scope = SCOPE_LETTER.get(p.scope, p.scope[:1]) if compact else SCOPE_BADGE.get(p.scope, p.scope[:4])
+        badges.append(f" {scope}" if compact else f" {scope:>4}", self._style("queue--dim"))
         conf = round(p.confidence * 100)
         badges.append(f" {min(conf, 99):>2}" if compact else f" {conf:>3}%", self._style("queue--dim"))
         left = Text()

@@ -107,3 +107,11 @@ def test_symlinked_agents_md_is_not_mirrored_twice(workspace: Path) -> None:
     (workspace / "CLAUDE.md").write_text("# T\n")
     (workspace / "AGENTS.md").symlink_to("CLAUDE.md")
     assert mat.targets_of(A("instinct", "team"), workspace) == ["CLAUDE.md"]
+
+
+def test_long_names_are_cut_at_a_word_boundary() -> None:
+    from store.materialize import slugify
+
+    name = slugify("Until the sandbox is back, always skip the payment tests with pnpm test")
+    assert name == "until-the-sandbox-is-back-always-skip-the"
+    assert slugify("x" * 100) == "x" * 48  # one long word: cut where it must be
