@@ -65,17 +65,16 @@ def estimate_context_tokens(workspace: Path) -> int:
 def configured_theme(workspace: Path) -> str:
     """Theme from $REVERIE_THEME, else `[console] theme` in .reverie/config.toml (e.g. "textual-light")."""
     import os
-    import tomllib
+
+    from store.config import config_table
 
     env = os.environ.get("REVERIE_THEME", "").strip()
     if env:
         return env
     try:
-        data = tomllib.loads((paths.state_dir(workspace) / paths.CONFIG_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return str(config_table(workspace, "console").get("theme", "")).strip()
+    except ReverieError:  # an unreadable config must not keep the console from opening
         return ""
-    section = data.get("console")
-    return str(section.get("theme", "")).strip() if isinstance(section, dict) else ""
 
 
 def short_home(path: Path) -> str:

@@ -124,7 +124,7 @@ def bench_cold_start(ws: Path, runs: int, env: dict[str, str]) -> None:
         litellm = litellm or r["litellm"]
     m, r, sh = statistics.median(minimal), statistics.median(reverie), statistics.median(shell)
     print(f"cold start (median of {runs}, process spawn → frame): minimal Textual app first paint {m * 1000:.0f} ms; "
-          f"reverie first paint (status line, panes, 'loading proposals…') {sh * 1000:.0f} ms → {sh / m:.2f}× (goal ≤ 2×); "
+          f"reverie first frame (status line and panes) {sh * 1000:.0f} ms → {sh / m:.2f}× (goal ≤ 2×); "
           f"queue painted with the {r and ''}proposals {r * 1000:.0f} ms → {r / m:.2f}×")
     print(f"  litellm imported at start-up: {litellm} (goal: False)")
 

@@ -26,7 +26,6 @@ from tests.ingest.fixtures import (
     SECRET_VALUES,
     SECRETS,
     Claude,
-    all_secrets_text,
     append_jsonl,
     codex_agent_turn,
     codex_call,
