@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -22,16 +21,15 @@ import orjson
 
 from store import candidates as cands
 from store import materialize as mat
+from store import sync
 from store.blobs import Blobs
 from store.db import WriterLock, immediate, open_db
 from store.errors import NothingToDoError, ReverieError, UnsafePathError, UsageError
-from store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
+from store.fsutil import read_bytes, safe_target
 from store.models import ACTIONS, ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
 from store.oplog import OpLog, new_id, now_iso, random_id
 from store.paths import CONFIG_NAME, default_db_path, state_dir
 from store.views import View, artifacts_of, get_artifact, load_view, put_artifact, save_view, view_blob_refs
-
-log = logging.getLogger("reverie.store")
 
 DEFAULT_CONFIG = """\
 # Reverie settings for this workspace (TOML).
@@ -51,22 +49,6 @@ class Preview:
     before: str
     after: str
     key: str = ""
-
-
-@dataclass
-class FileChange:
-    key: str
-    path: Path
-    before: bytes | None
-    after: bytes | None
-    mode: int | None
-    record: dict[str, Any] | None
-
-    @property
-    def action(self) -> str:
-        if self.after is None:
-            return "delete" if self.before is not None else "none"
-        return "write" if self.after != self.before else "none"
 
 
 @dataclass
@@ -140,7 +122,7 @@ class Store:
         store = cls(ws, path, db)
         if not create and store.oplog.head_id() is None:
             raise ReverieError(f"no Reverie store in {ws}: run `reverie init`")
-        store._recover()
+        sync.recover(store)
         return store
 
     def reader(self) -> "Store":
@@ -608,13 +590,13 @@ class Store:
                       "props": props, "cand": cand}
 
     def _plan_files(self, view: View, new_arts: dict[str, Artifact], keys: set[str], drop: set[str],
-                    force: bool) -> tuple[list[FileChange], list[tuple[str, str]]]:
+                    force: bool) -> tuple[list[sync.FileChange], list[tuple[str, str]]]:
         by_key: dict[str, list[Artifact]] = {}
         for a in new_arts.values():
             for k in mat.targets_of(a, self.workspace):
                 if k in keys:
                     by_key.setdefault(k, []).append(a)
-        changes: list[FileChange] = []
+        changes: list[sync.FileChange] = []
         conflicts: list[tuple[str, str]] = []
         for key in sorted(keys):
             path = safe_target(self.workspace, key)
@@ -664,7 +646,7 @@ class Store:
                 record = {"hash": self.blobs.put(new), "created": created}
                 if mode is not None:
                     record["mode"] = mode
-            changes.append(FileChange(key, path, disk, new, mode, record))
+            changes.append(sync.FileChange(key, path, disk, new, mode, record))
         return changes, conflicts
 
     def apply(self, candidate_id: str | None = None, force: bool = False) -> ApplyResult:
@@ -692,9 +674,9 @@ class Store:
             if not remaining:
                 new_view.candidates[cand.id] = "applied"
             desc = f"apply {len(applied)} proposal(s) from {cand.id}"
-            op = self._execute(st["changes"], "apply", "person", desc, new_view,
-                               {"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts,
-                                "forced": force})
+            op = sync.execute(self, st["changes"], "apply", "person", desc, new_view,
+                              {"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts,
+                               "forced": force})
             return ApplyResult(op, cand.id, [p.id for p in accepted], plan.conflicts, plan.files)
 
     def _artifact_hashes(self, view: View, new_arts: dict[str, Artifact]) -> dict[str, str]:
@@ -703,178 +685,16 @@ class Store:
             out[aid] = view.artifacts[aid] if aid in view.artifacts else put_artifact(self.blobs, a)
         return out
 
-    # --- journaled file writes ----------------------------------------------------
-
-    def _execute(self, changes: list[FileChange], kind: str, actor: str, description: str, new_view: View,
-                 data: dict[str, Any], undo_next: str | None = "self",
-                 redo_stack: list[str] | None = None) -> Operation:
-        """Journal, write files, then commit the op; a failure rolls the files back."""
-        writes = [c for c in changes if c.action != "none"]
-        journal_id = new_id("j-")
-        snapshots: dict[str, str | None] = {}
-        entries = []
-        with self._txn():
-            for c in writes:
-                pre = self.blobs.put(c.before) if c.before is not None else None
-                post = self.blobs.put(c.after) if c.after is not None else None
-                snapshots[c.key] = pre
-                entries.append({"key": c.key, "pre": pre, "post": post,
-                                "pre_mode": _mode_of(c.path) if c.before is not None else None})
-            if entries:
-                self.db.execute("INSERT INTO journal(id, created_at, data) VALUES (?,?,?)",
-                                [journal_id, now_iso(), orjson.dumps({"kind": kind, "files": entries}).decode()])
-        pause = PausePoint()
-        done: list[FileChange] = []
-        try:
-            for c in writes:
-                if c.after is None:
-                    remove_file(c.path)
-                else:
-                    atomic_write(c.path, c.after, c.mode)
-                done.append(c)
-                pause.wrote()
-        except BaseException as err:
-            rollback_errors = self._undo_writes(done, entries)
-            with contextlib.suppress(Exception), self._txn():
-                self.db.execute("DELETE FROM journal WHERE id = ?", [journal_id])
-            if isinstance(err, ReverieError):
-                extra = "" if not rollback_errors else f" (could not roll back: {'; '.join(rollback_errors)})"
-                raise ReverieError(f"{err}; nothing was applied{extra}") from None
-            raise
-        with self._txn():
-            payload = dict(data)
-            payload["files"] = {c.key: c.action for c in writes}
-            payload["snapshots"] = snapshots
-            op = self._commit(kind, actor, description, new_view, payload, undo_next, redo_stack)
-            self.db.execute("DELETE FROM journal WHERE id = ?", [journal_id])
-        return op
-
-    def _undo_writes(self, done: list[FileChange], entries: list[dict[str, Any]]) -> list[str]:
-        errors = []
-        modes = {e["key"]: e.get("pre_mode") for e in entries}
-        for c in reversed(done):
-            try:
-                if c.before is None:
-                    remove_file(c.path)
-                else:
-                    atomic_write(c.path, c.before, modes.get(c.key))
-            except ReverieError as err:
-                errors.append(str(err))
-        return errors
-
-    def _recover(self) -> None:
-        """Roll back the files of an apply that crashed before its op committed."""
-        rows = list(self.db.query("SELECT * FROM journal ORDER BY created_at"))
-        if not rows:
-            return
-        if not self.lock.acquire(blocking=False):
-            return  # another process is applying right now; its journal is live
-        try:
-            for row in rows:
-                data = orjson.loads(row["data"])
-                for e in reversed(data.get("files", [])):
-                    try:
-                        path = safe_target(self.workspace, e["key"])
-                        disk = read_bytes(path)
-                        pre = self.blobs.get(e["pre"]) if e.get("pre") else None
-                        post = self.blobs.get(e["post"]) if e.get("post") else None
-                        if disk == pre:
-                            continue
-                        if disk == post:
-                            if pre is None:
-                                remove_file(path)
-                            else:
-                                atomic_write(path, pre, e.get("pre_mode"))
-                        else:
-                            log.warning("after an interrupted %s, %s was changed by hand; left as is", data.get("kind"), e["key"])
-                    except ReverieError as err:
-                        log.warning("could not roll back %s: %s", e.get("key"), err)
-                with self._txn():
-                    self.db.execute("DELETE FROM journal WHERE id = ?", [row["id"]])
-                log.warning("rolled back an interrupted %s (journal %s)", data.get("kind"), row["id"])
-        finally:
-            self.lock.release()
-
     # --- undo / redo / restore ------------------------------------------------------
-
-    def _plan_sync(self, current: View, target: View, force: bool) -> tuple[list[FileChange], list[dict[str, Any]], View]:
-        changes: list[FileChange] = []
-        conflicts: list[dict[str, Any]] = []
-        result = target.copy()
-        keys = sorted(k for k in set(current.files) | set(target.files) if current.files.get(k) != target.files.get(k))
-        for key in keys:
-            rec, trec = current.files.get(key), target.files.get(key)
-            path = safe_target(self.workspace, key)
-            disk = read_bytes(path)
-            rec_b, t_b = self._file_bytes(rec), self._file_bytes(trec)
-            ftype = mat.file_type(key)
-            created = bool((trec or rec or {}).get("created"))
-            splice_ok = ftype != "whole" and disk is not None and rec_b is not None and \
-                not (ftype == "block" and mat.has_broken_markers(disk.decode("utf-8", "replace")))
-            after: bytes | None
-            unrecorded_ok = rec is None and disk is not None and ftype != "whole" and t_b is not None and \
-                mat.region_of(key, disk) in (None, []) and not mat.has_broken_markers(disk.decode("utf-8", "replace"))
-            if disk is not None and disk == t_b:
-                after = t_b  # already there: only the record changes
-            elif unrecorded_ok:
-                after = mat.splice_region(key, disk, t_b)  # a person's file: add our region, keep the rest
-            elif disk == rec_b:
-                if trec is None:
-                    if rec is None:
-                        continue
-                    if rec.get("created"):
-                        after = None
-                    elif ftype != "whole" and disk is not None:
-                        after = mat.splice_region(key, disk, None) or b""
-                    else:
-                        after = disk
-                elif ftype != "whole" and rec_b is not None and t_b is not None and \
-                        mat.outside_of(key, rec_b) != mat.outside_of(key, t_b):
-                    after = mat.splice_region(key, rec_b, t_b)  # keep people's text as it is now
-                else:
-                    after = t_b
-            elif splice_ok and mat.region_of(key, disk) == mat.region_of(key, rec_b):
-                after = mat.splice_region(key, disk, t_b)
-                if after is not None and trec is None and rec.get("created") and mat.is_empty(key, after):
-                    after = None
-            elif force:
-                after = t_b
-            else:
-                conflicts.append({"file": key, "reason": "deleted by hand" if disk is None else "hand-edited since Reverie wrote it"})
-                if rec is None:
-                    result.files.pop(key, None)
-                else:
-                    result.files[key] = rec
-                continue
-            if after is None:
-                result.files.pop(key, None)
-                mode = None
-            elif trec is not None and after == t_b:
-                result.files[key] = trec
-                mode = trec.get("mode")
-            elif trec is None and not (rec or {}).get("created") and ftype == "whole":
-                result.files.pop(key, None)  # a file Reverie did not create: keep it, forget it
-                mode = None
-            else:
-                mode = (trec or rec or {}).get("mode")
-                record = {"hash": self.blobs.put(after), "created": created}
-                if mode is not None:
-                    record["mode"] = mode
-                if trec is None:
-                    result.files.pop(key, None)
-                else:
-                    result.files[key] = record
-            changes.append(FileChange(key, path, disk, after, mode, None))
-        return changes, conflicts, result
 
     def _move_to(self, target: View, kind: str, description: str, data: dict[str, Any], force: bool = False,
                  undo_next: str | None = "self", redo_stack: list[str] | None = None) -> Operation:
         current = self._load_view(self.oplog.head())
-        changes, conflicts, result = self._plan_sync(current, target, force)
+        changes, conflicts, result = sync.plan_sync(self.workspace, self.blobs, current, target, force)
         data = dict(data)
         if conflicts:
             data["conflicts"] = conflicts
-        return self._execute(changes, kind, "person", description, result, data, undo_next, redo_stack)
+        return sync.execute(self, changes, kind, "person", description, result, data, undo_next, redo_stack)
 
     def undo(self, force: bool = False) -> Operation:
         with self._writing():
@@ -1007,13 +827,6 @@ def _ensure_state_dir(ws: Path, db_path: Path) -> None:
     except OSError as err:
         if db_path.parent == sd or not db_path.parent.exists():
             raise ReverieError(f"cannot create {sd}: {err.strerror or err}") from None
-
-
-def _mode_of(path: Path) -> int | None:
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        return None
 
 
 def _count_by(arts: list[Artifact], attr: str) -> dict[str, int]:
