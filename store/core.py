@@ -12,23 +12,25 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from store import apply as applying
 from store import candidates as cands
 from store import materialize as mat
+from store import proposals as prop  # not `proposals`: open_candidate's argument has that name
 from store import sync
+from store.apply import ApplyPlan, ApplyResult  # re-exported: callers import them from store.core
 from store.blobs import Blobs
 from store.db import WriterLock, immediate, open_db
-from store.errors import NothingToDoError, ReverieError, UnsafePathError, UsageError
-from store.fsutil import read_bytes, safe_target
-from store.models import ACTIONS, ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
-from store.oplog import OpLog, new_id, now_iso, random_id
+from store.errors import NothingToDoError, ReverieError, UsageError
+from store.models import ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
+from store.oplog import OpLog, new_id, now_iso, random_id  # looked up here so tests can patch store.core.*
 from store.paths import CONFIG_NAME, default_db_path, state_dir
+from store.proposals import Preview  # re-exported, as above
 from store.views import View, artifacts_of, get_artifact, load_view, put_artifact, save_view, view_blob_refs
 
 DEFAULT_CONFIG = """\
@@ -41,62 +43,13 @@ force = false          # never overwrite hand edits unless asked
 """
 
 
-@dataclass
-class Preview:
-    """What a proposal would change: its primary target file and the text diff."""
-
-    target: str
-    before: str
-    after: str
-    key: str = ""
-
-
-@dataclass
-class ApplyPlan:
-    candidate_id: str
-    proposals: list[str] = field(default_factory=list)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"candidate_store": self.candidate_id, "proposals": self.proposals,
-                "files": self.files, "conflicts": self.conflicts}
-
-
-@dataclass
-class ApplyResult:
-    op: Operation | None
-    candidate_id: str
-    applied: list[str] = field(default_factory=list)
-    conflicts: list[dict[str, Any]] = field(default_factory=list)
-    files: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op.id if self.op else None, "candidate_store": self.candidate_id,
-                "applied": self.applied, "conflicts": self.conflicts, "files": self.files}
-
-
-def _artifact_id(pid: str) -> str:
-    return "a-" + hashlib.sha256(pid.encode()).hexdigest()[:10]
-
-
-class _Ctx:
-    """Artifacts of one view with a key → artifacts index (built once per plan)."""
-
-    def __init__(self, workspace: Path, arts: dict[str, Artifact]) -> None:
-        self.workspace = workspace
-        self.arts = arts
-        self._targets: dict[str, list[str]] = {}
-
-    def targets(self, a: Artifact) -> list[str]:
-        t = self._targets.get(a.id)
-        if t is None:
-            t = mat.targets_of(a, self.workspace)
-            self._targets[a.id] = t
-        return t
-
-
 class Store:
+    """One workspace's store: the only public entry; the modules beside it do the work.
+
+    Apply planning lives in `store.apply`, proposal rules (validate, name,
+    preview) in `store.proposals`, journaled file writes in `store.sync`.
+    """
+
     def __init__(self, workspace: Path, db_path: Path, db: Any) -> None:
         self.workspace = workspace
         self.db_path = db_path
@@ -200,9 +153,6 @@ class Store:
     def _arts(self, view: View) -> dict[str, Artifact]:
         return {aid: get_artifact(self.blobs, h) for aid, h in view.artifacts.items()}
 
-    def _file_bytes(self, rec: dict[str, Any] | None) -> bytes | None:
-        return self.blobs.get(rec["hash"]) if rec else None
-
     # --- reading ---------------------------------------------------------------
 
     def head(self) -> Operation:
@@ -287,59 +237,16 @@ class Store:
 
     # --- proposals & candidates -------------------------------------------------
 
-    def _proposal_artifact(self, p: Proposal, arts: dict[str, Artifact]) -> Artifact | None:
-        if p.action == "retire":
-            return None
-        meta = {k: v for k, v in p.meta.items() if k not in ("replay", "source", "layout")}
-        name = p.name or mat.slugify(p.title or p.body[:60])
-        if len(p.replaces) == 1 and p.replaces[0] in arts:
-            old = arts[p.replaces[0]]
-            if old.kind == p.kind and old.scope == p.scope and old.meta.get("layout") == "file":
-                meta["source"], meta["layout"] = old.meta["source"], "file"
-                if old.meta.get("frontmatter"):
-                    meta.setdefault("frontmatter", old.meta["frontmatter"])
-        return Artifact(id=_artifact_id(p.id), kind=p.kind, scope=p.scope, name=name, body=p.body,
-                        title=p.title, paths=list(p.paths), meta=meta, confidence=float(p.confidence),
-                        provenance=list(p.evidence), origin=p.id or "proposal")
-
     def preview(self, proposal: Proposal) -> Preview:
+        """What `proposal` would change in its primary target, against the head view."""
         view = self.view()
-        return self._preview(proposal, _Ctx(self.workspace, self._arts(view)), view)
-
-    def _preview(self, p: Proposal, ctx: _Ctx, view: View) -> Preview:
-        new = self._proposal_artifact(p, ctx.arts)
-        removed = [ctx.arts[r] for r in p.replaces if r in ctx.arts]
-        if new is not None:
-            key = mat.targets_of(new, self.workspace)[0]
-        elif removed:
-            key = ctx.targets(removed[0])[0]
-        else:
-            return Preview(target="", before="", after="")
-        try:
-            path = safe_target(self.workspace, key)
-            existing = read_bytes(path)
-        except UnsafePathError:  # shown in the preview; apply refuses it with the same error
-            path, existing = Path(key), None
-        others = [a for a in ctx.arts.values() if a.id not in p.replaces and key in ctx.targets(a)]
-        if new is not None:
-            others.append(new)
-        drop = {str(a.meta.get("command")) for a in removed if a.meta.get("layout") == "hook"}
-        ftype = mat.file_type(key)
-        after_b, _ = mat.render_file(key, others, existing if ftype != "whole" else None, drop)
-        if ftype == "block":
-            before = mat.block_region(existing.decode("utf-8", "replace")) if existing else None
-            after = mat.block_region(after_b.decode("utf-8")) if after_b else None
-            if any(a.meta.get("layout") == mat.DOCUMENT for a in removed):
-                before = existing.decode("utf-8", "replace") if existing else ""
-            return Preview(str(path), before or "", after or "", key)
-        return Preview(str(path), existing.decode("utf-8", "replace") if existing else "",
-                       after_b.decode("utf-8", "replace") if after_b else "", key)
+        return prop.preview(proposal, prop.PlanContext(self.workspace, self._arts(view)))
 
     def validate_proposals(self, proposals: list[Proposal]) -> None:
         """Raise UsageError naming the first proposal that `open_candidate` would refuse."""
         arts = self._arts(self.view())
         for i, src in enumerate(proposals, 1):
-            _validate(src, i, arts, set())
+            prop.validate(src, i, arts, set())
 
     def open_candidate(self, proposals: list[Proposal], engine: str = "heuristic", base_op: str | None = None,
                        sessions_read: int = 0, events_read: int = 0, stats: dict[str, Any] | None = None,
@@ -353,12 +260,12 @@ class Store:
             view = self._load_view(head)
             base = self.get_op(base_op).id if base_op else head.id
             arts = self._arts(view)
-            ctx = _Ctx(self.workspace, arts)
+            ctx = prop.PlanContext(self.workspace, arts)
             base_ids = set(self._load_view(self.oplog.get(base)).artifacts) if base != head.id else set()
             taken = {a.name for a in arts.values()}
             stored: list[Proposal] = []
             for i, src in enumerate(proposals, 1):
-                p = _validate(src, i, arts, base_ids)
+                p = prop.validate(src, i, arts, base_ids)
                 p.id = random_id("p-")
                 p.status = "pending"
                 replaced = [arts[r] for r in p.replaces if r in arts]
@@ -366,9 +273,9 @@ class Store:
                     p.name = replaced[0].name
                 else:
                     taken_now = taken - {a.name for a in replaced}
-                    p.name = _unique(mat.slugify(p.name or p.title or p.body[:60]), taken_now)
+                    p.name = prop.unique(mat.slugify(p.name or p.title or p.body[:60]), taken_now)
                 taken.add(p.name)
-                prev = self._preview(p, ctx, view)
+                prev = prop.preview(p, ctx)
                 p.target, p.before, p.after = prev.target, prev.before, prev.after
                 p.original_body, p.original_scope, p.original_kind = p.body, p.scope, p.kind
                 p.cleared_labels, p.reject_reason = [], ""
@@ -448,7 +355,7 @@ class Store:
 
     def _repreview(self, p: Proposal, review: dict[str, Any], view: View) -> None:
         q = cands.overlay(p, review)
-        prev = self._preview(q, _Ctx(self.workspace, self._arts(view)), view)
+        prev = prop.preview(q, prop.PlanContext(self.workspace, self._arts(view)))
         review["preview"] = {"target": prev.target, "before": prev.before, "after": prev.after}
 
     def edit(self, pid: str, body: str) -> Operation:
@@ -500,190 +407,13 @@ class Store:
     # --- apply -------------------------------------------------------------------
 
     def plan_apply(self, candidate_id: str | None = None, force: bool = False) -> ApplyPlan:
-        return self._plan_apply(candidate_id, force)[0]
-
-    def _plan_apply(self, candidate_id: str | None, force: bool) -> tuple[ApplyPlan, dict[str, Any]]:
-        head = self.oplog.head()
-        view = self._load_view(head)
-        cand = self._candidate(candidate_id, view)
-        if cand.status != "open":
-            raise UsageError(f"candidate {cand.id} is {cand.status}, not open")
-        props = [cands.overlay(p, view.reviews.get(p.id)) for p in cands.load_proposal_rows(self.db, cand.id)]
-        approved = [p for p in props if p.status == "approved"]
-        if not approved:
-            raise NothingToDoError(f"nothing approved to apply in {cand.id}")
-        try:
-            base_arts = self._load_view(self.oplog.get(cand.base_op)).artifacts
-        except ReverieError:
-            base_arts = view.artifacts
-        arts = self._arts(view)
-        ctx = _Ctx(self.workspace, arts)
-        conflicts: list[dict[str, Any]] = []
-        accepted: list[Proposal] = []
-        for p in approved:
-            reason = _proposal_conflict(p, view, base_arts, arts, cand.base_op)
-            if reason is None and (p.kind == "hook" or any(l.severity == "block" for l in p.labels)) and \
-                    (view.reviews.get(p.id) or {}).get("by") != "person":
-                reason = "hooks and block-labelled proposals need a person's approval"
-            if reason:
-                conflicts.append({"proposal": p.id, "reason": reason})
-            else:
-                accepted.append(p)
-        while True:
-            new_arts = dict(arts)
-            removed: list[Artifact] = []
-            added: dict[str, Artifact] = {}
-            for p in accepted:
-                for rid in p.replaces:
-                    if rid in new_arts:
-                        removed.append(new_arts.pop(rid))
-                a = self._proposal_artifact(p, arts)
-                if a is not None:
-                    new_arts[a.id] = a
-                    added[p.id] = a
-            # same whole-file target twice → the later proposal conflicts
-            owners: dict[str, str] = {}
-            clash: list[tuple[Proposal, str]] = []
-            for a in new_arts.values():
-                if a.meta.get("layout") in (mat.DOCUMENT, "hook", "entry"):
-                    continue
-                for k in ctx.targets(a) if a.id in arts else mat.targets_of(a, self.workspace):
-                    if mat.file_type(k) == "whole":
-                        if k in owners:
-                            pid = a.origin if a.id not in arts else owners[k]
-                            clash.extend((p, k) for p in accepted if p.id == pid)
-                        owners.setdefault(k, a.origin)
-            if clash:
-                for p, k in clash:
-                    conflicts.append({"proposal": p.id, "reason": f"same target already exists: {k}", "file": k})
-                bad = {p.id for p, _ in clash}
-                accepted = [p for p in accepted if p.id not in bad]
-                continue
-            affected: dict[str, set[str]] = {}
-            for p in accepted:
-                keys = set()
-                for rid in p.replaces:
-                    if rid in arts:
-                        keys.update(ctx.targets(arts[rid]))
-                if p.id in added:
-                    keys.update(mat.targets_of(added[p.id], self.workspace))
-                for k in keys:
-                    affected.setdefault(k, set()).add(p.id)
-            drop = {str(a.meta.get("command")) for a in removed if a.meta.get("layout") == "hook"}
-            changes, file_conflicts = self._plan_files(view, new_arts, set(affected), drop, force)
-            if file_conflicts:
-                bad = set()
-                for key, reason in file_conflicts:
-                    for pid in sorted(affected.get(key, ())):
-                        conflicts.append({"proposal": pid, "reason": f"{key}: {reason}", "file": key})
-                        bad.add(pid)
-                accepted = [p for p in accepted if p.id not in bad]
-                continue
-            break
-        plan = ApplyPlan(
-            candidate_id=cand.id,
-            proposals=[p.id for p in accepted],
-            files=[{"path": str(c.path), "key": c.key, "action": c.action} for c in changes if c.action != "none"],
-            conflicts=conflicts,
-        )
-        return plan, {"view": view, "new_arts": new_arts, "changes": changes, "accepted": accepted,
-                      "props": props, "cand": cand}
-
-    def _plan_files(self, view: View, new_arts: dict[str, Artifact], keys: set[str], drop: set[str],
-                    force: bool) -> tuple[list[sync.FileChange], list[tuple[str, str]]]:
-        by_key: dict[str, list[Artifact]] = {}
-        for a in new_arts.values():
-            for k in mat.targets_of(a, self.workspace):
-                if k in keys:
-                    by_key.setdefault(k, []).append(a)
-        changes: list[sync.FileChange] = []
-        conflicts: list[tuple[str, str]] = []
-        for key in sorted(keys):
-            path = safe_target(self.workspace, key)
-            disk = read_bytes(path)
-            rec = view.files.get(key)
-            rec_b = self._file_bytes(rec)
-            ftype = mat.file_type(key)
-            broken = ftype == "block" and disk is not None and mat.has_broken_markers(disk.decode("utf-8", "replace"))
-            if rec is not None:
-                if disk == rec_b:
-                    base = disk
-                elif ftype != "whole" and disk is not None and not broken and \
-                        mat.region_of(key, disk) == mat.region_of(key, rec_b) and mat.region_of(key, disk) != "<invalid json>":
-                    base = disk
-                elif force:
-                    base = None if ftype == "whole" or broken else disk
-                else:
-                    conflicts.append((key, "deleted by hand since Reverie wrote it" if disk is None
-                                      else "hand-edited inside Reverie's region since Reverie wrote it" if ftype != "whole"
-                                      else "hand-edited since Reverie wrote it"))
-                    continue
-            elif disk is None:
-                base = None
-            elif ftype == "whole":
-                if not force:
-                    conflicts.append((key, "already exists and was not written by Reverie"))
-                    continue
-                base = None
-            elif (broken or mat.region_of(key, disk)) and not force:
-                conflicts.append((key, "has a Reverie region that Reverie did not record"))
-                continue
-            else:
-                base = None if broken else disk
-            try:
-                new, mode = mat.render_file(key, by_key.get(key, []), base, drop)
-            except (ValueError, UnicodeDecodeError) as err:
-                if not force:
-                    conflicts.append((key, f"cannot be merged: {err}"))
-                    continue
-                new, mode = mat.render_file(key, by_key.get(key, []), None, drop)
-            created = bool(rec["created"]) if rec else disk is None
-            if new is not None and ftype != "whole" and mat.is_empty(key, new) and (created or disk is None):
-                new = None
-            if new is None:
-                record = None
-            else:
-                record = {"hash": self.blobs.put(new), "created": created}
-                if mode is not None:
-                    record["mode"] = mode
-            changes.append(sync.FileChange(key, path, disk, new, mode, record))
-        return changes, conflicts
+        """What `apply` would do now (a dry run: nothing is written)."""
+        return applying.plan_apply(self, candidate_id, force)[0]
 
     def apply(self, candidate_id: str | None = None, force: bool = False) -> ApplyResult:
         """Merge the approved proposals into the active store (one op) and write files."""
         with self._writing():
-            plan, st = self._plan_apply(candidate_id, force)
-            accepted: list[Proposal] = st["accepted"]
-            if not accepted:
-                return ApplyResult(None, plan.candidate_id, [], plan.conflicts, [])
-            view: View = st["view"]
-            new_view = view.copy()
-            new_view.artifacts = self._artifact_hashes(view, st["new_arts"])
-            for c in st["changes"]:
-                if c.record is None:
-                    new_view.files.pop(c.key, None)
-                else:
-                    new_view.files[c.key] = c.record
-            applied = {p.id for p in accepted}
-            for pid in applied:
-                review = dict(new_view.reviews.get(pid) or {})
-                review["status"] = "applied"
-                new_view.reviews[pid] = review
-            remaining = [p for p in st["props"] if p.id not in applied and p.status not in ("rejected", "applied")]
-            cand: Candidate = st["cand"]
-            if not remaining:
-                new_view.candidates[cand.id] = "applied"
-            desc = f"apply {len(applied)} proposal(s) from {cand.id}"
-            op = sync.execute(self, st["changes"], "apply", "person", desc, new_view,
-                              {"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts,
-                               "forced": force})
-            return ApplyResult(op, cand.id, [p.id for p in accepted], plan.conflicts, plan.files)
-
-    def _artifact_hashes(self, view: View, new_arts: dict[str, Artifact]) -> dict[str, str]:
-        out = {}
-        for aid, a in new_arts.items():
-            out[aid] = view.artifacts[aid] if aid in view.artifacts else put_artifact(self.blobs, a)
-        return out
+            return applying.apply(self, candidate_id, force)
 
     # --- undo / redo / restore ------------------------------------------------------
 
@@ -836,47 +566,3 @@ def _count_by(arts: list[Artifact], attr: str) -> dict[str, int]:
         out[v] = out.get(v, 0) + 1
     return out
 
-
-def _unique(name: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    i = 2
-    while f"{name}-{i}" in taken:
-        i += 1
-    return f"{name}-{i}"
-
-
-def _validate(src: Proposal, i: int, arts: dict[str, Artifact], base_ids: set[str]) -> Proposal:
-    """A clean copy of an incoming proposal, or UsageError naming the problem."""
-    p = Proposal.from_dict(src.to_dict() | {"meta": src.meta})
-    where = f"proposal {i}" + (f" ({src.title!r})" if src.title else "")
-    if p.action not in ACTIONS:
-        raise UsageError(f"{where}: unknown action {p.action!r} (expected one of {', '.join(ACTIONS)})")
-    if p.kind not in KINDS:
-        raise UsageError(f"{where}: unknown kind {p.kind!r} (expected one of {', '.join(KINDS)})")
-    if p.scope not in SCOPES:
-        raise UsageError(f"{where}: unknown scope {p.scope!r} (expected one of {', '.join(SCOPES)})")
-    if p.action != "retire" and not p.body.strip():
-        raise UsageError(f"{where}: empty body")
-    if p.action in ("retire",) and not p.replaces:
-        raise UsageError(f"{where}: retire needs `replaces` (the artifact ids to retire)")
-    for rid in p.replaces:
-        if rid not in arts and rid not in base_ids:
-            raise UsageError(f"{where}: replaces unknown artifact {rid}")
-    if not 0.0 <= p.confidence <= 1.0:
-        p.confidence = min(1.0, max(0.0, p.confidence))
-    return p
-
-
-def _proposal_conflict(p: Proposal, view: View, base_arts: dict[str, str], arts: dict[str, Artifact],
-                       base_op: str) -> str | None:
-    if p.blocking_labels():
-        return "uncleared block label(s): " + ", ".join(l.label for l in p.blocking_labels())
-    for rid in p.replaces:
-        if rid not in view.artifacts:
-            return f"replaced artifact {rid} is gone since {base_op}"
-        if rid in base_arts and base_arts[rid] != view.artifacts[rid]:
-            return f"replaced artifact {rid} changed since {base_op}"
-        if arts[rid].meta.get("layout") == mat.DOCUMENT:
-            return f"{rid} is the hand-written document {arts[rid].meta.get('source')}: edit it by hand"
-    return None
