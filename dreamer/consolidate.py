@@ -325,7 +325,7 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
     why = (f"{'Correction' if rep['kind'] == 'correction' else 'Request'} stated in {n} session"
            f"{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); "
            + ("one session supports at most a memory." if kind == "memory" else
-              f"repeated, so a {kind}."))
+              f"repeated, so {'an' if kind[0] in 'aeiou' else 'a'} {kind}."))
     labels: list[Label] = []
     for s in cl.statements:
         for old in s.get("superseded", []):
