@@ -11,7 +11,9 @@ recall the same way for the authored and the held-out suites.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dreamer.scenarios.catalog import Scenario
@@ -68,3 +70,22 @@ def score(scenario: Scenario, proposals: list[dict[str, Any]]) -> Score:
                                if g.violated_by(p)]
     s.over_limit = scenario.max_proposals is not None and len(proposals) > scenario.max_proposals
     return s
+
+
+def dream_scenario(build: Callable[[str, Path], Scenario], name: str, ws: Path) -> tuple[Scenario, dict[str, Any]]:
+    """Build scenario `name` into `ws` with `build`, init a store there and dream once.
+
+    Returns the scenario and the `reverie dream --json` document. One helper so
+    the tests and the benchmark dream exactly the same way.
+    """
+    from dreamer.dream import run_dream
+    from store.store import Store
+
+    scenario = build(name, ws)
+    store = Store.open(ws, create=True)
+    try:
+        store.init()
+        doc = run_dream(store).to_json()
+    finally:
+        store.close()
+    return scenario, doc

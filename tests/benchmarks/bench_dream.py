@@ -26,7 +26,7 @@ from dreamer.scenarios import SCENARIOS, build_scenario  # noqa: E402
 from dreamer.scenarios.build import write_files  # noqa: E402
 from dreamer.scenarios.catalog import BASE_FILES  # noqa: E402
 from dreamer.scenarios.heldout import HELDOUT, build_heldout  # noqa: E402
-from dreamer.scenarios.score import Score, score  # noqa: E402
+from dreamer.scenarios.score import Score, dream_scenario, score  # noqa: E402
 from dreamer.scenarios.transcript import stable_uuid  # noqa: E402
 from store.store import Store  # noqa: E402
 
@@ -37,12 +37,8 @@ def precision_recall(root: Path, catalog: dict, build) -> dict:
     per = {}
     for name in sorted(catalog):
         ws = root / "pr" / name
-        scenario = build(name, ws)
-        store = Store.open(ws, create=True)
-        store.init()
-        props = run_dream(store).to_json()["proposals"]
-        store.close()
-        s = score(scenario, props)
+        scenario, doc = dream_scenario(build, name, ws)
+        s = score(scenario, doc["proposals"])
         total.add(s)
         per[name] = {"expected": s.expected, "found": s.found, "proposals": s.proposals, "unexpected": s.unexpected}
     return {"recall": total.recall, "precision": total.precision, "expected": total.expected, "found": total.found,

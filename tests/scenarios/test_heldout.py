@@ -14,21 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.dream import run_dream
 from dreamer.scenarios.heldout import HELDOUT, HELDOUT_SECRETS, build_heldout
-from dreamer.scenarios.score import score
-from store.store import Store
+from dreamer.scenarios.score import dream_scenario as dream_built, score
 
 
 def dream_heldout(name: str, root: Path) -> tuple[list[dict], object, Path]:
     ws = root / name
-    scenario = build_heldout(name, ws)
-    store = Store.open(ws, create=True)
-    try:
-        store.init()
-        doc = run_dream(store).to_json()
-    finally:
-        store.close()
+    scenario, doc = dream_built(build_heldout, name, ws)
     assert doc["sessions_read"] == len(scenario.sessions), "every held-out session was read"
     return doc["proposals"], scenario, ws
 

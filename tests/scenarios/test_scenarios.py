@@ -15,19 +15,13 @@ import pytest
 from dreamer.dream import run_dream
 from dreamer.scenarios import SCENARIOS, build_demo_workspace, build_scenario, demo_transcripts_dir
 from dreamer.scenarios.catalog import SECRETS
+from dreamer.scenarios.score import dream_scenario as dream_built
 from store.store import Store
 
 
 def dream_scenario(name: str, root: Path) -> tuple[list[dict], object, Path]:
     ws = root / name
-    scenario = build_scenario(name, ws)
-    store = Store.open(ws, create=True)
-    try:
-        store.init()
-        result = run_dream(store)
-        doc = result.to_json()
-    finally:
-        store.close()
+    scenario, doc = dream_built(build_scenario, name, ws)
     assert doc["sessions_read"] == len(scenario.sessions), "every planted session was read"
     return doc["proposals"], scenario, ws
 
