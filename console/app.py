@@ -8,7 +8,6 @@ when a dream starts, so first paint stays fast.
 from __future__ import annotations
 
 import gc
-import inspect
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -98,7 +97,6 @@ class ReverieApp(App[None]):
         transcripts: Sequence[Path] = (),
         dream: Callable[..., Any] | None = None,
         watch: bool = True,
-        dream_options: dict[str, Any] | None = None,
     ) -> None:
         # Start-up objects (modules, classes, the store) live as long as the app:
         # a full collection need not walk them. Without this, the first one (about
@@ -111,7 +109,6 @@ class ReverieApp(App[None]):
         self.workspace: Path = Path(store.workspace)
         self.transcripts = list(transcripts)
         self._dream = dream
-        self.dream_options = dict(dream_options or {})
         self.watch_enabled = watch
         self.candidate: Candidate | None = None
         self.key_overrides = keymod.load_overrides(self.workspace)
@@ -131,22 +128,34 @@ class ReverieApp(App[None]):
         GIL. Its own connection (`Store.reader`); the head it read comes along
         so a change made before mount is noticed.
         """
-        cand, proposals, head, error = None, [], "", None
+
+        def read(store: Any) -> tuple[Any, list[Any], str]:
+            cand = store.current_candidate()
+            return cand, list(store.proposal_summaries(cand.id)) if cand else [], store.head().id
+
+        result, error = self.with_own_store(read, "cannot read proposals", reader=True)
+        cand, proposals, head = result if result is not None else (None, [], "")
+        return cand, proposals, error, head
+
+    def with_own_store(self, action: Callable[[Any], Any], failure: str,
+                       reader: bool = False) -> tuple[Any, ReverieError | None]:
+        """Run `action` on a store connection of its own (SQLite connections are per
+        thread) and close it; any error comes back as one line, never a crash.
+
+        `reader=True` opens a read-only sibling of the app's store (no migrations,
+        no recovery: the app's own open already did both).
+        """
         try:
-            opener = getattr(self.store, "reader", None) or self.store_factory
-            store = opener()
+            store = self.store.reader() if reader else self.open_store()
             try:
-                head = store.head().id
-                cand = store.current_candidate()
-                proposals = list(store.proposal_summaries(cand.id)) if cand else []
+                return action(store), None
             finally:
                 store.close()
         except ReverieError as err:
-            error = err
+            return None, err
         except Exception as err:  # keep the console alive; one line for the person
-            log.exception("loading proposals failed")
-            error = ReverieError(f"cannot read proposals: {type(err).__name__}: {err}")
-        return cand, proposals, error, head
+            log.exception(failure)
+            return None, ReverieError(f"{failure}: {type(err).__name__}: {err}")
 
     def initial_load(self) -> tuple[Any, list[Any], ReverieError | None, str] | None:
         """The queue read at construction, once (None after the first call)."""
@@ -315,9 +324,7 @@ class ReverieApp(App[None]):
     def dream_job(self) -> Callable[[Callable[[str, int, int], None], threading.Event], Any]:
         """A job for the dream screen: runs in a worker thread with its own store."""
         dream = self._dream
-        options = dict(self.dream_options)
         transcripts = list(self.transcripts)
-        workspace = self.workspace
 
         def job(progress: Callable[[str, int, int], None], cancel: threading.Event) -> Any:
             fn = dream
@@ -327,12 +334,7 @@ class ReverieApp(App[None]):
                 fn = run_dream
             store = self.open_store()
             try:
-                params = inspect.signature(fn).parameters
-                kwargs: dict[str, Any] = {"transcripts": transcripts, "progress": progress, "cancel": cancel}
-                if "workspace" in params:
-                    kwargs["workspace"] = workspace
-                kwargs.update({k: v for k, v in options.items() if k in params})
-                return fn(store, **kwargs)
+                return fn(store, transcripts=transcripts, progress=progress, cancel=cancel)
             finally:
                 store.close()
 

@@ -462,18 +462,8 @@ class MainScreen(Screen[None]):
     def run_apply(self) -> None:
         """Apply on a store of its own (one SQLite connection per thread)."""
         self.app.call_from_thread(self.app.set_busy, "applying…")  # type: ignore[attr-defined]
-        try:
-            worker_store = self.app.open_store()  # type: ignore[attr-defined]
-            try:
-                result: Any = worker_store.apply()
-            finally:
-                worker_store.close()
-        except ReverieError as err:
-            result = err
-        except Exception as err:  # keep the console alive; one line for the person
-            log.exception("apply failed")
-            result = ReverieError(f"apply failed: {type(err).__name__}: {err}")
-        self.app.call_from_thread(self._applied, result)
+        result, error = self.app.with_own_store(lambda store: store.apply(), "apply failed")  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._applied, error or result)
 
     def _applied(self, result: Any) -> None:
         from console.screens.applyplan import result_summary
