@@ -81,10 +81,8 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 
 def _status_extras(store: Any) -> dict[str, Any]:
     """Figures other layers add (sessions, tokens): `dreamer.status.status_extras(store)`."""
-    try:
-        from dreamer.status import status_extras  # type: ignore[import-not-found]
-    except ImportError:
-        return {}
+    from dreamer.status import status_extras
+
     try:
         return dict(status_extras(store) or {})
     except Exception as err:  # noqa: BLE001 - status must still print

@@ -95,7 +95,7 @@ def memory_poisoning(p: Proposal, env: CriticEnv) -> list[Label]:
 def secret_exposure(p: Proposal, env: CriticEnv) -> list[Label]:
     for name, text in [("title", p.title), ("body", p.body), ("rationale", p.rationale)] + [
             (f"evidence quote ({e.session_id[:8]}, {(e.event_uuid or '?')[:8]})", e.quote) for e in p.evidence]:
-        rule = _contains_secret(text) if _contains_secret and text else None
+        rule = _contains_secret(text) if text else None
         if rule:
             return [Label("secret_exposure", "block",
                           f"a credential ({rule}) survived redaction in the {name}; it was redacted here")]

@@ -24,15 +24,9 @@ BUSY_TIMEOUT_MS = 10_000
 
 def _migration_sets() -> list[sqlite_utils.Migrations]:
     from store.schema import migrations as core
+    from store.sessions import migrations as sessions
 
-    sets = [core]
-    try:  # owned by ingest; absent in very early checkouts
-        from store.sessions import migrations as sessions_migrations
-    except ImportError:
-        sessions_migrations = None
-    if sessions_migrations is not None:
-        sets.append(sessions_migrations)
-    return sets
+    return [core, sessions]
 
 
 def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> sqlite_utils.Database:
