@@ -16,12 +16,12 @@ from typing import Any
 
 from textual.app import App
 
-from console import keys as keymod
-from console.commands_palette import ReverieCommands
-from console.widgets.status import StatusInfo, StatusLine
-from store import paths
-from store.errors import ReverieError
-from store.models import Candidate, Event
+from reverie.console import keys as keymod
+from reverie.console.commands_palette import ReverieCommands
+from reverie.console.widgets.status import StatusInfo, StatusLine
+from reverie.store import paths
+from reverie.store.errors import ReverieError
+from reverie.store.models import Candidate, Event
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def configured_theme(workspace: Path) -> str:
     """Theme from $REVERIE_THEME, else `[console] theme` in .reverie/config.toml (e.g. "textual-light")."""
     import os
 
-    from store.config import config_table
+    from reverie.store.config import config_table
 
     env = os.environ.get("REVERIE_THEME", "").strip()
     if env:
@@ -174,7 +174,7 @@ class ReverieApp(App[None]):
             else:
                 self.notify(f"unknown theme {theme!r}; try one of: {', '.join(sorted(self.available_themes))}",
                             severity="warning")
-        from console.screens.main import MainScreen
+        from reverie.console.screens.main import MainScreen
 
         self.push_screen(MainScreen())
         self.call_after_refresh(self._slow_status)
@@ -190,7 +190,7 @@ class ReverieApp(App[None]):
 
     @property
     def main_screen(self) -> Any:
-        from console.screens.main import MainScreen
+        from reverie.console.screens.main import MainScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
@@ -243,7 +243,7 @@ class ReverieApp(App[None]):
     def _undreamed_from_index(self) -> int | None:
         """Sessions indexed but not yet dreamed over (the watcher keeps the index current)."""
         try:
-            from store.sessions import SessionIndex
+            from reverie.store.sessions import SessionIndex
 
             return int(SessionIndex(self.store.db).undreamed_count())
         except Exception as err:  # an index from an older version: the figure is optional
@@ -260,7 +260,7 @@ class ReverieApp(App[None]):
         `call_from_thread`.
         """
         try:
-            from dreamer.watch import Watcher
+            from reverie.dreamer.watch import Watcher
         except Exception as err:  # the console works without live updates
             log.debug("watcher unavailable: %s", err)
             return
@@ -329,7 +329,7 @@ class ReverieApp(App[None]):
         def job(progress: Callable[[str, int, int], None], cancel: threading.Event) -> Any:
             fn = dream
             if fn is None:
-                from dreamer.dream import run_dream
+                from reverie.dreamer.dream import run_dream
 
                 fn = run_dream
             store = self.open_store()
@@ -361,7 +361,7 @@ class ReverieApp(App[None]):
     def load_session(self, session_id: str) -> tuple[list[Event], str]:
         """A session's events from the sessions index, or a note saying why there are none."""
         try:
-            from store.sessions import SessionIndex
+            from reverie.store.sessions import SessionIndex
 
             index = SessionIndex(self.store.db)
             events: list[Event] = []

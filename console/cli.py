@@ -19,36 +19,36 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from console.output import Output
-from store.errors import ReverieError
-from store.textsafe import one_line
+from reverie.console.output import Output
+from reverie.store.errors import ReverieError
+from reverie.store.textsafe import one_line
 
 # subcommand -> (module, function, help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("console.cmd_store", "cmd_init", "create the store and import the workspace's artifacts"),
-    "import": ("console.cmd_store", "cmd_import", "re-read the workspace's artifacts into the active store"),
-    "status": ("console.cmd_store", "cmd_status", "show the active version, open candidate and counts"),
-    "propose": ("console.cmd_store", "cmd_propose", "open a candidate store from a proposals JSON file"),
-    "proposals": ("console.cmd_store", "cmd_proposals", "list the proposals of a candidate store"),
-    "show": ("console.cmd_store", "cmd_show", "show one proposal with its diff"),
-    "approve": ("console.cmd_store", "cmd_approve", "approve proposals"),
-    "reject": ("console.cmd_store", "cmd_reject", "reject proposals"),
-    "edit": ("console.cmd_store", "cmd_edit", "replace a proposal's body (from --body-file or stdin)"),
-    "scope": ("console.cmd_store", "cmd_scope", "change a proposal's scope"),
-    "kind": ("console.cmd_store", "cmd_kind", "change a proposal's kind"),
-    "apply": ("console.cmd_store", "cmd_apply", "apply approved proposals to the workspace"),
-    "discard": ("console.cmd_store", "cmd_discard", "discard a candidate store (kept for audit)"),
-    "log": ("console.cmd_store", "cmd_log", "show the operation log"),
-    "undo": ("console.cmd_store", "cmd_undo", "undo the last operation"),
-    "redo": ("console.cmd_store", "cmd_redo", "redo the last undone operation"),
-    "restore": ("console.cmd_store", "cmd_restore", "restore the store and files to an earlier operation"),
-    "gc": ("console.cmd_store", "cmd_gc", "delete blobs only old operations reference"),
-    "ingest": ("console.cmd_ingest", "cmd_ingest", "read new agent transcripts into the sessions index"),
-    "watch": ("console.cmd_ingest", "cmd_watch", "watch the workspace and transcripts; print events as JSON lines"),
-    "dream": ("console.cmd_dream", "cmd_dream", "run a dream pass and open a candidate store"),
-    "effect": ("console.cmd_dream", "cmd_effect", "how often each applied artifact's trigger recurred before/after"),
-    "review": ("console.cmd_tui", "cmd_review", "open the review console"),
-    "demo": ("console.cmd_tui", "cmd_demo", "build a sample workspace, dream, and open the console on it"),
+    "init": ("reverie.console.cmd_store", "cmd_init", "create the store and import the workspace's artifacts"),
+    "import": ("reverie.console.cmd_store", "cmd_import", "re-read the workspace's artifacts into the active store"),
+    "status": ("reverie.console.cmd_store", "cmd_status", "show the active version, open candidate and counts"),
+    "propose": ("reverie.console.cmd_store", "cmd_propose", "open a candidate store from a proposals JSON file"),
+    "proposals": ("reverie.console.cmd_store", "cmd_proposals", "list the proposals of a candidate store"),
+    "show": ("reverie.console.cmd_store", "cmd_show", "show one proposal with its diff"),
+    "approve": ("reverie.console.cmd_store", "cmd_approve", "approve proposals"),
+    "reject": ("reverie.console.cmd_store", "cmd_reject", "reject proposals"),
+    "edit": ("reverie.console.cmd_store", "cmd_edit", "replace a proposal's body (from --body-file or stdin)"),
+    "scope": ("reverie.console.cmd_store", "cmd_scope", "change a proposal's scope"),
+    "kind": ("reverie.console.cmd_store", "cmd_kind", "change a proposal's kind"),
+    "apply": ("reverie.console.cmd_store", "cmd_apply", "apply approved proposals to the workspace"),
+    "discard": ("reverie.console.cmd_store", "cmd_discard", "discard a candidate store (kept for audit)"),
+    "log": ("reverie.console.cmd_store", "cmd_log", "show the operation log"),
+    "undo": ("reverie.console.cmd_store", "cmd_undo", "undo the last operation"),
+    "redo": ("reverie.console.cmd_store", "cmd_redo", "redo the last undone operation"),
+    "restore": ("reverie.console.cmd_store", "cmd_restore", "restore the store and files to an earlier operation"),
+    "gc": ("reverie.console.cmd_store", "cmd_gc", "delete blobs only old operations reference"),
+    "ingest": ("reverie.console.cmd_ingest", "cmd_ingest", "read new agent transcripts into the sessions index"),
+    "watch": ("reverie.console.cmd_ingest", "cmd_watch", "watch the workspace and transcripts; print events as JSON lines"),
+    "dream": ("reverie.console.cmd_dream", "cmd_dream", "run a dream pass and open a candidate store"),
+    "effect": ("reverie.console.cmd_dream", "cmd_effect", "how often each applied artifact's trigger recurred before/after"),
+    "review": ("reverie.console.cmd_tui", "cmd_review", "open the review console"),
+    "demo": ("reverie.console.cmd_tui", "cmd_demo", "build a sample workspace, dream, and open the console on it"),
 }
 
 

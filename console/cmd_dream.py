@@ -14,12 +14,12 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from console.output import Output
-from store.errors import ReverieError
+from reverie.console.output import Output
+from reverie.store.errors import ReverieError
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from store.store import Store
+    from reverie.store.store import Store
 
     store = Store.open(args.workspace, args.db, create=True)
     store.init()
@@ -56,7 +56,7 @@ def _label_text(p: Any) -> str:
 
 
 def cmd_dream(args: argparse.Namespace, out: Output) -> int:
-    from dreamer.dream import run_dream
+    from reverie.dreamer.dream import run_dream
 
     store = _open(args)
     try:
@@ -64,7 +64,7 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
             result = run_dream(store, transcripts=args.transcripts, engine=getattr(args, "engine", None),
                                model=getattr(args, "model", None), progress=progress)
     except Exception as err:
-        from dreamer.engines.base import DreamCancelled
+        from reverie.dreamer.engines.base import DreamCancelled
 
         if isinstance(err, DreamCancelled):
             raise ReverieError("dream cancelled; nothing was written") from None
@@ -83,12 +83,12 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_effect(args: argparse.Namespace, out: Output) -> int:
-    from dreamer.dream import session_refs
-    from dreamer.effect import compute_effects
-    from dreamer.engines.base import DreamContext
-    from dreamer.engines.heuristic import collect_signals
-    from dreamer.ingest import ingest
-    from store.sessions import SessionIndex
+    from reverie.dreamer.dream import session_refs
+    from reverie.dreamer.effect import compute_effects
+    from reverie.dreamer.engines.base import DreamContext
+    from reverie.dreamer.engines.heuristic import collect_signals
+    from reverie.dreamer.ingest import ingest
+    from reverie.store.sessions import SessionIndex
 
     store = _open(args)
     try:

@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 
-from console.output import Output
+from reverie.console.output import Output
 
 
 def _open_store(args: argparse.Namespace) -> Any:
     """The workspace's store, created (and the workspace imported) when there is none yet."""
-    from store.store import Store
+    from reverie.store.store import Store
 
     store = Store.open(args.workspace, args.db, create=True)
     if store.oplog.head_id() is None:  # a fresh database: create the root op, import the workspace
@@ -38,7 +38,7 @@ def _progress(out: Output, enabled: bool) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace, out: Output) -> int:
-    from dreamer.ingest import ingest
+    from reverie.dreamer.ingest import ingest
 
     store = _open_store(args)
     try:
@@ -52,7 +52,7 @@ def cmd_ingest(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_watch(args: argparse.Namespace, out: Output) -> int:
     """Print watcher events as JSON lines (also without --json: one line per event)."""
-    from dreamer.watch import Watcher
+    from reverie.dreamer.watch import Watcher
 
     store = _open_store(args)
     lock = threading.Lock()

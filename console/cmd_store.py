@@ -16,14 +16,14 @@ from typing import Any
 
 import orjson
 
-from console.output import Output
-from store.errors import NothingToDoError, ReverieError, UsageError
-from store.textsafe import one_line
-from store.models import STATUSES, Operation, Proposal
+from reverie.console.output import Output
+from reverie.store.errors import NothingToDoError, ReverieError, UsageError
+from reverie.store.textsafe import one_line
+from reverie.store.models import STATUSES, Operation, Proposal
 
 
 def _open(args: argparse.Namespace, create: bool = False):  # -> Store
-    from store.core import Store
+    from reverie.store.core import Store
 
     return Store.open(args.workspace, args.db, create=create)
 
@@ -81,7 +81,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 
 def _status_extras(store: Any) -> dict[str, Any]:
     """Figures other layers add (sessions, tokens): `dreamer.status.status_extras(store)`."""
-    from dreamer.status import status_extras
+    from reverie.dreamer.status import status_extras
 
     try:
         return dict(status_extras(store) or {})
@@ -152,7 +152,7 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> int:
     try:
         # A hand-written or scripted file gets the same scrutiny as a dream's
         # output: labels from the critics, and no secret reaches the store.
-        from dreamer.critics import run_critics
+        from reverie.dreamer.critics import run_critics
 
         store.validate_proposals(proposals)  # critics expect known kinds and scopes
         run_critics(proposals, store.active_artifacts(), store.workspace)

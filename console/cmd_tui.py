@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from console.output import Output
-from store.errors import UsageError
+from reverie.console.output import Output
+from reverie.store.errors import UsageError
 
 
 def open_workspace_store(workspace: Path, db: Path | None, create: bool = True) -> Any:
     """Open (creating and importing on first use) the workspace's store."""
-    from store.store import Store
+    from reverie.store.store import Store
 
     if not workspace.is_dir():
         raise UsageError(f"workspace {workspace} is not a directory")
@@ -25,10 +25,10 @@ def open_workspace_store(workspace: Path, db: Path | None, create: bool = True) 
 def run_console(workspace: Path, db: Path | None, transcripts: list[Path], watch: bool = True) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageError("the review console needs a terminal; use `reverie proposals` / `reverie show` in scripts")
-    from store.store import Store
+    from reverie.store.store import Store
 
     store = open_workspace_store(workspace, db)
-    from console.app import ReverieApp
+    from reverie.console.app import ReverieApp
 
     app = ReverieApp(store, lambda: Store.open(workspace, db_path=db), transcripts=transcripts, watch=watch)
     try:
@@ -45,7 +45,7 @@ def cmd_review(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> int:
     """Build the demo workspace + a private HOME, dream, then open the console (or print a summary)."""
-    from console.demo import build_demo, demo_summary, summary_text
+    from reverie.console.demo import build_demo, demo_summary, summary_text
 
     demo = build_demo(args.dir, log=out.info)
     with demo.home_env():

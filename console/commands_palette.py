@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from console import keys as keymod
+from reverie.console import keys as keymod
 
 # id -> longer text for the palette (the help screen shows the short one)
 PALETTE_TEXT: dict[str, str] = {

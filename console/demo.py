@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.errors import UsageError
+from reverie.store.errors import UsageError
 
 
 @dataclass
@@ -55,7 +55,7 @@ def _layout(root: Path) -> Demo:
 
 def build_demo(directory: Path | None = None, log: Callable[[str], None] = print, dream: bool = True) -> Demo:
     """Build (or reuse) the demo in `directory`, then dream once if no candidate is open."""
-    from dreamer.scenarios.build import build_demo_workspace, demo_transcripts_dir
+    from reverie.dreamer.scenarios.build import build_demo_workspace, demo_transcripts_dir
 
     root = directory if directory is not None else Path(tempfile.mkdtemp(prefix="reverie-demo-"))
     demo = _layout(root)
@@ -83,14 +83,14 @@ def build_demo(directory: Path | None = None, log: Callable[[str], None] = print
 
 
 def _dream_once(demo: Demo, log: Callable[[str], None]) -> dict[str, Any]:
-    from store.store import Store
+    from reverie.store.store import Store
 
     store = Store.open(demo.workspace, create=True)
     try:
         store.init()
         if store.current_candidate() is not None:
             return {}
-        from dreamer.dream import run_dream
+        from reverie.dreamer.dream import run_dream
 
         log("reverie demo: dreaming over the demo sessions…")
         result = run_dream(store, transcripts=[demo.transcripts])
@@ -104,7 +104,7 @@ def _dream_once(demo: Demo, log: Callable[[str], None]) -> dict[str, Any]:
 
 def demo_summary(demo: Demo) -> dict[str, Any]:
     """What the demo's open candidate proposes: counts by kind, by label, by status."""
-    from store.store import Store
+    from reverie.store.store import Store
 
     store = Store.open(demo.workspace)
     try:

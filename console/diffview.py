@@ -20,7 +20,7 @@ from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 
-from store.textsafe import escape_invisible, has_invisible
+from reverie.store.textsafe import escape_invisible, has_invisible
 
 ESCAPE_STYLE = Style(color="#ffffff", bgcolor="#b0008a", bold=True)
 """Loud on dark and light themes alike: an escape must never be missed."""

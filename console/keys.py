@@ -16,7 +16,7 @@ from pathlib import Path
 
 from textual.binding import Binding
 
-from store import paths
+from reverie.store import paths
 
 log = logging.getLogger(__name__)
 

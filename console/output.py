@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from store.textsafe import safe_text
+from reverie.store.textsafe import safe_text
 
 
 class Output:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dreamer import hooks
-from dreamer.signals import EDIT_TOOLS, NOT_WORD, USE, _same_family, normalize_command
-from dreamer.wording import quote, similarity, slug, title_of, tokens
-from store.models import Artifact, Evidence, Label, Proposal
+from reverie.dreamer import hooks
+from reverie.dreamer.signals import EDIT_TOOLS, NOT_WORD, USE, _same_family, normalize_command
+from reverie.dreamer.wording import quote, similarity, slug, title_of, tokens
+from reverie.store.models import Artifact, Evidence, Label, Proposal
 
 MIN_SESSIONS_DURABLE = 2
 MIN_SESSIONS_PROCEDURE = 3

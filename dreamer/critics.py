@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dreamer.consolidate import _local_paths, artifact_lines, conflict_word
-from dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
-from dreamer.wording import approx_tokens, quote, similarity, tokens
-from store.models import Artifact, Label, Proposal, kind_rank, scope_rank
+from reverie.dreamer.consolidate import _local_paths, artifact_lines, conflict_word
+from reverie.dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
+from reverie.dreamer.wording import approx_tokens, quote, similarity, tokens
+from reverie.store.models import Artifact, Label, Proposal, kind_rank, scope_rank
 
-from dreamer.redact import contains_secret as _contains_secret
-from dreamer.redact import redact as _redact
-from dreamer.redact import redact_obj as _redact_obj
+from reverie.dreamer.redact import contains_secret as _contains_secret
+from reverie.dreamer.redact import redact as _redact
+from reverie.dreamer.redact import redact_obj as _redact_obj
 
 PIPE_TO_SHELL = re.compile(
     r"\b(curl|wget|iwr|invoke-webrequest|fetch)\b[^|\n]{0,200}\|\s*(sudo\s+)?(ba|z|da|k)?sh\b|"

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from store.models import Event
+from reverie.store.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def _load_project_redact() -> Callable[[str], Any] | None:
     if not _project_redact_loaded:
         _project_redact_loaded = True
         try:
-            from dreamer.redact import redact as fn  # type: ignore[attr-defined]
+            from reverie.dreamer.redact import redact as fn  # type: ignore[attr-defined]
 
             _project_redact = fn
         except Exception:  # module absent or broken: our own rules still run

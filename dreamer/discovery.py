@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from dreamer.adapters.common import MAX_DOCUMENT_BYTES, FileInfo
-from dreamer.adapters.gemini import looks_like_gemini, session_id_of
-from store import paths
+from reverie.dreamer.adapters.common import MAX_DOCUMENT_BYTES, FileInfo
+from reverie.dreamer.adapters.gemini import looks_like_gemini, session_id_of
+from reverie.store import paths
 
 log = logging.getLogger(__name__)
 

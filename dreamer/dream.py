@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
-from dreamer.engines.base import DreamCancelled, DreamContext, ProgressCallback, SessionRef
-from dreamer.engines.heuristic import HeuristicEngine, collect_signals
-from dreamer.replay import replay_proposals
-from store.errors import UsageError
-from store.models import Candidate, Proposal
-from store.config import config_table
-from store.sessions import SessionIndex
+from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
+from reverie.dreamer.engines.base import DreamCancelled, DreamContext, ProgressCallback, SessionRef
+from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
+from reverie.dreamer.replay import replay_proposals
+from reverie.store.errors import UsageError
+from reverie.store.models import Candidate, Proposal
+from reverie.store.config import config_table
+from reverie.store.sessions import SessionIndex
 
 ENGINES = ("heuristic", "llm")
 
@@ -78,7 +78,7 @@ def choose_engine(workspace: Path, engine: str | None, model: str | None) -> tup
 def make_engine(name: str, workspace: Path, model: str | None, options: dict[str, Any]) -> Any:
     if name == "heuristic":
         return HeuristicEngine()
-    from dreamer.engines import llm  # lazy: litellm is only imported inside the engine's calls
+    from reverie.dreamer.engines import llm  # lazy: litellm is only imported inside the engine's calls
 
     if hasattr(llm, "engine_from_config"):
         return llm.engine_from_config(workspace, model=model)
@@ -114,7 +114,7 @@ def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, mode
     name, chosen_model = choose_engine(workspace, engine, model)
     eng = make_engine(name, workspace, chosen_model, opts)  # fail fast on a bad engine/model, before any work
 
-    from dreamer.ingest import ingest  # the ingest engineer's module
+    from reverie.dreamer.ingest import ingest  # the ingest engineer's module
 
     def ingest_progress(done: int, total: int, _path: str = "") -> None:
         if progress is not None:

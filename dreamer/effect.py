@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer import hooks
-from dreamer.consolidate import negated_words
-from dreamer.signals import EDIT_TOOLS
-from dreamer.wording import similarity, tokens
-from store.models import Artifact
+from reverie.dreamer import hooks
+from reverie.dreamer.consolidate import negated_words
+from reverie.dreamer.signals import EDIT_TOOLS
+from reverie.dreamer.wording import similarity, tokens
+from reverie.store.models import Artifact
 
 
 @dataclass

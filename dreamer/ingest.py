@@ -41,13 +41,13 @@ from typing import Any
 
 import msgspec
 
-from dreamer import discovery, ingest_parallel
-from dreamer.adapters import claude, codex, gemini
-from dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
-from dreamer.redact import redact
-from store.errors import ReverieError
-from store.models import Event
-from store.sessions import _EVENT_COLS, FileRecord, SessionIndex
+from reverie.dreamer import discovery, ingest_parallel
+from reverie.dreamer.adapters import claude, codex, gemini
+from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
+from reverie.dreamer.redact import redact
+from reverie.store.errors import ReverieError
+from reverie.store.models import Event
+from reverie.store.sessions import _EVENT_COLS, FileRecord, SessionIndex
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import orjson
 
-from store.errors import ReverieError
+from reverie.store.errors import ReverieError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ ENV_WORKERS = "REVERIE_INGEST_WORKERS"
 """Number of worker processes; 0 or 1 forces the in-process path (benchmarks, debugging)."""
 ENV_TEST_FAIL = "REVERIE_TEST_INGEST_WORKER_FAIL"
 """Test-only: ``exit:<text>`` or ``raise:<text>`` makes the worker reading a path containing <text> die or raise."""
-PRELOAD = "dreamer.ingest_preload"
+PRELOAD = "reverie.dreamer.ingest_preload"
 
 STATS: dict[str, Any] = {}
 """Figures of the last parallel run (workers, peak worker RSS) for the benchmark."""
@@ -111,9 +111,9 @@ def _row(e: Any) -> tuple[Any, ...]:
 
 def read_file(task: Task) -> FileResult:
     """Worker entry: read, normalise and redact one file."""
-    from dreamer.adapters.common import FileInfo, redact_events
-    from dreamer.ingest import scan_lines
-    from dreamer.redact import redact
+    from reverie.dreamer.adapters.common import FileInfo, redact_events
+    from reverie.dreamer.ingest import scan_lines
+    from reverie.dreamer.redact import redact
 
     if task.fail == "exit":
         os._exit(3)

@@ -5,9 +5,9 @@ survives a fork). Never imported by the parent process."""
 from __future__ import annotations
 
 try:
-    import dreamer.ingest  # noqa: F401  (the worker's code, imported once)
-    import dreamer.ingest_parallel  # noqa: F401
-    from dreamer.redact import _gate_scanner, _kingfisher
+    import reverie.dreamer.ingest  # noqa: F401  (the worker's code, imported once)
+    import reverie.dreamer.ingest_parallel  # noqa: F401
+    from reverie.dreamer.redact import _gate_scanner, _kingfisher
 
     _kingfisher()
     _gate_scanner()

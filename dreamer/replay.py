@@ -35,7 +35,7 @@ from typing import Any
 
 import orjson
 
-from store.models import Proposal
+from reverie.store.models import Proposal
 
 MAX_SUBPROCESS_INPUTS = 400
 BATCH_TIMEOUT = 60.0

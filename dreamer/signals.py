@@ -21,8 +21,8 @@ from dataclasses import replace
 from collections.abc import Iterable
 from typing import Any
 
-from dreamer.wording import imperative, quote, sentences, tokens
-from store.models import Event
+from reverie.dreamer.wording import imperative, quote, sentences, tokens
+from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
 SIGNALS_VERSION = 8

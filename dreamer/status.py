@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.sessions import SessionIndex
+from reverie.store.sessions import SessionIndex
 
 _LLM_KEYS = ("llm_tokens_prompt", "llm_tokens_completion", "llm_calls", "llm_cache_hits")
 

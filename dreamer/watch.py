@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store import paths
+from reverie.store import paths
 
 log = logging.getLogger(__name__)
 
@@ -372,9 +372,9 @@ class Watcher:
         if db is None:
             return {}
         try:
-            from store.blobs import Blobs
-            from store.oplog import OpLog
-            from store.views import load_view
+            from reverie.store.blobs import Blobs
+            from reverie.store.oplog import OpLog
+            from reverie.store.views import load_view
 
             head = OpLog(db).head_id()
             if head is None:
@@ -448,7 +448,7 @@ class Watcher:
         if self._db is not None:
             return self._db
         try:
-            from store.db import open_db
+            from reverie.store.db import open_db
 
             self._db = open_db(self.db_path, create=True, workspace=self.workspace)
         except Exception as err:  # noqa: BLE001
@@ -457,8 +457,8 @@ class Watcher:
         return self._db
 
     def _ingest(self) -> list[WatchEvent]:
-        from dreamer.ingest import ingest
-        from store.sessions import SessionIndex
+        from reverie.dreamer.ingest import ingest
+        from reverie.store.sessions import SessionIndex
 
         db = self._open_db()
         if db is None:

@@ -8,7 +8,7 @@ the active store into workspace files and importing it back.
 
 def __getattr__(name: str):  # lazy: `from store import Store` without importing sqlite at package import
     if name in ("Store", "ApplyPlan", "ApplyResult", "Preview"):
-        from store import core
+        from reverie.store import core
 
         return getattr(core, name)
     raise AttributeError(name)

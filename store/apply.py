@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import candidates as cands
-from store import materialize as mat
-from store import proposals, sync
-from store.blobs import Blobs
-from store.errors import NothingToDoError, ReverieError, UsageError
-from store.fsutil import read_bytes, safe_target
-from store.models import Artifact, Candidate, Operation, Proposal
-from store.sync import FileChange
-from store.views import View, put_artifact
+from reverie.store import candidates as cands
+from reverie.store import materialize as mat
+from reverie.store import proposals, sync
+from reverie.store.blobs import Blobs
+from reverie.store.errors import NothingToDoError, ReverieError, UsageError
+from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.models import Artifact, Candidate, Operation, Proposal
+from reverie.store.sync import FileChange
+from reverie.store.views import View, put_artifact
 
 if TYPE_CHECKING:
-    from store.core import Store
+    from reverie.store.core import Store
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
-from store.errors import StoreCorruptError
+from reverie.store.errors import StoreCorruptError
 
 
 def sha256(data: bytes) -> str:

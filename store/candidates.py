@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from store.errors import NotFoundError, UsageError
-from store.models import Candidate, Label, Proposal
-from store.schema import SUMMARY_FIELDS
+from reverie.store.errors import NotFoundError, UsageError
+from reverie.store.models import Candidate, Label, Proposal
+from reverie.store.schema import SUMMARY_FIELDS
 
 if TYPE_CHECKING:
     import sqlite_utils

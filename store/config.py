@@ -9,8 +9,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from store.errors import ReverieError
-from store.paths import CONFIG_NAME, state_dir
+from reverie.store.errors import ReverieError
+from reverie.store.paths import CONFIG_NAME, state_dir
 
 
 def config_path(workspace: Path) -> Path:

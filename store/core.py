@@ -18,20 +18,20 @@ from typing import Any
 
 import orjson
 
-from store import apply as applying
-from store import candidates as cands
-from store import materialize as mat
-from store import proposals as prop  # not `proposals`: open_candidate's argument has that name
-from store import sync
-from store.apply import ApplyPlan, ApplyResult  # re-exported: callers import them from store.core
-from store.blobs import Blobs
-from store.db import WriterLock, immediate, open_db
-from store.errors import NothingToDoError, ReverieError, UsageError
-from store.models import ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
-from store.oplog import OpLog, new_id, now_iso, random_id  # looked up here so tests can patch store.core.*
-from store.paths import CONFIG_NAME, default_db_path, state_dir
-from store.proposals import Preview  # re-exported, as above
-from store.views import View, artifacts_of, get_artifact, load_view, put_artifact, save_view, view_blob_refs
+from reverie.store import apply as applying
+from reverie.store import candidates as cands
+from reverie.store import materialize as mat
+from reverie.store import proposals as prop  # not `proposals`: open_candidate's argument has that name
+from reverie.store import sync
+from reverie.store.apply import ApplyPlan, ApplyResult  # re-exported: callers import them from store.core
+from reverie.store.blobs import Blobs
+from reverie.store.db import WriterLock, immediate, open_db
+from reverie.store.errors import NothingToDoError, ReverieError, UsageError
+from reverie.store.models import ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
+from reverie.store.oplog import OpLog, new_id, now_iso, random_id  # looked up here so tests can patch store.core.*
+from reverie.store.paths import CONFIG_NAME, default_db_path, state_dir
+from reverie.store.proposals import Preview  # re-exported, as above
+from reverie.store.views import View, artifacts_of, get_artifact, load_view, put_artifact, save_view, view_blob_refs
 
 DEFAULT_CONFIG = """\
 # Reverie settings for this workspace (TOML).
@@ -87,7 +87,7 @@ class Store:
         """
         import sqlite_utils
 
-        from store.db import BUSY_TIMEOUT_MS
+        from reverie.store.db import BUSY_TIMEOUT_MS
 
         try:
             conn = sqlite3.connect(str(self.db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
@@ -468,7 +468,7 @@ class Store:
 
     def import_workspace(self, actor: str = "import") -> Operation:
         """Read the workspace's artifacts into the active store (no-op when unchanged)."""
-        from store.importer import scan
+        from reverie.store.importer import scan
 
         with self._writing():
             head = self.oplog.head()

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import sqlite_utils
 
-from store.errors import ReverieError, StoreCorruptError
-from store.paths import default_db_path
+from reverie.store.errors import ReverieError, StoreCorruptError
+from reverie.store.paths import default_db_path
 
 BUSY_TIMEOUT_MS = 10_000
 
 
 def _migration_sets() -> list[sqlite_utils.Migrations]:
-    from store.schema import migrations as core
-    from store.sessions import migrations as sessions
+    from reverie.store.schema import migrations as core
+    from reverie.store.sessions import migrations as sessions
 
     return [core, sessions]
 

@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from store.errors import ReverieError, UnsafePathError
-from store.paths import home
+from reverie.store.errors import ReverieError, UnsafePathError
+from reverie.store.paths import home
 
 HOME_PREFIX = "~/"
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store import frontmatter
-from store import materialize as mat
-from store.blobs import Blobs
-from store.errors import ReverieError, UnsafePathError
-from store.fsutil import read_bytes, safe_target
-from store.models import Artifact
-from store.views import View
+from reverie.store import frontmatter
+from reverie.store import materialize as mat
+from reverie.store.blobs import Blobs
+from reverie.store.errors import ReverieError, UnsafePathError
+from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.models import Artifact
+from reverie.store.views import View
 
 log = logging.getLogger("reverie.import")
 
@@ -66,7 +66,7 @@ def _candidate_keys(ws: Path) -> list[str]:
 
 
 def safe_home(key: str) -> Path:
-    from store.paths import home
+    from reverie.store.paths import home
 
     return home() / key[2:]
 

@@ -19,9 +19,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from store import frontmatter
-from store.models import Artifact, KINDS
-from store.paths import claude_slug
+from reverie.store import frontmatter
+from reverie.store.models import Artifact, KINDS
+from reverie.store.paths import claude_slug
 
 BEGIN = "<!-- reverie:begin -->"
 END = "<!-- reverie:end -->"

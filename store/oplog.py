@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 import sqlite_utils
 
-from store.errors import NotFoundError, StoreCorruptError, UsageError
-from store.models import Operation
+from reverie.store.errors import NotFoundError, StoreCorruptError, UsageError
+from reverie.store.models import Operation
 
 _last_us = 0
 

@@ -12,10 +12,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from store import materialize as mat
-from store.errors import UnsafePathError, UsageError
-from store.fsutil import read_bytes, safe_target
-from store.models import ACTIONS, KINDS, SCOPES, Artifact, Proposal
+from reverie.store import materialize as mat
+from reverie.store.errors import UnsafePathError, UsageError
+from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.models import ACTIONS, KINDS, SCOPES, Artifact, Proposal
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
-from store.models import Event
+from reverie.store.models import Event
 
 migrations = sqlite_utils.Migrations("reverie-sessions")
 

@@ -46,4 +46,4 @@ from __future__ import annotations
 
 # The implementation lives in store.core; this module re-exports it so callers
 # import `from store import Store`.
-from store.core import ApplyPlan, ApplyResult, Preview, Store  # noqa: F401
+from reverie.store.core import ApplyPlan, ApplyResult, Preview, Store  # noqa: F401

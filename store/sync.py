@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from store import materialize as mat
-from store import oplog  # the module, not its names: tests patch oplog.new_id / oplog.now_iso
-from store.blobs import Blobs
-from store.errors import ReverieError
-from store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
-from store.models import Operation
-from store.views import View
+from reverie.store import materialize as mat
+from reverie.store import oplog  # the module, not its names: tests patch oplog.new_id / oplog.now_iso
+from reverie.store.blobs import Blobs
+from reverie.store.errors import ReverieError
+from reverie.store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
+from reverie.store.models import Operation
+from reverie.store.views import View
 
 if TYPE_CHECKING:
-    from store.core import Store
+    from reverie.store.core import Store
 
 log = logging.getLogger("reverie.store")
 

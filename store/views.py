@@ -18,8 +18,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.blobs import Blobs
-from store.models import Artifact
+from reverie.store.blobs import Blobs
+from reverie.store.models import Artifact
 
 
 MAPS = ("artifacts", "files", "reviews", "candidates")
@@ -189,7 +189,7 @@ def get_artifact(blobs: Blobs, h: str) -> Artifact:
 
 def artifacts_of(blobs: Blobs, view: View) -> list[Artifact]:
     """The view's artifacts in a deterministic order (kind, scope, name, id)."""
-    from store.models import KINDS, SCOPES
+    from reverie.store.models import KINDS, SCOPES
 
     arts = [get_artifact(blobs, h) for h in view.artifacts.values()]
     arts.sort(key=lambda a: (KINDS.index(a.kind) if a.kind in KINDS else 99,

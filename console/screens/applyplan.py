@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.text import Text
 
-from store.models import Proposal
+from reverie.store.models import Proposal
 
 
 def _field(obj: Any, *names: str) -> Any:
@@ -45,7 +45,7 @@ def _conflict(entry: Any) -> str:
 
 def plan_summary(plan: Any, proposals: list[Proposal], workspace: Path | None = None) -> tuple[Text, list[str]]:
     """The confirmation body and the list of files the apply will write (as a person reads them)."""
-    from console.widgets.info import display_path
+    from reverie.console.widgets.info import display_path
 
     entries = _items(plan, "files", "writes", "targets")
     writes = [display_path(_path(f), workspace) for f in entries]

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
-from console import keys as keymod
+from reverie.console import keys as keymod
 
 
 class DreamScreen(ModalScreen[Any]):

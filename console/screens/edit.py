@@ -7,7 +7,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static, TextArea
 
-from console import keys as keymod
+from reverie.console import keys as keymod
 
 
 class EditScreen(ModalScreen[str | None]):

@@ -10,7 +10,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from console import keys as keymod
+from reverie.console import keys as keymod
 
 
 def help_table(specs: tuple[keymod.Key, ...], keymap: dict[str, str], title: str) -> Table:

@@ -12,11 +12,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console import keys as keymod
-from console.diffview import Diff, build_diff, combine
-from console.widgets.diffpane import DiffPane
-from store.errors import ReverieError
-from store.models import Operation
+from reverie.console import keys as keymod
+from reverie.console.diffview import Diff, build_diff, combine
+from reverie.console.widgets.diffpane import DiffPane
+from reverie.store.errors import ReverieError
+from reverie.store.models import Operation
 
 log = logging.getLogger(__name__)
 LOG_LIMIT = 500
@@ -31,7 +31,7 @@ def _blob_text(store: Any, h: str | None) -> str:
     if not h:
         return ""
     try:
-        from store.blobs import Blobs
+        from reverie.store.blobs import Blobs
 
         return Blobs(store.db).get(h).decode("utf-8", errors="replace")
     except Exception as err:  # a pruned blob (gc) — say so rather than fail
@@ -141,7 +141,7 @@ class HistoryScreen(Screen[None]):
         op = self.current
         if op is None:
             return
-        from console.screens.modals import ConfirmScreen
+        from reverie.console.screens.modals import ConfirmScreen
 
         body = Text(f"{op.id}  {op.kind}: {op.description}\n\n"
                     "The active store, review state and workspace files return to this operation's view.\n"
@@ -165,7 +165,7 @@ class HistoryScreen(Screen[None]):
         except ReverieError as err:
             self.notify(str(err), severity="warning")
             return
-        from console.screens.applyplan import op_outcome
+        from reverie.console.screens.applyplan import op_outcome
 
         text, conflicted = op_outcome(verb, op)
         self.notify(text, severity="warning" if conflicted else "information", timeout=8 if conflicted else 4)
@@ -175,7 +175,7 @@ class HistoryScreen(Screen[None]):
             changed()
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen
+        from reverie.console.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen(keymod.HISTORY, getattr(self.app, "key_overrides", {}), "history keys"))
 

@@ -22,14 +22,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from console import keys as keymod
-from console.diffview import Diff, build_diff, combine, lexer_name_for
-from console.widgets.diffpane import DiffPane
-from console.widgets.info import InfoPane, display_path
-from console.widgets.queue import QueueView
-from console.widgets.status import StatusLine
-from store.errors import ReverieError
-from store.models import KINDS, SCOPES, Proposal, scope_rank
+from reverie.console import keys as keymod
+from reverie.console.diffview import Diff, build_diff, combine, lexer_name_for
+from reverie.console.widgets.diffpane import DiffPane
+from reverie.console.widgets.info import InfoPane, display_path
+from reverie.console.widgets.queue import QueueView
+from reverie.console.widgets.status import StatusLine
+from reverie.store.errors import ReverieError
+from reverie.store.models import KINDS, SCOPES, Proposal, scope_rank
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +278,7 @@ class MainScreen(Screen[None]):
         if not blocked:
             self._approve(plain, clear=False)
             return
-        from console.screens.modals import ConfirmScreen
+        from reverie.console.screens.modals import ConfirmScreen
 
         body = Text()
         for p in blocked:
@@ -312,7 +312,7 @@ class MainScreen(Screen[None]):
         sel = self._selected()
         if not sel:
             return
-        from console.screens.modals import PromptScreen
+        from reverie.console.screens.modals import PromptScreen
 
         ids = [p.id for p in sel]
 
@@ -329,7 +329,7 @@ class MainScreen(Screen[None]):
         p = self.queue.current
         if p is None:
             return
-        from console.screens.edit import EditScreen
+        from reverie.console.screens.edit import EditScreen
 
         language = {"markdown": "markdown", "json": "json", "bash": "bash", "python": "python"}.get(
             lexer_name_for(p.target))
@@ -375,7 +375,7 @@ class MainScreen(Screen[None]):
         p = self.queue.current
         if p is None:
             return
-        from console.screens.modals import ChoiceScreen, PromptScreen
+        from reverie.console.screens.modals import ChoiceScreen, PromptScreen
 
         original = p.original_scope or p.scope
         options: list[tuple[str, Text | str]] = []
@@ -419,7 +419,7 @@ class MainScreen(Screen[None]):
         p = self.queue.current
         if p is None:
             return
-        from console.screens.modals import ChoiceScreen
+        from reverie.console.screens.modals import ChoiceScreen
 
         options: list[tuple[str, Text | str]] = []
         for kind in KINDS:
@@ -444,8 +444,8 @@ class MainScreen(Screen[None]):
         except ReverieError as err:
             self.notify(str(err), severity="error")
             return
-        from console.screens.applyplan import plan_summary
-        from console.screens.modals import ConfirmScreen
+        from reverie.console.screens.applyplan import plan_summary
+        from reverie.console.screens.modals import ConfirmScreen
 
         summary, writes = plan_summary(plan, self.queue._all, self.app.workspace)  # type: ignore[attr-defined]
         if not writes:
@@ -466,7 +466,7 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._applied, error or result)
 
     def _applied(self, result: Any) -> None:
-        from console.screens.applyplan import result_summary
+        from reverie.console.screens.applyplan import result_summary
 
         self.app.set_busy("")  # type: ignore[attr-defined]
         if isinstance(result, ReverieError):
@@ -477,7 +477,7 @@ class MainScreen(Screen[None]):
         self.reload()
 
     def action_dream(self) -> None:
-        from console.screens.dream import DreamScreen
+        from reverie.console.screens.dream import DreamScreen
 
         job = self.app.dream_job()  # type: ignore[attr-defined]
 
@@ -503,7 +503,7 @@ class MainScreen(Screen[None]):
         if cand is None:
             self.notify("no open candidate store to discard", severity="warning")
             return
-        from console.screens.modals import ConfirmScreen
+        from reverie.console.screens.modals import ConfirmScreen
 
         counts: dict[str, int] = {}
         for p in self.queue._all:
@@ -519,7 +519,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen("Discard the candidate store?", body, yes="Discard", danger=True), answer)
 
     def action_history(self) -> None:
-        from console.screens.history import HistoryScreen
+        from reverie.console.screens.history import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.store))
 
@@ -530,7 +530,7 @@ class MainScreen(Screen[None]):
         self._undo_redo(self.store.redo, "redo")
 
     def _undo_redo(self, fn: Callable[[], Any], verb: str) -> None:
-        from console.screens.applyplan import op_outcome
+        from reverie.console.screens.applyplan import op_outcome
 
         op = self._do(fn, "", full=True)
         if op is not None:
@@ -574,13 +574,13 @@ class MainScreen(Screen[None]):
             self.notify("this proposal cites no session events", severity="warning")
             return
         ev = p.evidence[min(self.evidence_index, len(p.evidence) - 1)]
-        from console.screens.transcript import TranscriptScreen
+        from reverie.console.screens.transcript import TranscriptScreen
 
         events, note = self.app.load_session(ev.session_id)  # type: ignore[attr-defined]
         self.app.push_screen(TranscriptScreen(ev, events, note))
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen
+        from reverie.console.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen(keymod.MAIN, getattr(self.app, "key_overrides", {}), "review keys"))
 

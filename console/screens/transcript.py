@@ -9,10 +9,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from console import keys as keymod
-from store.textsafe import escape_invisible
-from console.widgets.info import TRUST
-from store.models import Event, Evidence
+from reverie.console import keys as keymod
+from reverie.store.textsafe import escape_invisible
+from reverie.console.widgets.info import TRUST
+from reverie.store.models import Event, Evidence
 
 MAX_TEXT_LINES = 24
 
@@ -114,7 +114,7 @@ class TranscriptScreen(Screen[None]):
         self.query_one("#transcript-scroll").scroll_up(animate=False)
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen
+        from reverie.console.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen(keymod.TRANSCRIPT, getattr(self.app, "key_overrides", {}), "transcript keys"))
 

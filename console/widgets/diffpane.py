@@ -13,7 +13,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.diffview import MARK, Diff, DiffLine, fold_offsets, gutter_width, line_styles, row_count
+from reverie.console.diffview import MARK, Diff, DiffLine, fold_offsets, gutter_width, line_styles, row_count
 
 
 class DiffPane(ScrollView, can_focus=True):

@@ -15,9 +15,9 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from store.textsafe import escape_invisible
-from store import paths
-from store.models import SCOPES, Proposal, scope_rank
+from reverie.store.textsafe import escape_invisible
+from reverie.store import paths
+from reverie.store.models import SCOPES, Proposal, scope_rank
 
 SEVERITY = {
     True: {"block": "bold #ff6b6b", "warn": "bold #ffcb6b", "info": "#82aaff"},
@@ -100,7 +100,7 @@ def proposal_info(p: Proposal | None, evidence_index: int = 0, dark: bool = True
     widened = (p.original_scope in SCOPES and p.scope in SCOPES
                and scope_rank(p.scope) > scope_rank(p.original_scope))
     if widened and not any(l.label == "preference_overreach" for l in p.labels):
-        from store.models import Label
+        from reverie.store.models import Label
 
         labels_shown.append(Label("preference_overreach", "warn",
                                   f"scope widened by hand from {p.original_scope} to {p.scope}; "

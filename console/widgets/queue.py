@@ -17,9 +17,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.diffview import ESCAPE_STYLE
-from store.textsafe import escape_invisible
-from store.models import KINDS, Proposal
+from reverie.console.diffview import ESCAPE_STYLE
+from reverie.store.textsafe import escape_invisible
+from reverie.store.models import KINDS, Proposal
 
 STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●"}
 SCOPE_BADGE = {"path": "path", "project": "proj", "team": "team", "global": "glob"}

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from dreamer.adapters.common import (
+from reverie.dreamer.adapters.common import (
     IMAGE_PLACEHOLDER,
     SYSTEM_LIMIT,
     TEXT_LIMIT,
@@ -28,7 +28,7 @@ from dreamer.adapters.common import (
     text_of,
     tool_trust,
 )
-from store.models import Event
+from reverie.store.models import Event
 
 AGENT = "claude"
 

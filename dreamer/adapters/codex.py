@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from dreamer.adapters.common import (
+from reverie.dreamer.adapters.common import (
     SYSTEM_LIMIT,
     TEXT_LIMIT,
     TOOL_RESULT_LIMIT,
@@ -29,7 +29,7 @@ from dreamer.adapters.common import (
     text_of,
     tool_trust,
 )
-from store.models import Event
+from reverie.store.models import Event
 
 AGENT = "codex"
 

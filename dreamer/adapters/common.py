@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dreamer.redact import CLIP_MARGIN, clip, cut_marker, redact_many
-from store.models import Event
+from reverie.dreamer.redact import CLIP_MARGIN, clip, cut_marker, redact_many
+from reverie.store.models import Event
 
 TOOL_RESULT_LIMIT = 4000
 """Characters kept of a tool result (head + tail): the store must stay small."""

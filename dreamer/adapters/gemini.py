@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dreamer.adapters.common import (
+from reverie.dreamer.adapters.common import (
     SYSTEM_LIMIT,
     TEXT_LIMIT,
     TOOL_RESULT_LIMIT,
@@ -20,7 +20,7 @@ from dreamer.adapters.common import (
     text_of,
     tool_trust,
 )
-from store.models import Event
+from reverie.store.models import Event
 
 AGENT = "gemini"
 

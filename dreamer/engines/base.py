@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from store.models import Artifact, Event, Proposal
+from reverie.store.models import Artifact, Event, Proposal
 
 ProgressCallback = Callable[[str, int, int], None]
 """progress(stage, done, total): called from the dreaming thread."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dreamer.consolidate import consolidate
-from dreamer.engines.base import DreamContext
-from dreamer.signals import session_signals
-from store.models import Proposal
+from reverie.dreamer.consolidate import consolidate
+from reverie.dreamer.engines.base import DreamContext
+from reverie.dreamer.signals import session_signals
+from reverie.store.models import Proposal
 
 
 def collect_signals(ctx: DreamContext) -> list[dict[str, Any]]:

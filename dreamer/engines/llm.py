@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dreamer.digest import DEFAULT_SESSION_TOKEN_BUDGET, Digest, approx_tokens, build_digest, scrub
-from dreamer.engines.base import DreamContext, SessionRef
-from dreamer.engines.llm_prompts import PROMPT_VERSION, map_messages, reduce_messages, retry_messages
-from dreamer.engines.llm_schema import Lesson, MapResult, ProposalOut, ReduceResult, parse
-from store.errors import ReverieError, UsageError
-from store.models import Evidence, Proposal
-from store.config import config_table
+from reverie.dreamer.digest import DEFAULT_SESSION_TOKEN_BUDGET, Digest, approx_tokens, build_digest, scrub
+from reverie.dreamer.engines.base import DreamContext, SessionRef
+from reverie.dreamer.engines.llm_prompts import PROMPT_VERSION, map_messages, reduce_messages, retry_messages
+from reverie.dreamer.engines.llm_schema import Lesson, MapResult, ProposalOut, ReduceResult, parse
+from reverie.store.errors import ReverieError, UsageError
+from reverie.store.models import Evidence, Proposal
+from reverie.store.config import config_table
 
 log = logging.getLogger(__name__)
 

@@ -3,5 +3,5 @@
 Used by `tests/scenarios/`, the dream benchmark and `reverie demo`.
 """
 
-from dreamer.scenarios.build import build_demo_workspace, build_scenario, demo_transcripts_dir  # noqa: F401
-from dreamer.scenarios.catalog import SCENARIOS, Expect, Guard, Scenario  # noqa: F401
+from reverie.dreamer.scenarios.build import build_demo_workspace, build_scenario, demo_transcripts_dir  # noqa: F401
+from reverie.dreamer.scenarios.catalog import SCENARIOS, Expect, Guard, Scenario  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from dreamer.scenarios.catalog import BASE_FILES, SCENARIOS, Scenario
+from reverie.dreamer.scenarios.catalog import BASE_FILES, SCENARIOS, Scenario
 
 DEMO_TRANSCRIPTS = Path(".reverie") / "demo-transcripts"
 """Where the demo keeps its transcripts, relative to the demo workspace."""

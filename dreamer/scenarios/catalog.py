@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from dreamer.scenarios.transcript import SessionWriter
+from reverie.dreamer.scenarios.transcript import SessionWriter
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from store.paths import claude_projects_dir, claude_slug
+from reverie.store.paths import claude_projects_dir, claude_slug
 
 VERSION = "2.1.39"
 REJECTED_TEXT = (

@@ -34,10 +34,10 @@ import sys, time, json
 T0 = float(sys.argv[2])
 from pathlib import Path
 ws = Path(sys.argv[1])
-import console.cmd_tui
-from console.widgets.queue import QueueView
-from store.store import Store
-from console.app import ReverieApp
+import reverie.console.cmd_tui
+from reverie.console.widgets.queue import QueueView
+from reverie.store.store import Store
+from reverie.console.app import ReverieApp
 painted = {}
 orig = QueueView.render_line
 def render_line(self, y):
@@ -48,7 +48,7 @@ def render_line(self, y):
         self.app.call_after_refresh(self.app.exit)
     return strip
 QueueView.render_line = render_line
-store = console.cmd_tui.open_workspace_store(ws, None)
+store = reverie.console.cmd_tui.open_workspace_store(ws, None)
 app = ReverieApp(store, lambda: Store.open(ws), watch=False)
 orig_display = app._display
 def display(screen, renderable):
@@ -82,8 +82,8 @@ print(json.dumps({"paint": painted["t"] - T0}))
 
 
 def make_store(ws: Path, n: int) -> None:
-    from store.models import Evidence, Label, Proposal
-    from store.store import Store
+    from reverie.store.models import Evidence, Label, Proposal
+    from reverie.store.store import Store
 
     ws.mkdir(parents=True, exist_ok=True)
     (ws / "CLAUDE.md").write_text("# Project\n\nUse pnpm.\n", encoding="utf-8")
@@ -131,9 +131,9 @@ def bench_cold_start(ws: Path, runs: int, env: dict[str, str]) -> None:
 
 async def _keys(ws: Path, presses: int) -> list[float]:
     """Key press → the next frame the compositor produced (hooked at `App._display`)."""
-    from console.app import ReverieApp
-    from console.widgets.queue import QueueView
-    from store.store import Store
+    from reverie.console.app import ReverieApp
+    from reverie.console.widgets.queue import QueueView
+    from reverie.store.store import Store
 
     store = Store.open(ws)
     app = ReverieApp(store, lambda: Store.open(ws), watch=False)
@@ -187,7 +187,7 @@ def bench_keys(ws: Path, presses: int) -> None:
 def bench_diff() -> None:
     from rich.console import Console
 
-    from console.diffview import build_diff, to_text
+    from reverie.console.diffview import build_diff, to_text
 
     before = "\n".join(f"- rule {i}: keep `module_{i}` small and **typed**" for i in range(5000)) + "\n"
     after_lines = before.splitlines()
@@ -209,7 +209,7 @@ def bench_diff() -> None:
 async def _paint_diff(diff) -> None:
     from textual.app import App
 
-    from console.widgets.diffpane import DiffPane
+    from reverie.console.widgets.diffpane import DiffPane
 
     class One(App):
         def compose(self):

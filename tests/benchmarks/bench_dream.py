@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from dreamer.dream import run_dream  # noqa: E402
-from dreamer.scenarios import SCENARIOS, build_scenario  # noqa: E402
-from dreamer.scenarios.build import write_files  # noqa: E402
-from dreamer.scenarios.catalog import BASE_FILES  # noqa: E402
-from dreamer.scenarios.heldout import HELDOUT, build_heldout  # noqa: E402
-from dreamer.scenarios.score import Score, dream_scenario, score  # noqa: E402
-from dreamer.scenarios.transcript import stable_uuid  # noqa: E402
-from store.store import Store  # noqa: E402
+from reverie.dreamer.dream import run_dream  # noqa: E402
+from reverie.dreamer.scenarios import SCENARIOS, build_scenario  # noqa: E402
+from reverie.dreamer.scenarios.build import write_files  # noqa: E402
+from reverie.dreamer.scenarios.catalog import BASE_FILES  # noqa: E402
+from tests.scenarios.heldout import HELDOUT, build_heldout  # noqa: E402
+from tests.scenarios.score import Score, dream_scenario, score  # noqa: E402
+from reverie.dreamer.scenarios.transcript import stable_uuid  # noqa: E402
+from reverie.store.store import Store  # noqa: E402
 
 
 def precision_recall(root: Path, catalog: dict, build) -> dict:

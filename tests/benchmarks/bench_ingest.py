@@ -96,10 +96,10 @@ CHILD = """
 import sys, time, resource, json
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from store.db import open_db
-from dreamer import ingest_parallel
-from dreamer.ingest import ingest
-from dreamer.redact import _kingfisher, _gate_scanner
+from reverie.store.db import open_db
+from reverie.dreamer import ingest_parallel
+from reverie.dreamer.ingest import ingest
+from reverie.dreamer.redact import _kingfisher, _gate_scanner
 t = time.perf_counter()
 _kingfisher()
 _gate_scanner()
@@ -158,7 +158,7 @@ def main() -> None:
         size_full = build(full, args.mb)
         print(f"corpus: {size_full / 1e6:.0f} MB (and {size_half / 1e6:.0f} MB) built in {time.perf_counter() - t:.1f}s")
         files = sorted(full.rglob("*.jsonl"))
-        from dreamer.ingest_parallel import cpu_count
+        from reverie.dreamer.ingest_parallel import cpu_count
 
         par = max(2, cpu_count())
         print(f"{par} CPUs; in-process ingest vs {par} reader processes (kingfisher pre-built in both; "

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from store.core import Store  # noqa: E402
-from store.models import Proposal  # noqa: E402
+from reverie.store.core import Store  # noqa: E402
+from reverie.store.models import Proposal  # noqa: E402
 
 
 def _db_bytes(s: Store) -> int:

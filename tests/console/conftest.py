@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from store.models import Evidence, Label, Proposal
-from store.store import Store
+from reverie.store.models import Evidence, Label, Proposal
+from reverie.store.store import Store
 
 CLAUDE_MD = "# Project notes\n\nWe use pnpm.\nRun tests with `pnpm test`.\n"
 
@@ -61,7 +61,7 @@ def make_store(workspace: Path) -> Callable[..., Store]:
 
 @pytest.fixture
 def make_app(workspace: Path) -> Callable[..., Any]:
-    from console.app import ReverieApp
+    from reverie.console.app import ReverieApp
 
     def make(store: Store, **kwargs: Any) -> ReverieApp:
         kwargs.setdefault("watch", False)

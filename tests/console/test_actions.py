@@ -9,13 +9,13 @@ from typing import Any
 
 from textual.widgets import Input, OptionList, Static, TextArea
 
-from console.screens.edit import EditScreen
-from console.screens.help import HelpScreen
-from console.screens.history import HistoryScreen
-from console.screens.main import EMPTY_NO_CANDIDATE, MainScreen
-from console.screens.modals import ChoiceScreen, ConfirmScreen, PromptScreen
-from console.widgets.diffpane import DiffPane
-from console.widgets.queue import QueueView
+from reverie.console.screens.edit import EditScreen
+from reverie.console.screens.help import HelpScreen
+from reverie.console.screens.history import HistoryScreen
+from reverie.console.screens.main import EMPTY_NO_CANDIDATE, MainScreen
+from reverie.console.screens.modals import ChoiceScreen, ConfirmScreen, PromptScreen
+from reverie.console.widgets.diffpane import DiffPane
+from reverie.console.widgets.queue import QueueView
 
 SIZE = (120, 40)
 

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 
-from console import keys
-from console.cli import main
+from reverie.console import keys
+from reverie.console.cli import main
 
 
 def test_demo_no_tui_builds_dreams_and_keeps_home_private(tmp_path: Path, temp_home: Path, capsys) -> None:
@@ -74,7 +74,7 @@ def test_every_binding_has_a_unique_id() -> None:
 
 
 def test_palette_lists_every_action() -> None:
-    from console.commands_palette import PALETTE_TEXT, palette_entries
+    from reverie.console.commands_palette import PALETTE_TEXT, palette_entries
 
     actions = {a for a, _, _ in palette_entries()}
     assert len(actions) == len(PALETTE_TEXT)

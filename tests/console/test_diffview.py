@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.diffview import (
+from reverie.console.diffview import (
     _matching_blocks,
     build_diff,
     combine,
@@ -17,7 +17,7 @@ from console.diffview import (
     row_count,
     to_text,
 )
-from store.textsafe import escape_invisible
+from reverie.store.textsafe import escape_invisible
 
 
 def test_markers_and_counts() -> None:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN = ("textual", "console")
+BARE = ("store", "dreamer", "console")  # the folders' install names are reverie.store etc.
 
 
 def _modules(package: str) -> list[str]:
@@ -19,7 +19,7 @@ def _modules(package: str) -> list[str]:
         parts = list(rel.parts)
         if parts[-1] == "__init__":
             parts.pop()
-        out.append(".".join(parts))
+        out.append(".".join(["reverie", *parts]))
     return out
 
 
@@ -40,7 +40,7 @@ def test_store_and_dreamer_sources_never_import_textual_or_console() -> None:
     assert len(files) > 10  # the walk really found the packages
     for path in files:
         for name in _imported_names(path):
-            if name.split(".")[0] in FORBIDDEN:
+            if name.split(".")[0] == "textual" or name.startswith("reverie.console"):
                 offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not offenders, offenders
 
@@ -56,7 +56,7 @@ def test_importing_every_store_and_dreamer_module_loads_no_textual() -> None:
         "        importlib.import_module(m)\n"
         "    except Exception as e:\n"
         "        failed[m] = repr(e)\n"
-        "bad = sorted(k for k in sys.modules if k.split('.')[0] in ('textual', 'console'))\n"
+        "bad = sorted(k for k in sys.modules if k.split('.')[0] == 'textual' or k.startswith('reverie.console'))\n"
         "print(json.dumps({'bad': bad, 'failed': failed, 'loaded': len(mods)}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -73,13 +73,13 @@ def test_console_start_imports_no_litellm(tmp_path: Path) -> None:
     code = (
         "import json, sys, os\n"
         "from pathlib import Path\n"
-        "from store.store import Store\n"
-        "import console.cli, console.cmd_tui\n"
-        "from console.app import ReverieApp\n"
+        "from reverie.store.store import Store\n"
+        "import reverie.console.cli, reverie.console.cmd_tui\n"
+        "from reverie.console.app import ReverieApp\n"
         f"ws = Path({str(tmp_path / 'ws')!r}); ws.mkdir()\n"
-        "s = console.cmd_tui.open_workspace_store(ws, None)\n"
+        "s = reverie.console.cmd_tui.open_workspace_store(ws, None)\n"
         "app = ReverieApp(s, lambda: Store.open(ws), watch=False)\n"
-        "print(json.dumps({'litellm': 'litellm' in sys.modules, 'dreamer_llm': 'dreamer.engines.llm' in sys.modules,"
+        "print(json.dumps({'litellm': 'litellm' in sys.modules, 'dreamer_llm': 'reverie.dreamer.engines.llm' in sys.modules,"
         " 'textual': 'textual' in sys.modules}))\n"
     )
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
@@ -87,3 +87,14 @@ def test_console_start_imports_no_litellm(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {"litellm": False, "dreamer_llm": False, "textual": True}
+
+
+def test_no_module_imports_a_bare_folder_name() -> None:
+    """`import store` would load a second copy of the package from the checkout."""
+    offenders = []
+    files = [p for pkg in ("store", "dreamer", "console", "tests") for p in (ROOT / pkg).rglob("*.py")]
+    for path in files:
+        for name in _imported_names(path):
+            if name.split(".")[0] in BARE:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert not offenders, offenders

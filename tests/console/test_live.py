@@ -9,12 +9,12 @@ from typing import Any
 
 from textual.widgets import Static
 
-from console.screens.dream import DreamScreen
-from console.screens.main import MainScreen
-from console.screens.transcript import TranscriptScreen
-from console.widgets.queue import QueueView
-from dreamer.scenarios.build import build_scenario
-from store.store import Store
+from reverie.console.screens.dream import DreamScreen
+from reverie.console.screens.main import MainScreen
+from reverie.console.screens.transcript import TranscriptScreen
+from reverie.console.widgets.queue import QueueView
+from reverie.dreamer.scenarios.build import build_scenario
+from reverie.store.store import Store
 
 from tests.console.test_actions import SIZE, settle, static_text
 
@@ -28,7 +28,7 @@ def scenario_store(tmp_path: Path) -> tuple[Store, Path, Path]:
 
 
 def test_dream_worker_completes_reports_progress_and_opens_candidate(tmp_path: Path) -> None:
-    from console.app import ReverieApp
+    from reverie.console.app import ReverieApp
 
     store, ws, transcripts = scenario_store(tmp_path)
     app = ReverieApp(store, lambda: Store.open(ws), transcripts=[transcripts], watch=False)
@@ -79,7 +79,7 @@ def test_dream_cancel_writes_nothing(tmp_path: Path, make_store, make_app) -> No
     started = threading.Event()
 
     def slow_dream(store: Any, transcripts: Any = (), progress: Any = None, cancel: Any = None) -> Any:
-        from dreamer.engines.base import DreamCancelled
+        from reverie.dreamer.engines.base import DreamCancelled
 
         progress("ingest", 0, 10)
         started.set()
@@ -107,8 +107,8 @@ def test_dream_cancel_writes_nothing(tmp_path: Path, make_store, make_app) -> No
 
 def test_watcher_events_update_status_without_blocking(tmp_path: Path) -> None:
     """A real Watcher scan over new transcripts and a hand edit; events are marshalled to the UI."""
-    from console.app import ReverieApp
-    from dreamer.watch import Watcher
+    from reverie.console.app import ReverieApp
+    from reverie.dreamer.watch import Watcher
 
     store, ws, transcripts = scenario_store(tmp_path)
     app = ReverieApp(store, lambda: Store.open(ws), transcripts=[transcripts], watch=False)

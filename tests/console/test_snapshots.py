@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from store.store import Store
+from reverie.store.store import Store
 
 from tests.console.conftest import sample_proposals
 
@@ -19,8 +19,8 @@ from tests.console.conftest import sample_proposals
 @pytest.fixture
 def stable_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An app on a real store whose ids and times are fixed, workspace shown as ~/project."""
-    import store.core
-    import store.oplog
+    import reverie.store.core
+    import reverie.store.oplog
 
     counter = itertools.count(1)
 
@@ -35,7 +35,7 @@ def stable_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     def now_iso() -> str:
         return f"2026-01-01T00:{next(times) % 60:02d}:00.000000Z"
 
-    for mod in (store.core, store.oplog):
+    for mod in (reverie.store.core, reverie.store.oplog):
         for name, fn in (("new_id", new_id), ("random_id", random_id), ("now_iso", now_iso)):
             if hasattr(mod, name):
                 monkeypatch.setattr(mod, name, fn)
@@ -46,7 +46,7 @@ def stable_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     s = Store.open(ws, create=True)
     s.init()
     s.open_candidate(sample_proposals(), engine="heuristic")
-    from console.app import ReverieApp
+    from reverie.console.app import ReverieApp
 
     app = ReverieApp(s, lambda: Store.open(ws), watch=False)
     yield app

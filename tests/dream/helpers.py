@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.models import Event
+from reverie.store.models import Event
 
 
 class Session:

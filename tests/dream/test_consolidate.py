@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dreamer.consolidate import consolidate
-from dreamer.signals import extract
-from store.models import Artifact
+from reverie.dreamer.consolidate import consolidate
+from reverie.dreamer.signals import extract
+from reverie.store.models import Artifact
 from tests.dream.helpers import Session
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dreamer.critics import run_critics
-from store.models import Artifact, Evidence, Proposal
+from reverie.dreamer.critics import run_critics
+from reverie.store.models import Artifact, Evidence, Proposal
 
 
 def prop(body: str, kind: str = "memory", scope: str = "project", trust: str = "user", sessions: int = 1,

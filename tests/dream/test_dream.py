@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
-from dreamer.dream import run_dream
-from dreamer.engines.base import DreamCancelled
-from dreamer.scenarios import build_scenario
-from dreamer.scenarios.transcript import SessionWriter
-from store.store import Store
+from reverie.console.cli import main
+from reverie.dreamer.dream import run_dream
+from reverie.dreamer.engines.base import DreamCancelled
+from reverie.dreamer.scenarios import build_scenario
+from reverie.dreamer.scenarios.transcript import SessionWriter
+from reverie.store.store import Store
 from tests.conftest import realdata_or_skip
 
 
@@ -163,8 +163,8 @@ def test_dream_over_all_realdata_exits_zero_with_json(tmp_path: Path, capsys: py
 
 
 def test_status_extras_show_last_dream_and_undreamed_sessions(tmp_path: Path) -> None:
-    from dreamer.ingest import ingest
-    from dreamer.status import status_extras
+    from reverie.dreamer.ingest import ingest
+    from reverie.dreamer.status import status_extras
 
     ws = tmp_path / "ws"
     build_scenario("personal_preference", ws)

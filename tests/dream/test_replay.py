@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dreamer import hooks
-from dreamer.replay import matcher_matches, replay, replay_proposals
-from store.models import Proposal
+from reverie.dreamer import hooks
+from reverie.dreamer.replay import matcher_matches, replay, replay_proposals
+from reverie.store.models import Proposal
 
 
 def calls() -> list[dict]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dreamer.signals import extract, normalize_command, session_signals
+from reverie.dreamer.signals import extract, normalize_command, session_signals
 from tests.dream.helpers import Session
 
 

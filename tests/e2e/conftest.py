@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from console.cli import main
+from reverie.console.cli import main
 
 
 @dataclass

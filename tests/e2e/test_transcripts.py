@@ -12,7 +12,7 @@ import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dreamer.scenarios.transcript import SessionWriter
+from reverie.dreamer.scenarios.transcript import SessionWriter
 from tests.conftest import realdata_or_skip
 from tests.e2e.conftest import Cli
 

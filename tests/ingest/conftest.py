@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from store.sessions import SessionIndex
+from reverie.store.sessions import SessionIndex
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dreamer.ingest import ingest
-from store.sessions import SessionIndex
+from reverie.dreamer.ingest import ingest
+from reverie.store.sessions import SessionIndex
 from tests.ingest.fixtures import (
     codex_agent_turn, codex_call, codex_envelope, codex_user_turn, gemini_doc, write_jsonl,
 )

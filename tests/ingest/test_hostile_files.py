@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from dreamer.ingest import ingest
+from reverie.dreamer.ingest import ingest
 from tests.ingest.fixtures import Claude, write_jsonl
 
 

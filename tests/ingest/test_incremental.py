@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.ingest import ingest
-from store import paths
-from store.sessions import SessionIndex
+from reverie.dreamer.ingest import ingest
+from reverie.store import paths
+from reverie.store.sessions import SessionIndex
 from tests.ingest.fixtures import Claude, append_jsonl, codex_envelope, codex_user_turn, write_jsonl
 
 

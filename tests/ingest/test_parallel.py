@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from dreamer import ingest_parallel
-from dreamer.ingest import ingest
-from store.errors import ReverieError
-from store.sessions import SessionIndex
+from reverie.dreamer import ingest_parallel
+from reverie.dreamer.ingest import ingest
+from reverie.store.errors import ReverieError
+from reverie.store.sessions import SessionIndex
 from tests.ingest.fixtures import (
     REJECTION,
     SECRET_VALUES,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.ingest import ingest
+from reverie.dreamer.ingest import ingest
 from tests.conftest import realdata_or_skip
 
 REJECT = "The user doesn't want to"

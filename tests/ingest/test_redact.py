@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dreamer.redact import clip_redacted, contains_secret, redact, redact_obj
+from reverie.dreamer.redact import clip_redacted, contains_secret, redact, redact_obj
 from tests.ingest.fixtures import SECRET_VALUES, SECRETS
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from dreamer import redact as R
-from dreamer.adapters.common import FileInfo, make_event, redact_events
-from dreamer.redact import _gate_scanner, _hit_strings, clip_redacted, redact, redact_many, redact_obj
+from reverie.dreamer import redact as R
+from reverie.dreamer.adapters.common import FileInfo, make_event, redact_events
+from reverie.dreamer.redact import _gate_scanner, _hit_strings, clip_redacted, redact, redact_many, redact_obj
 from tests.ingest.fixtures import SECRET_VALUES, SECRETS
 
 CLEAN = [

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from console.cli import main
+from reverie.console.cli import main
 from tests.ingest.fixtures import (
     SECRET_VALUES, Claude, all_secrets_text, codex_call, codex_envelope, codex_user_turn, gemini_doc, write_jsonl,
 )
@@ -76,7 +76,7 @@ def test_no_secret_in_db_or_outputs(tmp_path: Path, workspace: Path, capsysbinar
 def test_cli_ingest_text_mode_and_rerun(tmp_path: Path, workspace: Path) -> None:
     root = tmp_path / "transcripts"
     _plant(root, workspace)
-    cmd = [sys.executable, "-m", "console.cli", "-w", str(workspace), "ingest", "--transcripts", str(root), "--json"]
+    cmd = [sys.executable, "-m", "reverie.console.cli", "-w", str(workspace), "ingest", "--transcripts", str(root), "--json"]
     first = subprocess.run(cmd, capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert first.returncode == 0, first.stderr
     again = subprocess.run(cmd, capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[2])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.watch import ArtifactEdited, SessionAdded, SessionGrown, SessionReset, Watcher, WatcherNotice
+from reverie.dreamer.watch import ArtifactEdited, SessionAdded, SessionGrown, SessionReset, Watcher, WatcherNotice
 from tests.ingest.fixtures import Claude, append_jsonl, write_jsonl
 
 WAIT = 15.0

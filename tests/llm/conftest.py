@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from dreamer.engines.base import DreamContext, SessionRef
-from store.models import Artifact, Event
+from reverie.dreamer.engines.base import DreamContext, SessionRef
+from reverie.store.models import Artifact, Event
 
 
 @pytest.fixture(scope="session")
 def litellm_module() -> Any:
     """Import litellm once per test session, offline (local cost map)."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    from dreamer.engines.llm import _litellm
+    from reverie.dreamer.engines.llm import _litellm
 
     return _litellm()
 

@@ -11,9 +11,9 @@ from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.test_dream_integration import answer
 
 pytestmark = pytest.mark.usefixtures("litellm_module")
-cli = pytest.importorskip("console.cli", reason="console.cli not built yet")
-scenarios = pytest.importorskip("dreamer.scenarios", reason="dreamer.scenarios not built yet")
-pytest.importorskip("console.cmd_dream", reason="reverie dream not built yet")
+cli = pytest.importorskip("reverie.console.cli", reason="console.cli not built yet")
+scenarios = pytest.importorskip("reverie.dreamer.scenarios", reason="dreamer.scenarios not built yet")
+pytest.importorskip("reverie.console.cmd_dream", reason="reverie dream not built yet")
 
 
 def test_dream_json_stdout_is_one_document_and_status_shows_tokens(

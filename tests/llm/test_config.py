@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.engines.llm import engine_from_config
-from store.errors import ReverieError, UsageError
+from reverie.dreamer.engines.llm import engine_from_config
+from reverie.store.errors import ReverieError, UsageError
 
 
 def write_config(ws: Path, text: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dreamer.digest import approx_tokens, build_digest, scrub
+from reverie.dreamer.digest import approx_tokens, build_digest, scrub
 from tests.llm.conftest import ev, pnpm_session
 
 

@@ -18,9 +18,9 @@ import pytest
 from tests.llm.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.usefixtures("litellm_module")
-dream_mod = pytest.importorskip("dreamer.dream", reason="dreamer.dream not built yet")
-scenarios = pytest.importorskip("dreamer.scenarios", reason="dreamer.scenarios not built yet")
-core = pytest.importorskip("store.core", reason="store.core not built yet")
+dream_mod = pytest.importorskip("reverie.dreamer.dream", reason="dreamer.dream not built yet")
+scenarios = pytest.importorskip("reverie.dreamer.scenarios", reason="dreamer.scenarios not built yet")
+core = pytest.importorskip("reverie.store.core", reason="store.core not built yet")
 
 USER_LINE = re.compile(r"^\[(e\d+) user says\] (.*)$", re.M)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from dreamer.engines.llm import LLMEngine
-from store.errors import ReverieError
+from reverie.dreamer.engines.llm import LLMEngine
+from reverie.store.errors import ReverieError
 from tests.llm.conftest import ev, pnpm_session
 from tests.llm.fake_openai import FakeOpenAI
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from dreamer.engines.llm import CACHE_NAMESPACE, LLMEngine
-from store.errors import UsageError
-from store.models import Artifact
+from reverie.dreamer.engines.llm import CACHE_NAMESPACE, LLMEngine
+from reverie.store.errors import UsageError
+from reverie.store.models import Artifact
 from tests.llm.conftest import ev, pnpm_session
 
 pytestmark = pytest.mark.usefixtures("litellm_module")
@@ -231,7 +231,7 @@ def test_missing_model_is_a_usage_error() -> None:
 
 
 def test_cache_namespace_is_versioned() -> None:
-    from dreamer.engines.llm_prompts import PROMPT_VERSION
+    from reverie.dreamer.engines.llm_prompts import PROMPT_VERSION
 
     assert CACHE_NAMESPACE == f"llm:v{PROMPT_VERSION}"
 
@@ -239,7 +239,7 @@ def test_cache_namespace_is_versioned() -> None:
 def test_progress_is_reported_and_cancel_stops_before_any_call(make_ctx) -> None:
     import threading
 
-    from dreamer.engines.base import DreamCancelled
+    from reverie.dreamer.engines.base import DreamCancelled
 
     seen: list[tuple[str, int, int]] = []
     ctx = make_ctx({"s1": pnpm_session("s1"), "s2": pnpm_session("s2")})

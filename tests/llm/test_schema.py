@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dreamer.engines.llm_schema import MapResult, ReduceResult, extract_json, parse
+from reverie.dreamer.engines.llm_schema import MapResult, ReduceResult, extract_json, parse
 
 
 def test_extract_json_from_fence_and_prose() -> None:

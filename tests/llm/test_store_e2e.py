@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from dreamer.engines.base import DreamContext, SessionRef
-from dreamer.engines.llm import LLMEngine
+from reverie.dreamer.engines.base import DreamContext, SessionRef
+from reverie.dreamer.engines.llm import LLMEngine
 from tests.llm.conftest import pnpm_session
 from tests.llm.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.usefixtures("litellm_module")
-core = pytest.importorskip("store.core", reason="store.core not built yet")
+core = pytest.importorskip("reverie.store.core", reason="store.core not built yet")
 
 
 def answer(request: dict[str, Any]) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.scenarios.heldout import HELDOUT, HELDOUT_SECRETS, build_heldout
-from dreamer.scenarios.score import dream_scenario as dream_built, score
+from tests.scenarios.heldout import HELDOUT, HELDOUT_SECRETS, build_heldout
+from tests.scenarios.score import dream_scenario as dream_built, score
 
 
 def dream_heldout(name: str, root: Path) -> tuple[list[dict], object, Path]:

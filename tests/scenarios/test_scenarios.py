@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from dreamer.dream import run_dream
-from dreamer.scenarios import SCENARIOS, build_demo_workspace, build_scenario, demo_transcripts_dir
-from dreamer.scenarios.catalog import SECRETS
-from dreamer.scenarios.score import dream_scenario as dream_built
-from store.store import Store
+from reverie.dreamer.dream import run_dream
+from reverie.dreamer.scenarios import SCENARIOS, build_demo_workspace, build_scenario, demo_transcripts_dir
+from reverie.dreamer.scenarios.catalog import SECRETS
+from tests.scenarios.score import dream_scenario as dream_built
+from reverie.store.store import Store
 
 
 def dream_scenario(name: str, root: Path) -> tuple[list[dict], object, Path]:
@@ -52,7 +52,7 @@ def test_secrets_never_reach_any_output(tmp_path: Path) -> None:
     store = Store.open(ws)
     try:
         quotes = [e.text for sid in store.db.execute("SELECT id FROM sessions").fetchall()
-                  for e in __import__("store.sessions", fromlist=["SessionIndex"]).SessionIndex(store.db).iter_events(sid[0])]
+                  for e in __import__("reverie.store.sessions", fromlist=["SessionIndex"]).SessionIndex(store.db).iter_events(sid[0])]
     finally:
         store.close()
     assert any("[REDACTED:" in q for q in quotes), "the pasted credentials were seen and redacted at ingest"

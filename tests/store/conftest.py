@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from store.core import Store
-from store.models import Label, Proposal
+from reverie.store.core import Store
+from reverie.store.models import Label, Proposal
 
 
 def P(title: str, body: str = "", kind: str = "instinct", scope: str = "team", action: str = "add", **kw) -> Proposal:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from store.core import Store
-from store.errors import StoreCorruptError, UnsafePathError
-from store.models import Artifact
+from reverie.store.core import Store
+from reverie.store.errors import StoreCorruptError, UnsafePathError
+from reverie.store.models import Artifact
 from tests.store.conftest import P, world
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_corrupt_database_cli_one_line(workspace: Path) -> None:
     db = workspace / ".reverie" / "reverie.db"
     db.parent.mkdir()
     db.write_bytes(b"\x00garbage" * 500)
-    proc = subprocess.run([sys.executable, "-m", "console.cli", "--workspace", str(workspace), "status"],
+    proc = subprocess.run([sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "status"],
                           capture_output=True, text=True, cwd=REPO, timeout=60)
     assert proc.returncode == 1 and "is not a Reverie database" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
@@ -66,11 +66,11 @@ def test_escaping_targets_write_nothing(store: Store, workspace: Path, tmp_path:
 
 
 def test_unsafe_source_in_meta_refused(store: Store, workspace: Path) -> None:
-    from store import materialize as mat
+    from reverie.store import materialize as mat
 
     a = Artifact(id="a-x", kind="rule", scope="team", name="x", body="b", meta={"source": "../x.md", "layout": "file"})
     with pytest.raises(UnsafePathError):
-        from store.fsutil import safe_target
+        from reverie.store.fsutil import safe_target
 
         safe_target(workspace, mat.targets_of(a, workspace)[0])
 
@@ -101,8 +101,8 @@ def test_read_only_workspace(open_workspace: Path, tmp_path: Path) -> None:
     before = (workspace / "CLAUDE.md").read_bytes()
     code = f"""
         import os, sys
-        from console.cli import main
-        import console.cmd_store, store.core, store.importer, store.sessions  # before dropping privileges
+        from reverie.console.cli import main
+        import reverie.console.cmd_store, reverie.store.core, reverie.store.importer, reverie.store.sessions  # before dropping privileges
         main(["--workspace", {str(workspace)!r}, "status"])  # warms every lazy import
         if os.getuid() == 0:
             os.setgid(65534); os.setuid(65534)  # root ignores permissions: become nobody
@@ -141,7 +141,7 @@ def test_full_disk(workspace: Path, tmp_path: Path) -> None:
         import resource, signal, sys
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
-        from console.cli import main
+        from reverie.console.cli import main
         sys.exit(main(["--workspace", {str(workspace)!r}, "apply"]))
     """
     proc = _child(code, env={"HOME": str(tmp_path / "h")})
@@ -168,7 +168,7 @@ def test_foreign_sqlite_database_is_refused(workspace: Path, tmp_path: Path) -> 
 
 
 def test_missing_workspace_and_uninitialised(tmp_path: Path) -> None:
-    from store.errors import ReverieError
+    from reverie.store.errors import ReverieError
 
     with pytest.raises(ReverieError, match="does not exist"):
         Store.open(tmp_path / "nope")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from store.core import Store
-from store.errors import NotFoundError, NothingToDoError, UsageError
-from store.oplog import new_id
+from reverie.store.core import Store
+from reverie.store.errors import NotFoundError, NothingToDoError, UsageError
+from reverie.store.oplog import new_id
 
 from tests.store.conftest import P
 

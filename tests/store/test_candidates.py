@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from store.core import Store
+from reverie.store.core import Store
 from tests.store.conftest import P, block
 
 

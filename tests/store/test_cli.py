@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
+from reverie.console.cli import main
 from tests.store.conftest import world
 
 

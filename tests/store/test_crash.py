@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from store.core import Store
+from reverie.store.core import Store
 from tests.store.conftest import P, world
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def test_sigkill_between_file_writes(workspace: Path, temp_home: Path, tmp_path:
     marker = tmp_path / "paused"
     env = dict(os.environ, PYTHONPATH=str(REPO), REVERIE_TEST_PAUSE_AFTER_WRITES=str(writes_before_kill),
                REVERIE_TEST_PAUSE_MARKER=str(marker))
-    child = subprocess.Popen([sys.executable, "-m", "console.cli", "--workspace", str(workspace), "apply"],
+    child = subprocess.Popen([sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "apply"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

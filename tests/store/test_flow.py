@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store.core import Store
-from store.errors import NothingToDoError, ReverieError, UsageError
+from reverie.store.core import Store
+from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 
 from tests.store.conftest import P, block, world
 

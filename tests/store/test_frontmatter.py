@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store import frontmatter
+from reverie.store import frontmatter
 from tests.conftest import realdata_or_skip
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store.errors import UnsafePathError
-from store.fsutil import atomic_write, key_for, safe_target
+from reverie.store.errors import UnsafePathError
+from reverie.store.fsutil import atomic_write, key_for, safe_target
 
 
 @pytest.mark.parametrize("key", ["../x.md", "a/../../x.md", "/etc/passwd", "~/../.bashrc", "~/.claude/../../x", ""])

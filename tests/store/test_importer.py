@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from store.core import Store
-from store.paths import claude_memory_dir
+from reverie.store.core import Store
+from reverie.store.paths import claude_memory_dir
 from tests.conftest import realdata_or_skip
 from tests.store.conftest import P, world
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from store import materialize as mat
-from store.models import Artifact
+from reverie.store import materialize as mat
+from reverie.store.models import Artifact
 
 
 def A(kind: str, scope: str, name: str = "x", body: str = "Do it.", **kw) -> Artifact:
@@ -110,7 +110,7 @@ def test_symlinked_agents_md_is_not_mirrored_twice(workspace: Path) -> None:
 
 
 def test_long_names_are_cut_at_a_word_boundary() -> None:
-    from store.materialize import slugify
+    from reverie.store.materialize import slugify
 
     name = slugify("Until the sandbox is back, always skip the payment tests with pnpm test")
     assert name == "until-the-sandbox-is-back-always-skip-the"

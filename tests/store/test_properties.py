@@ -17,10 +17,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store.core import Store
-from store.errors import NothingToDoError, ReverieError, UsageError
-from store.models import Proposal
-from store.views import view_blob_refs
+from reverie.store.core import Store
+from reverie.store.errors import NothingToDoError, ReverieError, UsageError
+from reverie.store.models import Proposal
+from reverie.store.views import view_blob_refs
 from tests.store.conftest import world
 
 TEMPLATES = [

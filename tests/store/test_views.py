@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store.blobs import Blobs
-from store.db import open_db
-from store.views import View, get_map, load_view, put_map, save_view, update_map
+from reverie.store.blobs import Blobs
+from reverie.store.db import open_db
+from reverie.store.views import View, get_map, load_view, put_map, save_view, update_map
 
 keys = st.text("abcdef0123456789-", min_size=1, max_size=6)
 maps = st.dictionaries(keys, st.integers(0, 3), max_size=300)

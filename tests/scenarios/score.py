@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dreamer.scenarios.catalog import Scenario
+from reverie.dreamer.scenarios.catalog import Scenario
 
 
 @dataclass
@@ -78,8 +78,8 @@ def dream_scenario(build: Callable[[str, Path], Scenario], name: str, ws: Path) 
     Returns the scenario and the `reverie dream --json` document. One helper so
     the tests and the benchmark dream exactly the same way.
     """
-    from dreamer.dream import run_dream
-    from store.store import Store
+    from reverie.dreamer.dream import run_dream
+    from reverie.store.store import Store
 
     scenario = build(name, ws)
     store = Store.open(ws, create=True)

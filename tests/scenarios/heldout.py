@@ -21,9 +21,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from dreamer.scenarios.build import build_from
-from dreamer.scenarios.catalog import Expect, Guard, Scenario
-from dreamer.scenarios.transcript import SessionWriter
+from reverie.dreamer.scenarios.build import build_from
+from reverie.dreamer.scenarios.catalog import Expect, Guard, Scenario
+from reverie.dreamer.scenarios.transcript import SessionWriter
 
 T0 = datetime(2025, 11, 10, 14, 30, tzinfo=timezone.utc)
 
