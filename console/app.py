@@ -137,8 +137,9 @@ class ReverieApp(App[None]):
         cand, proposals, head = result if result is not None else (None, [], "")
         return cand, proposals, error, head
 
-    def with_own_store(self, action: Callable[[Any], Any], failure: str,
-                       reader: bool = False) -> tuple[Any, ReverieError | None]:
+    def with_own_store(
+        self, action: Callable[[Any], Any], failure: str, reader: bool = False
+    ) -> tuple[Any, ReverieError | None]:
         """Run `action` on a store connection of its own (SQLite connections are per
         thread) and close it; any error comes back as one line, never a crash.
 
@@ -172,8 +173,10 @@ class ReverieApp(App[None]):
             if theme in self.available_themes:
                 self.theme = theme
             else:
-                self.notify(f"unknown theme {theme!r}; try one of: {', '.join(sorted(self.available_themes))}",
-                            severity="warning")
+                self.notify(
+                    f"unknown theme {theme!r}; try one of: {', '.join(sorted(self.available_themes))}",
+                    severity="warning",
+                )
         from reverie.console.screens.main import MainScreen
 
         self.push_screen(MainScreen())
@@ -265,8 +268,9 @@ class ReverieApp(App[None]):
             log.debug("watcher unavailable: %s", err)
             return
         try:
-            self._watcher = Watcher(self.workspace, self.transcripts, self.on_watch_event,
-                                    db_path=getattr(self.store, "db_path", None))
+            self._watcher = Watcher(
+                self.workspace, self.transcripts, self.on_watch_event, db_path=getattr(self.store, "db_path", None)
+            )
         except Exception as err:
             log.warning("watcher not started: %s", err)
             self._watcher = None
@@ -312,8 +316,11 @@ class ReverieApp(App[None]):
             if getattr(event, "managed", False):
                 verb = "deleted" if getattr(event, "deleted", False) else "edited by hand"
                 self.status_info.warnings.append(f"{rel} {verb}")
-                self.notify(f"{rel} was {verb}: Reverie manages it, so apply/undo will show it as a conflict",
-                            severity="warning", timeout=8)
+                self.notify(
+                    f"{rel} was {verb}: Reverie manages it, so apply/undo will show it as a conflict",
+                    severity="warning",
+                    timeout=8,
+                )
             self.status_info.context_tokens = estimate_context_tokens(self.workspace)
         elif name == "WatcherNotice":
             self.notify(str(getattr(event, "message", "")), timeout=5)

@@ -44,9 +44,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "restore": ("reverie.console.cmd_store", "cmd_restore", "restore the store and files to an earlier operation"),
     "gc": ("reverie.console.cmd_store", "cmd_gc", "delete blobs only old operations reference"),
     "ingest": ("reverie.console.cmd_ingest", "cmd_ingest", "read new agent transcripts into the sessions index"),
-    "watch": ("reverie.console.cmd_ingest", "cmd_watch", "watch the workspace and transcripts; print events as JSON lines"),
+    "watch": (
+        "reverie.console.cmd_ingest",
+        "cmd_watch",
+        "watch the workspace and transcripts; print events as JSON lines",
+    ),
     "dream": ("reverie.console.cmd_dream", "cmd_dream", "run a dream pass and open a candidate store"),
-    "effect": ("reverie.console.cmd_dream", "cmd_effect", "how often each applied artifact's trigger recurred before/after"),
+    "effect": (
+        "reverie.console.cmd_dream",
+        "cmd_effect",
+        "how often each applied artifact's trigger recurred before/after",
+    ),
     "review": ("reverie.console.cmd_tui", "cmd_review", "open the review console"),
     "demo": ("reverie.console.cmd_tui", "cmd_demo", "build a sample workspace, dream, and open the console on it"),
 }
@@ -70,7 +78,11 @@ def _common(parser: argparse.ArgumentParser, sub: bool = False) -> None:
     parser.add_argument("--workspace", "-w", type=Path, default=d(None), help="workspace dir (default: current dir)")
     parser.add_argument("--db", type=Path, default=d(None), help="database (default: <workspace>/.reverie/reverie.db)")
     parser.add_argument(
-        "--transcripts", action="append", type=Path, default=d([]), metavar="DIR",
+        "--transcripts",
+        action="append",
+        type=Path,
+        default=d([]),
+        metavar="DIR",
         help="also read transcripts from DIR (repeatable)",
     )
     parser.add_argument("--json", action="store_true", default=d(False), help="print one JSON document on stdout")
@@ -136,7 +148,9 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--no-progress", action="store_true")
     elif name == "demo":
         p.add_argument("dir", nargs="?", type=Path, default=None)
-        p.add_argument("--no-tui", action="store_true", help="build and dream, print a summary, do not open the console")
+        p.add_argument(
+            "--no-tui", action="store_true", help="build and dream, print a summary, do not open the console"
+        )
     elif name == "ingest":
         p.add_argument("--no-progress", action="store_true")
 

@@ -36,8 +36,14 @@ def _progress(enabled: bool) -> Iterator[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     lock = threading.Lock()
-    with Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -61,8 +67,13 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         with _progress(not getattr(args, "no_progress", False)) as progress:
-            result = run_dream(store, transcripts=args.transcripts, engine=getattr(args, "engine", None),
-                               model=getattr(args, "model", None), progress=progress)
+            result = run_dream(
+                store,
+                transcripts=args.transcripts,
+                engine=getattr(args, "engine", None),
+                model=getattr(args, "model", None),
+                progress=progress,
+            )
     except Exception as err:
         from reverie.dreamer.engines.base import DreamCancelled
 
@@ -71,8 +82,10 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
         raise
     finally:
         store.close()
-    lines = [f"{result.candidate.id}: {len(result.proposals)} proposal(s) from {result.sessions_read} session(s), "
-             f"{result.events_read} events [{result.engine}, {result.seconds:.2f}s]"]
+    lines = [
+        f"{result.candidate.id}: {len(result.proposals)} proposal(s) from {result.sessions_read} session(s), "
+        f"{result.events_read} events [{result.engine}, {result.seconds:.2f}s]"
+    ]
     for p in result.proposals:
         scope = p.scope + (f" {','.join(p.paths)}" if p.paths else "")
         lines.append(f"  {p.id}  {p.action:<7} {p.kind:<8} ({scope})  {p.title}{_label_text(p)}")
@@ -94,8 +107,14 @@ def cmd_effect(args: argparse.Namespace, out: Output) -> int:
     try:
         ingest(store, store.workspace, list(args.transcripts))
         index = SessionIndex(store.db)
-        ctx = DreamContext(workspace=store.workspace, sessions=session_refs(index), artifacts=[],
-                           load_events=index.iter_events, cache_get=store.cache_get, cache_put=store.cache_put)
+        ctx = DreamContext(
+            workspace=store.workspace,
+            sessions=session_refs(index),
+            artifacts=[],
+            load_events=index.iter_events,
+            cache_get=store.cache_get,
+            cache_put=store.cache_put,
+        )
         effects = compute_effects(store, collect_signals(ctx))
     finally:
         store.close()
@@ -105,6 +124,8 @@ def cmd_effect(args: argparse.Namespace, out: Output) -> int:
     else:
         text = "\n".join(
             f"{e.name} ({e.kind}): {e.trigger} — before {e.recurred_before}/{e.sessions_before} sessions, "
-            f"after {e.recurred_after}/{e.sessions_after}" for e in effects)
+            f"after {e.recurred_after}/{e.sessions_after}"
+            for e in effects
+        )
     out.emit(doc, text)
     return 0

@@ -42,8 +42,9 @@ def cmd_ingest(args: argparse.Namespace, out: Output) -> int:
 
     store = _open_store(args)
     try:
-        report = ingest(store, args.workspace, args.transcripts,
-                        progress=_progress(out, not getattr(args, "no_progress", False)))
+        report = ingest(
+            store, args.workspace, args.transcripts, progress=_progress(out, not getattr(args, "no_progress", False))
+        )
         out.emit(report.to_dict(), report.text())
     finally:
         store.close()

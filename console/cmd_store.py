@@ -18,8 +18,8 @@ import orjson
 
 from reverie.console.output import Output
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
-from reverie.store.textsafe import one_line
 from reverie.store.models import STATUSES, Operation, Proposal
+from reverie.store.textsafe import one_line
 
 
 def _open(args: argparse.Namespace, create: bool = False):  # -> Store
@@ -44,16 +44,25 @@ def _warn_conflicts(out: Output, conflicts: list[dict[str, Any]]) -> None:
 
 # --- setup -------------------------------------------------------------------------
 
+
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
     store = _open(args, create=True)
     try:
         before = store.oplog.head_id()
         op = store.init()
         n = len(store.view().artifacts)
-        doc = {"op": op.id, "workspace": str(store.workspace), "db": str(store.db_path), "artifacts": n,
-               "created": before is None}
-        text = (f"Initialized Reverie in {store.workspace}: {n} artifact(s) imported (op {op.id})"
-                if before is None else f"Reverie already initialized in {store.workspace} (head {op.id})")
+        doc = {
+            "op": op.id,
+            "workspace": str(store.workspace),
+            "db": str(store.db_path),
+            "artifacts": n,
+            "created": before is None,
+        }
+        text = (
+            f"Initialized Reverie in {store.workspace}: {n} artifact(s) imported (op {op.id})"
+            if before is None
+            else f"Reverie already initialized in {store.workspace} (head {op.id})"
+        )
         out.emit(doc, text)
     finally:
         store.close()
@@ -66,9 +75,13 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         head = store.head().id
         op = store.import_workspace()
         changed = op.id != head
-        doc = {"op": op.id, "changed": changed, "artifacts": len(store.view().artifacts),
-               "skipped": op.data.get("skipped", []) if changed else [],
-               "adopted": op.data.get("adopted", []) if changed else []}
+        doc = {
+            "op": op.id,
+            "changed": changed,
+            "artifacts": len(store.view().artifacts),
+            "skipped": op.data.get("skipped", []) if changed else [],
+            "adopted": op.data.get("adopted", []) if changed else [],
+        }
         for s in doc["skipped"]:
             out.info(f"skipped {s}")
         for aid in doc["adopted"]:
@@ -85,7 +98,7 @@ def _status_extras(store: Any) -> dict[str, Any]:
 
     try:
         return dict(status_extras(store) or {})
-    except Exception as err:  # noqa: BLE001 - status must still print
+    except Exception as err:
         return {"extras_error": f"{type(err).__name__}: {err}"}
 
 
@@ -97,12 +110,18 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         lines = [
             f"workspace  {doc['workspace']}",
             f"head       {doc['head']}  {doc['head_kind']}: {doc['head_description']}",
-            f"artifacts  {doc['artifacts']}" + (
+            f"artifacts  {doc['artifacts']}"
+            + (
                 "  (" + ", ".join(f"{k} {v}" for k, v in doc["artifacts_by_kind"].items()) + ")"
-                if doc["artifacts_by_kind"] else ""),
-            f"candidate  {doc['candidate_store'] or '-'}" + (
+                if doc["artifacts_by_kind"]
+                else ""
+            ),
+            f"candidate  {doc['candidate_store'] or '-'}"
+            + (
                 "  (" + ", ".join(f"{k} {v}" for k, v in sorted(doc["proposals"].items())) + ")"
-                if doc["proposals"] else ""),
+                if doc["proposals"]
+                else ""
+            ),
         ]
         for key in sorted(k for k in doc if k not in _STATUS_CORE):
             value = doc[key]
@@ -115,11 +134,25 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-_STATUS_CORE = {"workspace", "db", "head", "head_kind", "head_description", "operations", "candidate_store",
-                "artifacts", "artifacts_by_kind", "files", "proposals", "can_undo", "can_redo"}
+_STATUS_CORE = {
+    "workspace",
+    "db",
+    "head",
+    "head_kind",
+    "head_description",
+    "operations",
+    "candidate_store",
+    "artifacts",
+    "artifacts_by_kind",
+    "files",
+    "proposals",
+    "can_undo",
+    "can_redo",
+}
 
 
 # --- proposals -----------------------------------------------------------------------
+
 
 def _read_proposals_file(path: Path) -> tuple[list[Proposal], dict[str, Any]]:
     try:
@@ -158,12 +191,18 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> int:
         run_critics(proposals, store.active_artifacts(), store.workspace)
         stats = doc.get("stats") if isinstance(doc.get("stats"), dict) else None
         cand = store.open_candidate(
-            proposals, engine=args.engine, sessions_read=int(doc.get("sessions_read") or 0),
-            events_read=int(doc.get("events_read") or 0), stats=stats, actor="person",
+            proposals,
+            engine=args.engine,
+            sessions_read=int(doc.get("sessions_read") or 0),
+            events_read=int(doc.get("events_read") or 0),
+            stats=stats,
+            actor="person",
         )
         ids = [p.id for p in store.proposals(cand.id)]
-        out.emit({"candidate_store": cand.id, "base_version": cand.base_op, "op": store.head().id, "proposals": ids},
-                 f"Opened candidate {cand.id} with {len(ids)} proposal(s) (op {store.head().id})")
+        out.emit(
+            {"candidate_store": cand.id, "base_version": cand.base_op, "op": store.head().id, "proposals": ids},
+            f"Opened candidate {cand.id} with {len(ids)} proposal(s) (op {store.head().id})",
+        )
     finally:
         store.close()
     return 0
@@ -173,21 +212,29 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         props = store.proposals(args.candidate)
-        cand_id = props[0].candidate_id if props else (
-            args.candidate or (store.current_candidate().id if store.current_candidate() else None))
+        cand_id = (
+            props[0].candidate_id
+            if props
+            else (args.candidate or (store.current_candidate().id if store.current_candidate() else None))
+        )
         if args.status:
             if args.status not in STATUSES:
                 raise UsageError(f"unknown status {args.status!r}: choose one of {', '.join(STATUSES)}")
             props = [p for p in props if p.status == args.status]
         cand = next((c for c in store.candidates() if c.id == cand_id), None)
-        doc = {"candidate_store": cand_id, "base_version": cand.base_op if cand else None,
-               "engine": cand.engine if cand else None, "status": cand.status if cand else None,
-               "proposals": [p.to_dict() for p in props]}
+        doc = {
+            "candidate_store": cand_id,
+            "base_version": cand.base_op if cand else None,
+            "engine": cand.engine if cand else None,
+            "status": cand.status if cand else None,
+            "proposals": [p.to_dict() for p in props],
+        }
         if not props:
             text = "No proposals" + (f" in {cand_id}" if cand_id else ": no candidate store")
         else:
             text = "\n".join(
-                f"{p.id}  {p.status:<8} {p.action:<7} {p.kind:<8} {p.scope:<7} {p.confidence:.2f}  {one_line(p.title or p.name)}"
+                f"{p.id}  {p.status:<8} {p.action:<7} {p.kind:<8} {p.scope:<7} {p.confidence:.2f}  "
+                f"{one_line(p.title or p.name)}"
                 + (f"  [{', '.join(l.label + ':' + l.severity for l in p.labels)}]" if p.labels else "")
                 for p in props
             )
@@ -198,8 +245,12 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
 
 
 def _diff(before: str, after: str, target: str) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"{target} (before)", tofile=f"{target} (after)")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"{target} (before)",
+        tofile=f"{target} (after)",
+    )
     return "".join(l if l.endswith("\n") else l + "\n" for l in lines)
 
 
@@ -207,8 +258,13 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         p = store.proposal(args.id)
-        head = [f"{p.id}  {p.status}  {p.action} {p.kind} ({p.scope}" + (f": {', '.join(p.paths)}" if p.paths else "")
-                + f")  confidence {p.confidence:.2f}", f"title   {one_line(p.title)}", f"target  {one_line(p.target)}"]
+        head = [
+            f"{p.id}  {p.status}  {p.action} {p.kind} ({p.scope}"
+            + (f": {', '.join(p.paths)}" if p.paths else "")
+            + f")  confidence {p.confidence:.2f}",
+            f"title   {one_line(p.title)}",
+            f"target  {one_line(p.target)}",
+        ]
         if p.edited:
             head.append("edited  by a person (the original body is kept: --json original_body)")
         if p.scope != p.original_scope or p.kind != p.original_kind:
@@ -234,7 +290,10 @@ def cmd_approve(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         op = store.approve(args.ids, clear_blocks=args.clear_block)
-        out.emit(_op_doc(op) | {"approved": op.data.get("proposals", [])}, f"Approved {', '.join(op.data['proposals'])} (op {op.id})")
+        out.emit(
+            _op_doc(op) | {"approved": op.data.get("proposals", [])},
+            f"Approved {', '.join(op.data['proposals'])} (op {op.id})",
+        )
     finally:
         store.close()
     return 0
@@ -244,7 +303,10 @@ def cmd_reject(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         op = store.reject(args.ids, reason=args.reason)
-        out.emit(_op_doc(op) | {"rejected": op.data.get("proposals", [])}, f"Rejected {', '.join(op.data['proposals'])} (op {op.id})")
+        out.emit(
+            _op_doc(op) | {"rejected": op.data.get("proposals", [])},
+            f"Rejected {', '.join(op.data['proposals'])} (op {op.id})",
+        )
     finally:
         store.close()
     return 0
@@ -291,14 +353,17 @@ def cmd_kind(args: argparse.Namespace, out: Output) -> int:
 
 # --- apply & discard -----------------------------------------------------------------
 
+
 def cmd_apply(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         plan = store.plan_apply(args.candidate, force=args.force)
         if args.dry_run:
             _warn_conflicts(out, plan.conflicts)
-            text = "\n".join([f"would apply {len(plan.proposals)} proposal(s) from {plan.candidate_id}"]
-                             + [f"  {f['action']:<6} {f['path']}" for f in plan.files])
+            text = "\n".join(
+                [f"would apply {len(plan.proposals)} proposal(s) from {plan.candidate_id}"]
+                + [f"  {f['action']:<6} {f['path']}" for f in plan.files]
+            )
             out.emit(plan.to_dict() | {"dry_run": True}, text)
             return 0
         hooks = [p for p in store.proposals(plan.candidate_id) if p.id in plan.proposals and p.kind == "hook"]
@@ -311,8 +376,10 @@ def cmd_apply(args: argparse.Namespace, out: Output) -> int:
         if result.op is None:
             out.emit(result.to_dict(), f"Nothing applied from {result.candidate_id}: every approved proposal conflicts")
             return 1
-        text = "\n".join([f"Applied {len(result.applied)} proposal(s) from {result.candidate_id} (op {result.op.id})"]
-                         + [f"  {f['action']:<6} {f['path']}" for f in result.files])
+        text = "\n".join(
+            [f"Applied {len(result.applied)} proposal(s) from {result.candidate_id} (op {result.op.id})"]
+            + [f"  {f['action']:<6} {f['path']}" for f in result.files]
+        )
         out.emit(result.to_dict(), text)
     finally:
         store.close()
@@ -323,14 +390,17 @@ def cmd_discard(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         op = store.discard(args.candidate)
-        out.emit(_op_doc(op) | {"candidate_store": op.data["candidate"]},
-                 f"Discarded {op.data['candidate']} (kept for audit; op {op.id})")
+        out.emit(
+            _op_doc(op) | {"candidate_store": op.data["candidate"]},
+            f"Discarded {op.data['candidate']} (kept for audit; op {op.id})",
+        )
     finally:
         store.close()
     return 0
 
 
 # --- history -------------------------------------------------------------------------
+
 
 def cmd_log(args: argparse.Namespace, out: Output) -> int:
     if args.limit is not None and args.limit < 0:
@@ -391,8 +461,11 @@ def cmd_gc(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         res = store.gc(args.older_than)
-        out.emit(res, f"Pruned {res['pruned_operations']} operation(s); deleted {res['deleted_blobs']} blob(s), "
-                      f"{res['freed_bytes']} bytes")
+        out.emit(
+            res,
+            f"Pruned {res['pruned_operations']} operation(s); deleted {res['deleted_blobs']} blob(s), "
+            f"{res['freed_bytes']} bytes",
+        )
     finally:
         store.close()
     return 0

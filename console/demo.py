@@ -95,9 +95,11 @@ def _dream_once(demo: Demo, log: Callable[[str], None]) -> dict[str, Any]:
         log("reverie demo: dreaming over the demo sessions…")
         result = run_dream(store, transcripts=[demo.transcripts])
         cand = getattr(result, "candidate", None) or getattr(result, "candidate_id", None)
-        return {"candidate_store": getattr(cand, "id", cand),
-                "sessions_read": getattr(result, "sessions_read", None),
-                "events_read": getattr(result, "events_read", None)}
+        return {
+            "candidate_store": getattr(cand, "id", cand),
+            "sessions_read": getattr(result, "sessions_read", None),
+            "events_read": getattr(result, "events_read", None),
+        }
     finally:
         store.close()
 
@@ -148,6 +150,8 @@ def summary_text(summary: dict[str, Any]) -> str:
         lines.append("  by kind:  " + ", ".join(f"{k} {n}" for k, n in summary["by_kind"].items()))
     if summary["by_label"]:
         lines.append("  labels:   " + ", ".join(f"{k} {n}" for k, n in summary["by_label"].items()))
-    lines.append(f"open it again: HOME={summary['home']} reverie review --workspace {summary['workspace']}"
-                 f" --transcripts {summary['transcripts']}   (or: reverie demo {summary['dir']})")
+    lines.append(
+        f"open it again: HOME={summary['home']} reverie review --workspace {summary['workspace']}"
+        f" --transcripts {summary['transcripts']}   (or: reverie demo {summary['dir']})"
+    )
     return "\n".join(lines)

@@ -68,8 +68,17 @@ def lexer_name_for(target: str) -> str:
     if not name:
         return "text"
     suffix = PurePath(name).suffix.lower()
-    quick = {".md": "markdown", ".json": "json", ".sh": "bash", ".py": "python", ".toml": "toml",
-             ".yaml": "yaml", ".yml": "yaml", ".txt": "text", "": "text"}
+    quick = {
+        ".md": "markdown",
+        ".json": "json",
+        ".sh": "bash",
+        ".py": "python",
+        ".toml": "toml",
+        ".yaml": "yaml",
+        ".yml": "yaml",
+        ".txt": "text",
+        "": "text",
+    }
     if suffix in quick:
         return quick[suffix]
     try:
@@ -127,11 +136,19 @@ class DiffLine:
     `text` is computed on first use so a 5,000-line diff only highlights what is seen.
     """
 
-    __slots__ = ("tag", "old_no", "new_no", "raw", "spans", "lexer", "dark", "_text")
+    __slots__ = ("_text", "dark", "lexer", "new_no", "old_no", "raw", "spans", "tag")
 
-    def __init__(self, tag: str, old_no: int | None, new_no: int | None, raw: str,
-                 spans: tuple[tuple[int, int], ...] = (), lexer: str = "text", dark: bool = True,
-                 text: Text | None = None) -> None:
+    def __init__(
+        self,
+        tag: str,
+        old_no: int | None,
+        new_no: int | None,
+        raw: str,
+        spans: tuple[tuple[int, int], ...] = (),
+        lexer: str = "text",
+        dark: bool = True,
+        text: Text | None = None,
+    ) -> None:
         self.tag, self.old_no, self.new_no = tag, old_no, new_no
         self.raw, self.spans, self.lexer, self.dark = raw, spans, lexer, dark
         self._text = text
@@ -184,8 +201,9 @@ def _matching_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     return merged
 
 
-def _match(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int,
-           out: list[tuple[int, int, int]], depth: int) -> None:
+def _match(
+    a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int, int]], depth: int
+) -> None:
     # common prefix / suffix
     n = 0
     while alo + n < ahi and blo + n < bhi and a[alo + n] == b[blo + n]:
@@ -212,8 +230,7 @@ def _match(a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int,
     for j in range(blo, bhi):
         c, _ = count_b.get(b[j], (0, j))
         count_b[b[j]] = (c + 1, j)
-    pairs = [(i, count_b[a[i]][1]) for i in range(alo, ahi)
-             if count_a[a[i]] == 1 and count_b.get(a[i], (0, 0))[0] == 1]
+    pairs = [(i, count_b[a[i]][1]) for i in range(alo, ahi) if count_a[a[i]] == 1 and count_b.get(a[i], (0, 0))[0] == 1]
     anchors = _lis(pairs)
     if not anchors:
         sm = difflib.SequenceMatcher(None, a[alo:ahi], b[blo:bhi])
@@ -261,8 +278,7 @@ def _escaped(lines: list[str], any_invisible: bool) -> list[tuple[str, tuple[tup
     return out
 
 
-def build_diff(before: str, after: str, target: str = "", context: int | None = 3,
-               dark: bool = True) -> Diff:
+def build_diff(before: str, after: str, target: str = "", context: int | None = 3, dark: bool = True) -> Diff:
     """The diff of `before` → `after` for `target` (whose type picks the highlighting).
 
     `context=None` shows every line. Identical texts give a diff with no lines.
@@ -383,14 +399,22 @@ def line_styles(dark: bool) -> dict[str, Style]:
     """Background per diff tag, chosen to stay readable on dark and light themes."""
     if dark:
         return {
-            "+": Style(bgcolor="#12351d"), "-": Style(bgcolor="#3d1519"), " ": Style(),
-            "@": Style(color="#6fb3d2", italic=True), "#": Style(color="#ffcb6b", bold=True),
-            "gutter": Style(color="#6c7380"), "+m": Style(color="#5fd77a", bold=True),
+            "+": Style(bgcolor="#12351d"),
+            "-": Style(bgcolor="#3d1519"),
+            " ": Style(),
+            "@": Style(color="#6fb3d2", italic=True),
+            "#": Style(color="#ffcb6b", bold=True),
+            "gutter": Style(color="#6c7380"),
+            "+m": Style(color="#5fd77a", bold=True),
             "-m": Style(color="#ff6b6b", bold=True),
         }
     return {
-        "+": Style(bgcolor="#dcf5e0"), "-": Style(bgcolor="#fbe0e0"), " ": Style(),
-        "@": Style(color="#1f5f8b", italic=True), "#": Style(color="#8a5a00", bold=True),
-        "gutter": Style(color="#7a7f87"), "+m": Style(color="#1d7a32", bold=True),
+        "+": Style(bgcolor="#dcf5e0"),
+        "-": Style(bgcolor="#fbe0e0"),
+        " ": Style(),
+        "@": Style(color="#1f5f8b", italic=True),
+        "#": Style(color="#8a5a00", bold=True),
+        "gutter": Style(color="#7a7f87"),
+        "+m": Style(color="#1d7a32", bold=True),
         "-m": Style(color="#b3261e", bold=True),
     }

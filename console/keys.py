@@ -91,8 +91,7 @@ BY_ID: dict[str, Key] = {k.id: k for k in ALL}
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
     """Textual bindings for a screen, each carrying its id (namespaced ``reverie.<id>``)."""
     return [
-        Binding(k.key, k.action, k.description, show=k.show, id=binding_id(k.id), priority=k.priority)
-        for k in keys
+        Binding(k.key, k.action, k.description, show=k.show, id=binding_id(k.id), priority=k.priority) for k in keys
     ]
 
 

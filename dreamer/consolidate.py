@@ -77,8 +77,12 @@ class Cluster:
             # the line that carries the whole lesson: both sides of "use X not Y", or the guarded path
             contrast = any(_has_word(low, a) and _has_word(low, b) for a, b in pairs)
             names_dir = any(d.lower() in low for d in dirs)
-            return (3 * explicit + 2 * contrast + 2 * names_dir + 2 * s["general"] + s["strong"] - 3 * s["temporal"],
-                    -len(s["line"]) // 80, s["ts"])
+            return (
+                3 * explicit + 2 * contrast + 2 * names_dir + 2 * s["general"] + s["strong"] - 3 * s["temporal"],
+                -len(s["line"]) // 80,
+                s["ts"],
+            )
+
         return max(self.statements, key=score)
 
     def polarity(self) -> str:
@@ -111,8 +115,14 @@ def _forbid_overlap(a: set[str], b: set[str]) -> bool:
 
 
 def evidence_of(st: dict[str, Any]) -> Evidence:
-    return Evidence(session_id=st["session_id"], event_uuid=st.get("uuid", ""), timestamp=st.get("ts", ""),
-                    trust=st.get("trust", "user"), quote=quote(st.get("text", ""), 200), agent=st.get("agent", ""))
+    return Evidence(
+        session_id=st["session_id"],
+        event_uuid=st.get("uuid", ""),
+        timestamp=st.get("ts", ""),
+        trust=st.get("trust", "user"),
+        quote=quote(st.get("text", ""), 200),
+        agent=st.get("agent", ""),
+    )
 
 
 # --- artifact text helpers -------------------------------------------------------
@@ -149,7 +159,9 @@ def negated_words(line: str) -> set[str]:
     return words
 
 
-NEG_WINDOW = re.compile(r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I)
+NEG_WINDOW = re.compile(
+    r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I
+)
 
 
 def mentions_positively(line: str, word: str) -> bool:
@@ -164,8 +176,41 @@ def mentions_positively(line: str, word: str) -> bool:
     return word not in window
 
 
-PROGRAMS = frozenset("""npm pnpm yarn bun pip pip3 uv poetry cargo go mix make npx docker podman git tabs spaces
-    pytest vitest jest unittest black ruff flake8 eslint prettier biome tsc webpack vite""".split())
+PROGRAMS = frozenset(
+    [
+        "npm",
+        "pnpm",
+        "yarn",
+        "bun",
+        "pip",
+        "pip3",
+        "uv",
+        "poetry",
+        "cargo",
+        "go",
+        "mix",
+        "make",
+        "npx",
+        "docker",
+        "podman",
+        "git",
+        "tabs",
+        "spaces",
+        "pytest",
+        "vitest",
+        "jest",
+        "unittest",
+        "black",
+        "ruff",
+        "flake8",
+        "eslint",
+        "prettier",
+        "biome",
+        "tsc",
+        "webpack",
+        "vite",
+    ]
+)
 
 
 def code_words(line: str) -> list[str]:
@@ -191,8 +236,9 @@ def conflict_word(new_line: str, old_line: str) -> str | None:
 # --- the consolidation ---------------------------------------------------------------
 
 
-def consolidate(signals: list[dict[str, Any]], artifacts: list[Artifact], workspace: Path,
-                options: dict[str, Any] | None = None) -> list[Proposal]:
+def consolidate(
+    signals: list[dict[str, Any]], artifacts: list[Artifact], workspace: Path, options: dict[str, Any] | None = None
+) -> list[Proposal]:
     opts = options or {}
     statements: list[dict[str, Any]] = []
     for sig in signals:
@@ -239,8 +285,9 @@ def cluster_statements(statements: list[dict[str, Any]]) -> list[Cluster]:
         for cl in clusters:
             if cl.polarity() == "must_not" and st["polarity"] in ("use", "prefer") and not (keys & cl.keys):
                 continue
-            reversed_pairs = {f"use:{k[4:].split('>')[1]}>{k[4:].split('>')[0]}" for k in keys
-                              if k.startswith("use:") and ">" in k}
+            reversed_pairs = {
+                f"use:{k[4:].split('>')[1]}>{k[4:].split('>')[0]}" for k in keys if k.startswith("use:") and ">" in k
+            }
             if reversed_pairs & cl.keys:
                 continue  # the opposite lesson: kept apart so the newer one can win
             shared = keys & cl.keys or _forbid_overlap(keys, cl.keys)
@@ -257,7 +304,7 @@ def cluster_statements(statements: list[dict[str, Any]]) -> list[Cluster]:
 
 
 def _resolve_conflicting_clusters(clusters: list[Cluster]) -> list[Cluster]:
-    """"use X not Y" vs "use Y not X": the cluster with the newer evidence wins."""
+    """ "use X not Y" vs "use Y not X": the cluster with the newer evidence wins."""
     drop: set[int] = set()
     for i, a in enumerate(clusters):
         for j, b in enumerate(clusters):
@@ -268,15 +315,14 @@ def _resolve_conflicting_clusters(clusters: list[Cluster]) -> list[Cluster]:
             if any((y, x) in pb for x, y in pa):
                 loser, winner = (i, b) if a.latest < b.latest else (j, a)
                 drop.add(loser)
-                winner.statements[-1].setdefault("superseded", []).append(
-                    clusters[loser].representative()["line"])
+                winner.statements[-1].setdefault("superseded", []).append(clusters[loser].representative()["line"])
     return [c for k, c in enumerate(clusters) if k not in drop]
 
 
 def _glob(path: str) -> str:
     """`dir/**` for a folder; a file the person named ("web/yarn.lock") is guarded as itself."""
     last = path.rsplit("/", 1)[-1]
-    return path if "." in last.strip(".") and not last.startswith(".") or "*" in path else f"{path}/**"
+    return path if ("." in last.strip(".") and not last.startswith(".")) or "*" in path else f"{path}/**"
 
 
 def _confidence(n_sessions: int, strong: bool, latest: str, newest: str) -> float:
@@ -284,8 +330,9 @@ def _confidence(n_sessions: int, strong: bool, latest: str, newest: str) -> floa
     return round(min(0.95, 0.3 + 0.15 * n_sessions + 0.1 * strong + recency), 2)
 
 
-def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[tuple[str, dict[str, Any]]],
-                       opts: dict[str, Any]) -> list[Proposal]:
+def _cluster_proposals(
+    cl: Cluster, artifacts: list[Artifact], tool_calls: list[tuple[str, dict[str, Any]]], opts: dict[str, Any]
+) -> list[Proposal]:
     rep = cl.representative()
     n = len(cl.sessions)
     polarity = cl.polarity()
@@ -293,25 +340,40 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
     temporal = all(s["temporal"] for s in cl.statements)
     # a correction that swapped the tool the agent ran for another of its kind ("use pnpm" after `npm
     # install`) is project knowledge even from one session (as a memory)
-    swapped = any(k.startswith("sub:") or k.startswith("use:") and _same_family(*k[4:].split(">", 1))
-                  for k in cl.keys if ">" in k)
-    eligible = n >= 2 or swapped or any(s["general"] or s["temporal"] or s["kind"] == "request"
-                                        or s["polarity"] == "prefer" for s in cl.statements)
+    swapped = any(
+        k.startswith("sub:") or (k.startswith("use:") and _same_family(*k[4:].split(">", 1)))
+        for k in cl.keys
+        if ">" in k
+    )
+    eligible = (
+        n >= 2
+        or swapped
+        or any(
+            s["general"] or s["temporal"] or s["kind"] == "request" or s["polarity"] == "prefer" for s in cl.statements
+        )
+    )
     if not eligible:
         return []
     lines = [rep["line"]]
-    pair = next((k[4:].split(">", 1) for k in sorted(cl.keys) if k.startswith("use:") and ">" in k
-                 and _same_family(*k[4:].split(">", 1))), None)
+    pair = next(
+        (
+            k[4:].split(">", 1)
+            for k in sorted(cl.keys)
+            if k.startswith("use:") and ">" in k and _same_family(*k[4:].split(">", 1))
+        ),
+        None,
+    )
     if pair and len(tokens(rep["line"])) < 3 and not _has_word(rep["line"].lower(), pair[1]):
         lines = [f"Use {pair[0]}, not {pair[1]}."]  # "nope. yarn" says more with what it replaces
     for s in sorted(cl.statements, key=lambda s: s["ts"]):
-        if all(similarity(tokens(s["line"]), tokens(l)) < 0.5 for l in lines) and len(lines) < 3 \
-                and not s["temporal"]:
+        if all(similarity(tokens(s["line"]), tokens(l)) < 0.5 for l in lines) and len(lines) < 3 and not s["temporal"]:
             lines.append(s["line"])
     # duplicate of something the workspace already says → nothing to add
     for art in artifacts:
         for line in artifact_lines(art):
-            if similarity(tokens(line), tokens(rep["line"])) >= DUPLICATE_SIMILARITY and not conflict_word(rep["line"], line):
+            if similarity(tokens(line), tokens(rep["line"])) >= DUPLICATE_SIMILARITY and not conflict_word(
+                rep["line"], line
+            ):
                 return []
     if n >= MIN_SESSIONS_DURABLE and not temporal:
         kind = "rule" if strong and polarity in ("must", "must_not") else "instinct"
@@ -322,42 +384,89 @@ def _cluster_proposals(cl: Cluster, artifacts: list[Artifact], tool_calls: list[
     body = "\n".join(lines)
     newest = max((s["ts"] for s in cl.statements), default="")
     evidence = [evidence_of(s) for s in sorted(cl.statements, key=lambda s: s["ts"])][:8]
-    why = (f"{'Correction' if rep['kind'] == 'correction' else 'Request'} stated in {n} session"
-           f"{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); "
-           + ("one session supports at most a memory." if kind == "memory" else
-              f"repeated, so {'an' if kind[0] in 'aeiou' else 'a'} {kind}."))
+    why = (
+        f"{'Correction' if rep['kind'] == 'correction' else 'Request'} stated in {n} session"
+        f"{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); "
+        + (
+            "one session supports at most a memory."
+            if kind == "memory"
+            else f"repeated, so {'an' if kind[0] in 'aeiou' else 'a'} {kind}."
+        )
+    )
     labels: list[Label] = []
     for s in cl.statements:
         for old in s.get("superseded", []):
-            labels.append(Label("contradiction_drift", "info",
-                                f"newer evidence (session {s['session_id'][:8]}, event {s['uuid'][:8]}) wins over "
-                                f"the older statement '{quote(old, 80)}'"))
-    out = [Proposal(id="", action="add", kind=kind, scope=scope, paths=paths, title=title_of(lines[0]),
-                    body=body, confidence=_confidence(n, strong, newest, newest), rationale=why,
-                    evidence=evidence, labels=labels, meta={"signal": "statement", "sessions": n})]
+            labels.append(
+                Label(
+                    "contradiction_drift",
+                    "info",
+                    f"newer evidence (session {s['session_id'][:8]}, event {s['uuid'][:8]}) wins over "
+                    f"the older statement '{quote(old, 80)}'",
+                )
+            )
+    out = [
+        Proposal(
+            id="",
+            action="add",
+            kind=kind,
+            scope=scope,
+            paths=paths,
+            title=title_of(lines[0]),
+            body=body,
+            confidence=_confidence(n, strong, newest, newest),
+            rationale=why,
+            evidence=evidence,
+            labels=labels,
+            meta={"signal": "statement", "sessions": n},
+        )
+    ]
     # a never / do-not about edits that the agent broke after it was said → hook
     if polarity == "must_not" and dirs:
         globs = [_glob(d) for d in dirs]
         first = cl.first
-        violations = [(sid, c) for sid, c in tool_calls
-                      if c.get("tool") in EDIT_TOOLS and hooks.path_matches(c.get("target", ""), globs)]
+        violations = [
+            (sid, c)
+            for sid, c in tool_calls
+            if c.get("tool") in EDIT_TOOLS and hooks.path_matches(c.get("target", ""), globs)
+        ]
         after = [(sid, c) for sid, c in violations if c.get("ts", "") > first]
         if after:
             reason = f"{rep['line']} (Reverie hook from {n} session{'s' if n != 1 else ''})"
             script = hooks.path_guard_script(globs, reason)
-            ev = evidence + [Evidence(session_id=sid, event_uuid=c["uuid"], timestamp=c["ts"], trust="agent",
-                                      quote=quote(f"{c['tool']} {c['target']}", 160)) for sid, c in after[:4]]
-            out.append(Proposal(
-                id="", action="add", kind="hook", scope="project", paths=[],
-                title=f"Block edits {'to' if all(g == d for g, d in zip(globs, dirs)) else 'under'} {', '.join(dirs)}",
-                body=script,
-                confidence=min(0.9, 0.5 + 0.1 * len(after) + 0.1 * n),
-                rationale=(f"'{quote(rep['line'], 100)}' was stated in session {cl.statements[0]['session_id'][:8]} "
-                           f"and violated {len(after)} time(s) afterwards; a hook enforces it outside the model."),
-                evidence=ev,
-                meta={"event": "PreToolUse", "matcher": hooks.EDIT_MATCHER, "timeout": 10,
-                      "replay": {"violations": [c["uuid"] for _, c in violations]}, "signal": "violation"},
-            ))
+            ev = evidence + [
+                Evidence(
+                    session_id=sid,
+                    event_uuid=c["uuid"],
+                    timestamp=c["ts"],
+                    trust="agent",
+                    quote=quote(f"{c['tool']} {c['target']}", 160),
+                )
+                for sid, c in after[:4]
+            ]
+            out.append(
+                Proposal(
+                    id="",
+                    action="add",
+                    kind="hook",
+                    scope="project",
+                    paths=[],
+                    title=f"Block edits {'to' if globs == dirs else 'under'} {', '.join(dirs)}",
+                    body=script,
+                    confidence=min(0.9, 0.5 + 0.1 * len(after) + 0.1 * n),
+                    rationale=(
+                        f"'{quote(rep['line'], 100)}' was stated in session {cl.statements[0]['session_id'][:8]} "
+                        f"and violated {len(after)} time(s) afterwards; a hook enforces it outside the model."
+                    ),
+                    evidence=ev,
+                    meta={
+                        "event": "PreToolUse",
+                        "matcher": hooks.EDIT_MATCHER,
+                        "timeout": 10,
+                        "replay": {"violations": [c["uuid"] for _, c in violations]},
+                        "signal": "violation",
+                    },
+                )
+            )
     return out
 
 
@@ -400,7 +509,7 @@ def _procedures(signals: list[dict[str, Any]], clusters: list[Cluster], absorbed
                 continue
             common = [s["norm"] for s in seed["steps"]]
             members = [seed]
-            for other in bucket[i + 1:]:
+            for other in bucket[i + 1 :]:
                 if id(other) in used or other["session_id"] in {m["session_id"] for m in members}:
                     continue
                 lcs = _lcs(common, [s["norm"] for s in other["steps"]])
@@ -444,35 +553,64 @@ def _skill(common: list[str], members: list[dict[str, Any]], clusters: list[Clus
     topic = max(sorted(words), key=lambda w: words[w]) if words and max(words.values()) >= 2 else ""
     name = f"{topic.capitalize()} procedure" if topic else f"{common[-1]} procedure"
     asks = "; ".join(f'"{quote(m["prompt"], 60)}"' for m in members[:3])
-    lines = [f"# {name}", "", f"Use when asked to {topic or 'run this workflow'} (seen as: {asks}).", "",
-             "Steps, in order:"]
+    lines = [
+        f"# {name}",
+        "",
+        f"Use when asked to {topic or 'run this workflow'} (seen as: {asks}).",
+        "",
+        "Steps, in order:",
+    ]
     for i, s in enumerate(steps, 1):
         note = notes.get(s["norm"])
         lines.append(f"{i}. `{s['cmd']}`" + (f" — {note}" if note else ""))
-    lines += ["", f"Performed in {len(members)} sessions; every step above succeeded in the latest one."
-              if all(s["status"] == "ok" for s in steps) else f"Performed in {len(members)} sessions."]
+    lines += [
+        "",
+        f"Performed in {len(members)} sessions; every step above succeeded in the latest one."
+        if all(s["status"] == "ok" for s in steps)
+        else f"Performed in {len(members)} sessions.",
+    ]
     desc = f"{name}: " + " → ".join(common) + (f". Use when asked to {topic}." if topic else ".")
-    evidence = [Evidence(session_id=m["session_id"], event_uuid=m["uuid"], timestamp=m["ts"], trust="user",
-                         quote=m["prompt"]) for m in members[:6]] + extra_ev[:3]
+    evidence = [
+        Evidence(session_id=m["session_id"], event_uuid=m["uuid"], timestamp=m["ts"], trust="user", quote=m["prompt"])
+        for m in members[:6]
+    ] + extra_ev[:3]
     return Proposal(
-        id="", action="add", kind="skill", scope="project", title=name, body="\n".join(lines) + "\n",
+        id="",
+        action="add",
+        kind="skill",
+        scope="project",
+        title=name,
+        body="\n".join(lines) + "\n",
         confidence=min(0.9, 0.4 + 0.1 * len(members) + 0.1 * bool(notes)),
-        rationale=(f"The same {len(common)}-step procedure ran in {len(members)} sessions"
-                   + (" and a person corrected a missed step" if notes or any(m['corrected'] for m in members) else "")
-                   + "; packaged as a skill with the ordered steps."),
+        rationale=(
+            f"The same {len(common)}-step procedure ran in {len(members)} sessions"
+            + (" and a person corrected a missed step" if notes or any(m["corrected"] for m in members) else "")
+            + "; packaged as a skill with the ordered steps."
+        ),
         evidence=evidence,
-        meta={"description": desc[:300], "signal": "procedure",
-              "steps": [{"cmd": s["cmd"], "norm": s["norm"]} for s in steps],
-              "verified_sessions": sum(1 for m in members if all(
-                  any(st["norm"] == n and st["status"] == "ok" for st in m["steps"]) for n in common))},
+        meta={
+            "description": desc[:300],
+            "signal": "procedure",
+            "steps": [{"cmd": s["cmd"], "norm": s["norm"]} for s in steps],
+            "verified_sessions": sum(
+                1
+                for m in members
+                if all(any(st["norm"] == n and st["status"] == "ok" for st in m["steps"]) for n in common)
+            ),
+        },
     )
 
 
 # --- stale and contradicted artifacts -------------------------------------------------------------
 
 
-def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], artifacts: list[Artifact],
-                      workspace: Path, absorbed: set[int] | None = None) -> tuple[list[Proposal], set[int]]:
+def _artifact_updates(
+    signals: list[dict[str, Any]],
+    clusters: list[Cluster],
+    artifacts: list[Artifact],
+    workspace: Path,
+    absorbed: set[int] | None = None,
+) -> tuple[list[Proposal], set[int]]:
     skip = set(absorbed or ())
     fixes: dict[str, dict[str, Any]] = {}
     recovered: dict[str, str] = {}
@@ -504,16 +642,29 @@ def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], ar
                 fx = fixes.get(norm)
                 if fx and recovered.get(norm, "") <= fx["ts"] and fx["fixed_norm"] != norm:
                     replacement = replacement.replace(f"`{cmd}`", f"`{fx['fixed']}`")
-                    labels.append(Label("stale_authority", "warn",
-                                        f"`{cmd}` failed in session {fx['session_id'][:8]} (event {fx['uuid'][:8]}) "
-                                        f"and `{fx['fixed']}` worked instead"))
-                    evidence.append(Evidence(session_id=fx["session_id"], event_uuid=fx["uuid"], timestamp=fx["ts"],
-                                             trust="agent", quote=quote(f"{cmd}: {fx['error']}", 160)))
+                    labels.append(
+                        Label(
+                            "stale_authority",
+                            "warn",
+                            f"`{cmd}` failed in session {fx['session_id'][:8]} (event {fx['uuid'][:8]}) "
+                            f"and `{fx['fixed']}` worked instead",
+                        )
+                    )
+                    evidence.append(
+                        Evidence(
+                            session_id=fx["session_id"],
+                            event_uuid=fx["uuid"],
+                            timestamp=fx["ts"],
+                            trust="agent",
+                            quote=quote(f"{cmd}: {fx['error']}", 160),
+                        )
+                    )
                     reasons.append(f"`{cmd}` now fails; `{fx['fixed']}` works")
             gone = [p for p in _local_paths(line) if not (workspace / p).exists()]
             if gone and replacement == line:
-                labels.append(Label("stale_authority", "warn",
-                                    f"names {', '.join(gone)}, which the workspace no longer has"))
+                labels.append(
+                    Label("stale_authority", "warn", f"names {', '.join(gone)}, which the workspace no longer has")
+                )
                 reasons.append(f"{', '.join(gone)} no longer exist")
                 changed = True
                 continue  # drop the line
@@ -524,17 +675,31 @@ def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], ar
                     rep = cl.representative()
                     rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
                     word = conflict_word(rep["line"], line) or next(
-                        (w for w in rejected if mentions_positively(line, w) and (
-                            w in PROGRAMS or w in code_words(line)
-                            or similarity(tokens(rep["line"]), tokens(line)) >= 0.2)), None)
+                        (
+                            w
+                            for w in rejected
+                            if mentions_positively(line, w)
+                            and (
+                                w in PROGRAMS
+                                or w in code_words(line)
+                                or similarity(tokens(rep["line"]), tokens(line)) >= 0.2
+                            )
+                        ),
+                        None,
+                    )
                     if word and (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
                         indent = re.match(r"^\s*(?:[-*] |\d+\. )?", line).group(0)  # type: ignore[union-attr]
                         replacement = indent + rep["line"]
                         used.add(idx)
-                        labels.append(Label("contradiction_drift", "warn",
-                                            f"{art.kind} '{art.name}' says '{quote(line.strip(), 80)}'; newer "
-                                            f"sessions ({', '.join(s[:8] for s in cl.sessions[:4])}) say "
-                                            f"'{quote(rep['line'], 80)}' — the newer evidence wins"))
+                        labels.append(
+                            Label(
+                                "contradiction_drift",
+                                "warn",
+                                f"{art.kind} '{art.name}' says '{quote(line.strip(), 80)}'; newer "
+                                f"sessions ({', '.join(s[:8] for s in cl.sessions[:4])}) say "
+                                f"'{quote(rep['line'], 80)}' — the newer evidence wins",
+                            )
+                        )
                         evidence += [evidence_of(s) for s in cl.statements[:4]]
                         reasons.append(f"contradicted by {len(cl.sessions)} newer session(s) ('{word}')")
                         break
@@ -542,8 +707,11 @@ def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], ar
                 changed = True
                 # a statement saying the same thing as the fixed line is part of this update
                 for idx, cl in enumerate(clusters):
-                    if idx not in used and similarity(tokens(cl.representative()["line"]), tokens(replacement)) >= 0.3 \
-                            and set(k for k in cl.keys if k.startswith(("sub:", "not:"))) & _line_keys(line, replacement):
+                    if (
+                        idx not in used
+                        and similarity(tokens(cl.representative()["line"]), tokens(replacement)) >= 0.3
+                        and set(k for k in cl.keys if k.startswith(("sub:", "not:"))) & _line_keys(line, replacement)
+                    ):
                         used.add(idx)
                         evidence += [evidence_of(s) for s in cl.statements[:3]]
             new_lines.append(replacement)
@@ -551,13 +719,24 @@ def _artifact_updates(signals: list[dict[str, Any]], clusters: list[Cluster], ar
             continue
         body = "\n".join(new_lines) + ("\n" if art.body.endswith("\n") else "")
         retire = not artifact_lines(Artifact(id="", kind=art.kind, scope=art.scope, name=art.name, body=body))
-        out.append(Proposal(
-            id="", action="retire" if retire else "update", kind=art.kind, scope=art.scope, paths=list(art.paths),
-            name=art.name, title=f"{'Retire' if retire else 'Update'} {art.title or art.name}",
-            body="" if retire else body, replaces=[art.id], confidence=0.7 if not retire else 0.6,
-            rationale="; ".join(reasons) + ".", labels=labels, evidence=evidence[:8],
-            meta=dict(art.meta) | {"signal": "stale"},
-        ))
+        out.append(
+            Proposal(
+                id="",
+                action="retire" if retire else "update",
+                kind=art.kind,
+                scope=art.scope,
+                paths=list(art.paths),
+                name=art.name,
+                title=f"{'Retire' if retire else 'Update'} {art.title or art.name}",
+                body="" if retire else body,
+                replaces=[art.id],
+                confidence=0.7 if not retire else 0.6,
+                rationale="; ".join(reasons) + ".",
+                labels=labels,
+                evidence=evidence[:8],
+                meta=dict(art.meta) | {"signal": "stale"},
+            )
+        )
     return out, used
 
 
@@ -569,9 +748,12 @@ def _line_keys(old: str, new: str) -> set[str]:
 
 def _local_paths(line: str) -> list[str]:
     out = []
-    for m in re.finditer(r"(?<![\w/:.~`$-])([A-Za-z0-9_][\w.-]*/[\w./-]*[\w-]|[\w-]+\.(?:ya?ml|json|toml|md|py|ts|js|sql|sh|cfg|ini|lock))(?![\w/])", line):
+    for m in re.finditer(
+        r"(?<![\w/:.~`$-])([A-Za-z0-9_][\w.-]*/[\w./-]*[\w-]|[\w-]+\.(?:ya?ml|json|toml|md|py|ts|js|sql|sh|cfg|ini|lock))(?![\w/])",
+        line,
+    ):
         p = m.group(1)
-        ctx = line[max(0, m.start() - 10): m.start()]
+        ctx = line[max(0, m.start() - 10) : m.start()]
         if "://" in ctx or "*" in p or p.startswith(("http", "www")):
             continue
         if "/" not in p and not re.search(r"\.(ya?ml|json|toml|lock|cfg|ini|sh|sql)$", p):
@@ -603,13 +785,29 @@ def _error_fixes(signals: list[dict[str, Any]], clusters: list[Cluster], proposa
         if f"sub:{prog_a}>{prog_b}" in keys or latest["fixed"].lower() in covered:
             continue
         line = f"When `{failed}` fails, run `{latest['fixed']}` instead."
-        out.append(Proposal(
-            id="", action="add", kind="instinct", scope="project", title=title_of(line), body=line,
-            confidence=min(0.85, 0.4 + 0.15 * len(fxs)),
-            rationale=f"`{failed}` failed and `{latest['fixed']}` worked in {len(fxs)} sessions.",
-            evidence=[Evidence(session_id=f["session_id"], event_uuid=f["fix_uuid"], timestamp=f["ts"], trust="agent",
-                               quote=quote(f"{f['failed']} → {f['fixed']}", 160)) for f in fxs[:6]],
-            meta={"signal": "error_fix"}))
+        out.append(
+            Proposal(
+                id="",
+                action="add",
+                kind="instinct",
+                scope="project",
+                title=title_of(line),
+                body=line,
+                confidence=min(0.85, 0.4 + 0.15 * len(fxs)),
+                rationale=f"`{failed}` failed and `{latest['fixed']}` worked in {len(fxs)} sessions.",
+                evidence=[
+                    Evidence(
+                        session_id=f["session_id"],
+                        event_uuid=f["fix_uuid"],
+                        timestamp=f["ts"],
+                        trust="agent",
+                        quote=quote(f"{f['failed']} → {f['fixed']}", 160),
+                    )
+                    for f in fxs[:6]
+                ],
+                meta={"signal": "error_fix"},
+            )
+        )
     return out
 
 
@@ -617,7 +815,9 @@ def _home_sessions(signals: list[dict[str, Any]], workspace: Path) -> list[dict[
     """The sessions that ran in this workspace (or, when none did, in the most frequent cwd):
     environment facts from several projects must not be mixed into one memory."""
     root = str(workspace).rstrip("/")
-    mine = [s for s in signals if (s.get("cwd") or "").rstrip("/") == root or (s.get("cwd") or "").startswith(root + "/")]
+    mine = [
+        s for s in signals if (s.get("cwd") or "").rstrip("/") == root or (s.get("cwd") or "").startswith(root + "/")
+    ]
     if mine:
         return mine
     counts: dict[str, int] = {}
@@ -629,8 +829,9 @@ def _home_sessions(signals: list[dict[str, Any]], workspace: Path) -> list[dict[
     return [s for s in signals if (s.get("cwd") or "") == top]
 
 
-def _environment(signals: list[dict[str, Any]], clusters: list[Cluster], artifacts: list[Artifact],
-                 proposals: list[Proposal]) -> Proposal | None:
+def _environment(
+    signals: list[dict[str, Any]], clusters: list[Cluster], artifacts: list[Artifact], proposals: list[Proposal]
+) -> Proposal | None:
     seen: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
     for sig in signals:
         for f in sig.get("facts", []):
@@ -647,20 +848,29 @@ def _environment(signals: list[dict[str, Any]], clusters: list[Cluster], artifac
             picked[cat] = (value, hits)
     if not picked:
         return None
-    names = {"package_manager": "Package manager", "test_command": "Run the tests with",
-             "build_command": "Build with"}
+    names = {"package_manager": "Package manager", "test_command": "Run the tests with", "build_command": "Build with"}
     lines, evidence = [], []
     for cat in ("package_manager", "test_command", "build_command"):
         if cat in picked:
             value, hits = picked[cat]
             shown = value if cat == "package_manager" else f"`{value}`"
             lines.append(f"- {names[cat]}: {shown} (worked in {len({s for s, _ in hits})} sessions)")
-            evidence += [Evidence(session_id=sid, event_uuid=f["uuid"], timestamp=f["ts"], trust="agent",
-                                  quote=value) for sid, f in hits[:3]]
-    return Proposal(id="", action="add", kind="memory", scope="project", title="Project environment",
-                    body="Environment facts confirmed by successful runs:\n" + "\n".join(lines) + "\n",
-                    confidence=0.6, rationale="Commands that succeeded in several sessions.", evidence=evidence,
-                    meta={"signal": "environment", "description": "Package manager, test and build commands"})
+            evidence += [
+                Evidence(session_id=sid, event_uuid=f["uuid"], timestamp=f["ts"], trust="agent", quote=value)
+                for sid, f in hits[:3]
+            ]
+    return Proposal(
+        id="",
+        action="add",
+        kind="memory",
+        scope="project",
+        title="Project environment",
+        body="Environment facts confirmed by successful runs:\n" + "\n".join(lines) + "\n",
+        confidence=0.6,
+        rationale="Commands that succeeded in several sessions.",
+        evidence=evidence,
+        meta={"signal": "environment", "description": "Package manager, test and build commands"},
+    )
 
 
 def _external(statements: list[dict[str, Any]]) -> list[Proposal]:
@@ -668,13 +878,24 @@ def _external(statements: list[dict[str, Any]]) -> list[Proposal]:
     for st in statements:
         if any(similarity(tokens(st["line"]), tokens(p.body)) >= 0.8 for p in out):
             continue
-        out.append(Proposal(
-            id="", action="add", kind="memory", scope="project", title=title_of(st["line"]), body=st["line"],
-            confidence=0.2,
-            rationale=(f"Instruction-like text arrived through {st.get('tool') or 'a tool'} output "
-                       f"({st['trust']} trust) in session {st['session_id'][:8]}; shown so a person can see it, "
-                       "never to be applied as is."),
-            evidence=[evidence_of(st)], meta={"signal": "external_instruction"}))
+        out.append(
+            Proposal(
+                id="",
+                action="add",
+                kind="memory",
+                scope="project",
+                title=title_of(st["line"]),
+                body=st["line"],
+                confidence=0.2,
+                rationale=(
+                    f"Instruction-like text arrived through {st.get('tool') or 'a tool'} output "
+                    f"({st['trust']} trust) in session {st['session_id'][:8]}; shown so a person can see it, "
+                    "never to be applied as is."
+                ),
+                evidence=[evidence_of(st)],
+                meta={"signal": "external_instruction"},
+            )
+        )
     return out
 
 

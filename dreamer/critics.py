@@ -16,26 +16,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reverie.dreamer.consolidate import _local_paths, artifact_lines, conflict_word
+from reverie.dreamer.redact import contains_secret as _contains_secret
+from reverie.dreamer.redact import redact as _redact
+from reverie.dreamer.redact import redact_obj as _redact_obj
 from reverie.dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
 from reverie.dreamer.wording import approx_tokens, quote, similarity, tokens
 from reverie.store.models import Artifact, Label, Proposal, kind_rank, scope_rank
 
-from reverie.dreamer.redact import contains_secret as _contains_secret
-from reverie.dreamer.redact import redact as _redact
-from reverie.dreamer.redact import redact_obj as _redact_obj
-
 PIPE_TO_SHELL = re.compile(
     r"\b(curl|wget|iwr|invoke-webrequest|fetch)\b[^|\n]{0,200}\|\s*(sudo\s+)?(ba|z|da|k)?sh\b|"
-    r"\b(curl|wget)\b[^|\n]{0,200}\|\s*(sudo\s+)?python3?\b|bash\s+<\(\s*curl|sh\s+-c\s+\"\$\(curl", re.I)
+    r"\b(curl|wget)\b[^|\n]{0,200}\|\s*(sudo\s+)?python3?\b|bash\s+<\(\s*curl|sh\s+-c\s+\"\$\(curl",
+    re.I,
+)
 EXFIL = re.compile(
     r"(webhook\.site|requestbin|pipedream\.net|ngrok\.io|ngrok-free\.app|pastebin\.com|transfer\.sh|"
     r"interact\.sh|burpcollaborator|https?://[^\s\"'`]*[?&][\w-]*=\$\{?[A-Z_]{3,}|"
     r"(post|upload|send|exfiltrate|curl\s+-[dF]|--data)[^\n]{0,80}(~/\.aws|~/\.ssh|id_rsa|\.env\b|credentials|"
-    r"api[_ ]?keys?|tokens?))", re.I)
-CONCEAL = re.compile(r"(do not|don'?t|never) (tell|inform|mention|show|notify)[^.\n]{0,20}\b(the )?(user|human|person)|"
-                     r"without (telling|informing) the (user|human)|keep (this|it) (secret|hidden) from", re.I)
-VAGUE = re.compile(r"^\W*(be careful|do (it|this|things) (right|properly|better)|write good code|follow best practices|"
-                   r"as usual|remember this|keep that in mind|same as before|do the thing|fix it|that thing)\W*$", re.I)
+    r"api[_ ]?keys?|tokens?))",
+    re.I,
+)
+CONCEAL = re.compile(
+    r"(do not|don'?t|never) (tell|inform|mention|show|notify)[^.\n]{0,20}\b(the )?(user|human|person)|"
+    r"without (telling|informing) the (user|human)|keep (this|it) (secret|hidden) from",
+    re.I,
+)
+VAGUE = re.compile(
+    r"^\W*(be careful|do (it|this|things) (right|properly|better)|write good code|follow best practices|"
+    r"as usual|remember this|keep that in mind|same as before|do the thing|fix it|that thing)\W*$",
+    re.I,
+)
 ALWAYS_LOADED = ("CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md", "AGENTS.md")
 DEFAULT_CONTEXT_BUDGET = 5000
 """Tokens of always-loaded context (CLAUDE.md & co.) beyond which additions are flagged."""
@@ -52,7 +61,7 @@ class CriticEnv:
 
 
 def _ev(p: Proposal, trusts: tuple[str, ...] | None = None) -> str:
-    """"session 1a2b3c4d, event 5e6f7a8b" for the first (matching) evidence."""
+    """ "session 1a2b3c4d, event 5e6f7a8b" for the first (matching) evidence."""
     for e in p.evidence:
         if trusts is None or e.trust in trusts:
             return f"session {e.session_id[:8]}, event {(e.event_uuid or '?')[:8]}"
@@ -77,13 +86,22 @@ def memory_poisoning(p: Proposal, env: CriticEnv) -> list[Label]:
     untrusted = [e for e in p.evidence if e.trust in ("tool", "external")]
     if untrusted and instruction_like(p):
         e = untrusted[0]
-        out.append(Label("memory_poisoning", "block",
-                         f"instruction-like content whose evidence has {e.trust} trust "
-                         f"(session {e.session_id[:8]}, event {(e.event_uuid or '?')[:8]})"))
+        out.append(
+            Label(
+                "memory_poisoning",
+                "block",
+                f"instruction-like content whose evidence has {e.trust} trust "
+                f"(session {e.session_id[:8]}, event {(e.event_uuid or '?')[:8]})",
+            )
+        )
     text = "\n".join(_texts(p))
-    checks = [(PIPE_TO_SHELL, "pipes a download into a shell"), (EXFIL, "sends data or credentials to an outside URL"),
-              (CONCEAL, "asks to hide something from the user"), (INJECTION, "contains prompt-injection wording"),
-              (HIDDEN, "contains hidden/zero-width/bidi Unicode")]
+    checks = [
+        (PIPE_TO_SHELL, "pipes a download into a shell"),
+        (EXFIL, "sends data or credentials to an outside URL"),
+        (CONCEAL, "asks to hide something from the user"),
+        (INJECTION, "contains prompt-injection wording"),
+        (HIDDEN, "contains hidden/zero-width/bidi Unicode"),
+    ]
     for pattern, what in checks:
         m = pattern.search(text) if pattern is not HIDDEN else pattern.search(text + p.name)
         if m:
@@ -94,15 +112,26 @@ def memory_poisoning(p: Proposal, env: CriticEnv) -> list[Label]:
 
 def secret_exposure(p: Proposal, env: CriticEnv) -> list[Label]:
     for name, text in [("title", p.title), ("body", p.body), ("rationale", p.rationale)] + [
-            (f"evidence quote ({e.session_id[:8]}, {(e.event_uuid or '?')[:8]})", e.quote) for e in p.evidence]:
+        (f"evidence quote ({e.session_id[:8]}, {(e.event_uuid or '?')[:8]})", e.quote) for e in p.evidence
+    ]:
         rule = _contains_secret(text) if text else None
         if rule:
-            return [Label("secret_exposure", "block",
-                          f"a credential ({rule}) survived redaction in the {name}; it was redacted here")]
+            return [
+                Label(
+                    "secret_exposure",
+                    "block",
+                    f"a credential ({rule}) survived redaction in the {name}; it was redacted here",
+                )
+            ]
     if "[REDACTED:" in p.body:
-        return [Label("secret_exposure", "warn",
-                      f"refers to a credential that was redacted at ingest ({_ev(p)}); keep secrets in a secret "
-                      "store, not in agent instructions")]
+        return [
+            Label(
+                "secret_exposure",
+                "warn",
+                f"refers to a credential that was redacted at ingest ({_ev(p)}); keep secrets in a secret "
+                "store, not in agent instructions",
+            )
+        ]
     return []
 
 
@@ -115,28 +144,50 @@ def false_persistence(p: Proposal, env: CriticEnv) -> list[Label]:
         out.append(Label("false_persistence", "warn", f"temporary wording '{m.group(0)}' ({_ev(p)})"))
     elif quotes and temporal_quotes and len(temporal_quotes) == len(quotes):
         e = temporal_quotes[0]
-        out.append(Label("false_persistence", "warn",
-                         f"the evidence says '{TEMPORAL.search(e.quote).group(0)}' "  # type: ignore[union-attr]
-                         f"(session {e.session_id[:8]}, event {(e.event_uuid or '?')[:8]})"))
+        out.append(
+            Label(
+                "false_persistence",
+                "warn",
+                f"the evidence says '{TEMPORAL.search(e.quote).group(0)}' "  # type: ignore[union-attr]
+                f"(session {e.session_id[:8]}, event {(e.event_uuid or '?')[:8]})",
+            )
+        )
     sessions = {e.session_id for e in p.evidence}
-    if p.action in ("add", "promote", "evolve") and len(sessions) <= 1 and kind_rank(p.kind) > kind_rank("memory") \
-            and p.kind not in ("hook",):
-        out.append(Label("false_persistence", "warn",
-                         f"a {p.kind} from a single session ({_ev(p)}); one session supports at most a memory"))
+    if (
+        p.action in ("add", "promote", "evolve")
+        and len(sessions) <= 1
+        and kind_rank(p.kind) > kind_rank("memory")
+        and p.kind not in ("hook",)
+    ):
+        out.append(
+            Label(
+                "false_persistence",
+                "warn",
+                f"a {p.kind} from a single session ({_ev(p)}); one session supports at most a memory",
+            )
+        )
     return out[:1] if m else out
 
 
 def preference_overreach(p: Proposal, env: CriticEnv) -> list[Label]:
-    personal = re.search(r"\b(i prefer|i like|my (preference|taste)|how i like|i'd rather)\b",
-                         " ".join(e.quote for e in p.evidence) + " " + p.body, re.I)
+    personal = re.search(
+        r"\b(i prefer|i like|my (preference|taste)|how i like|i'd rather)\b",
+        " ".join(e.quote for e in p.evidence) + " " + p.body,
+        re.I,
+    )
     workspaces = int(p.meta.get("workspaces", 1) or 1)
     replaced = [a for a in env.artifacts if a.id in p.replaces]
     if replaced and all(scope_rank(p.scope) <= scope_rank(a.scope) for a in replaced):
         return []  # keeps (or narrows) the scope of what it replaces
     if p.scope == "global" and workspaces < 2:
-        return [Label("preference_overreach", "warn",
-                      f"global scope from one project's evidence ({_ev(p)}); use project scope unless several "
-                      "workspaces show it")]
+        return [
+            Label(
+                "preference_overreach",
+                "warn",
+                f"global scope from one project's evidence ({_ev(p)}); use project scope unless several "
+                "workspaces show it",
+            )
+        ]
     if p.scope == "team" and (personal or len({e.session_id for e in p.evidence}) < 2):
         why = "one person's preference" if personal else "a single session"
         return [Label("preference_overreach", "warn", f"team scope from {why} ({_ev(p)})")]
@@ -156,15 +207,25 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
             continue
         successor = future.get(art.id)
         if successor is not None:  # judge against what the artifact becomes in this candidate
-            art = Artifact(id=art.id, kind=art.kind, scope=art.scope, name=art.name,
-                           body="" if successor.action == "retire" else successor.body)
+            art = Artifact(
+                id=art.id,
+                kind=art.kind,
+                scope=art.scope,
+                name=art.name,
+                body="" if successor.action == "retire" else successor.body,
+            )
         for old in artifact_lines(art):
             for new in new_lines:
                 w = conflict_word(new, old) or conflict_word(old, new)
                 if w:
-                    out.append(Label("contradiction_drift", "warn",
-                                     f"conflicts with {art.kind} '{art.name}' ('{quote(old.strip(), 70)}') over "
-                                     f"'{w}' ({_ev(p)})"))
+                    out.append(
+                        Label(
+                            "contradiction_drift",
+                            "warn",
+                            f"conflicts with {art.kind} '{art.name}' ('{quote(old.strip(), 70)}') over "
+                            f"'{w}' ({_ev(p)})",
+                        )
+                    )
                     break
             if out:
                 break
@@ -174,11 +235,24 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
         if other is p or other.kind == "hook" or other.action == "retire" or set(other.replaces) & set(p.replaces):
             continue
         for a in new_lines:
-            hit = next((w for b in other.body.splitlines() if b.strip()
-                        for w in [conflict_word(a, b) or conflict_word(b, a)] if w), None)
+            hit = next(
+                (
+                    w
+                    for b in other.body.splitlines()
+                    if b.strip()
+                    for w in [conflict_word(a, b) or conflict_word(b, a)]
+                    if w
+                ),
+                None,
+            )
             if hit:
-                out.append(Label("contradiction_drift", "warn",
-                                 f"conflicts with proposal '{quote(other.title, 60)}' over '{hit}'"))
+                out.append(
+                    Label(
+                        "contradiction_drift",
+                        "warn",
+                        f"conflicts with proposal '{quote(other.title, 60)}' over '{hit}'",
+                    )
+                )
                 return out
     return out
 
@@ -186,8 +260,14 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
 def stale_authority(p: Proposal, env: CriticEnv) -> list[Label]:
     if p.kind == "hook" or p.action == "retire":
         return []
-    gone = sorted({x for line in p.body.splitlines() for x in _local_paths(line)
-                   if not (env.workspace / x).exists() and not any(x.startswith(g.rstrip("*/")) for g in p.paths)})
+    gone = sorted(
+        {
+            x
+            for line in p.body.splitlines()
+            for x in _local_paths(line)
+            if not (env.workspace / x).exists() and not any(x.startswith(g.rstrip("*/")) for g in p.paths)
+        }
+    )
     if gone:
         return [Label("stale_authority", "warn", f"names {', '.join(gone[:3])}, not in the workspace ({_ev(p)})")]
     return []
@@ -207,22 +287,33 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
                 continue
             for line in artifact_lines(art):
                 if similarity(tokens(line), tokens(body)) >= 0.8 and not (
-                        conflict_word(body, line) or conflict_word(line, body)):
-                    return [Label("context_pollution", "warn",
-                                  f"duplicates {art.kind} '{art.name}': '{quote(line.strip(), 70)}'")]
+                    conflict_word(body, line) or conflict_word(line, body)
+                ):
+                    return [
+                        Label(
+                            "context_pollution",
+                            "warn",
+                            f"duplicates {art.kind} '{art.name}': '{quote(line.strip(), 70)}'",
+                        )
+                    ]
     for other in env.proposals:
         if other is p:
             break
         if other.kind == p.kind and similarity(tokens(other.body), tokens(body)) >= 0.8:
             return [Label("context_pollution", "warn", f"duplicates proposal '{quote(other.title, 60)}'")]
-    loads = p.kind in ("instinct", "rule") and p.scope != "path" or p.kind == "memory"
+    loads = (p.kind in ("instinct", "rule") and p.scope != "path") or p.kind == "memory"
     if loads:
         added = approx_tokens(body) if p.kind != "memory" else approx_tokens(p.title) + 8
         env.notes["added"] = env.notes.get("added", 0) + added
         total = env.always_loaded_tokens + env.notes["added"]
         if total > env.context_budget:
-            return [Label("context_pollution", "warn",
-                          f"always-loaded context would reach ~{total} tokens (budget {env.context_budget})")]
+            return [
+                Label(
+                    "context_pollution",
+                    "warn",
+                    f"always-loaded context would reach ~{total} tokens (budget {env.context_budget})",
+                )
+            ]
     return []
 
 
@@ -235,21 +326,35 @@ def unverified_procedure(p: Proposal, env: CriticEnv) -> list[Label]:
             return [Label("unverified_procedure", "warn", f"replay failed: {quote(str(r['error']), 100)}")]
         v, vb, lb = int(r.get("violations", 0)), int(r.get("violations_blocked", 0)), int(r.get("legit_blocked", 0))
         if v == 0 or vb < v or lb > 0:
-            return [Label("unverified_procedure", "warn",
-                          f"replay over {r.get('calls', 0)} past calls: blocked {vb}/{v} violations and "
-                          f"{lb} legitimate call(s)")]
+            return [
+                Label(
+                    "unverified_procedure",
+                    "warn",
+                    f"replay over {r.get('calls', 0)} past calls: blocked {vb}/{v} violations and "
+                    f"{lb} legitimate call(s)",
+                )
+            ]
         return []
     if p.kind in ("skill", "command", "subagent") and p.action != "retire":
         verified = int(p.meta.get("verified_sessions", 0) or 0)
         if verified < 2:
-            return [Label("unverified_procedure", "warn",
-                          f"steps succeeded in {verified} past session(s); needs 2 ({_ev(p)})")]
+            return [
+                Label(
+                    "unverified_procedure", "warn", f"steps succeeded in {verified} past session(s); needs 2 ({_ev(p)})"
+                )
+            ]
     return []
 
 
 CRITICS: list[Callable[[Proposal, CriticEnv], list[Label]]] = [
-    memory_poisoning, secret_exposure, false_persistence, preference_overreach, contradiction_drift,
-    stale_authority, context_pollution, unverified_procedure,
+    memory_poisoning,
+    secret_exposure,
+    false_persistence,
+    preference_overreach,
+    contradiction_drift,
+    stale_authority,
+    context_pollution,
+    unverified_procedure,
 ]
 
 
@@ -265,17 +370,24 @@ def always_loaded_tokens(workspace: Path) -> int:
     return total
 
 
-def run_critics(proposals: list[Proposal], artifacts: list[Artifact], workspace: Path,
-                context_budget: int = DEFAULT_CONTEXT_BUDGET) -> list[Proposal]:
+def run_critics(
+    proposals: list[Proposal], artifacts: list[Artifact], workspace: Path, context_budget: int = DEFAULT_CONTEXT_BUDGET
+) -> list[Proposal]:
     """Attach labels to every proposal (in place) and redact any surviving secret."""
-    env = CriticEnv(workspace=workspace, artifacts=artifacts, proposals=proposals, context_budget=context_budget,
-                    always_loaded_tokens=always_loaded_tokens(workspace))
+    env = CriticEnv(
+        workspace=workspace,
+        artifacts=artifacts,
+        proposals=proposals,
+        context_budget=context_budget,
+        always_loaded_tokens=always_loaded_tokens(workspace),
+    )
     for p in proposals:
         have = {(l.label, l.severity) for l in p.labels}
         for critic in CRITICS:
             for label in critic(p, env):
                 if (label.label, label.severity) not in have and not any(
-                        l.label == label.label and l.reason == label.reason for l in p.labels):
+                    l.label == label.label and l.reason == label.reason for l in p.labels
+                ):
                     p.labels.append(label)
                     have.add((label.label, label.severity))
         redact_proposal(p)

@@ -32,14 +32,33 @@ SNIFF_BYTES = 2 * 1024 * 1024
 _SNIFF_LINE_MAX = 1024 * 1024
 
 CODEX_ENVELOPE_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
-CODEX_ITEM_TYPES = frozenset({
-    "message", "function_call", "function_call_output", "reasoning", "custom_tool_call",
-    "custom_tool_call_output", "web_search_call", "local_shell_call",
-})
-CLAUDE_TYPES = frozenset({
-    "user", "assistant", "system", "summary", "file-history-snapshot", "progress", "queue-operation",
-    "attachment", "permission-mode", "last-prompt", "custom-title",
-})
+CODEX_ITEM_TYPES = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "reasoning",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "web_search_call",
+        "local_shell_call",
+    }
+)
+CLAUDE_TYPES = frozenset(
+    {
+        "user",
+        "assistant",
+        "system",
+        "summary",
+        "file-history-snapshot",
+        "progress",
+        "queue-operation",
+        "attachment",
+        "permission-mode",
+        "last-prompt",
+        "custom-title",
+    }
+)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _CWD = re.compile(r"<cwd>\s*(.*?)\s*</cwd>", re.S)
 
@@ -188,8 +207,13 @@ def detect_record(record: Any) -> str:
     rtype = record.get("type")
     if "payload" in record and rtype in CODEX_ENVELOPE_TYPES:
         return "codex"
-    if rtype in CLAUDE_TYPES and ("sessionId" in record or "uuid" in record or "leafUuid" in record
-                                  or "message" in record or rtype in ("summary", "file-history-snapshot")):
+    if rtype in CLAUDE_TYPES and (
+        "sessionId" in record
+        or "uuid" in record
+        or "leafUuid" in record
+        or "message" in record
+        or rtype in ("summary", "file-history-snapshot")
+    ):
         return "claude"
     if rtype is None and "id" in record and "timestamp" in record and ("instructions" in record or "git" in record):
         return "codex"  # legacy rollout header
@@ -268,8 +292,9 @@ def load_json_document(path: str) -> Any:
     try:
         size = os.path.getsize(path)
         if size > MAX_DOCUMENT_BYTES:
-            log.warning("%s: %d bytes is over the %d-byte limit for a JSON transcript; skipped",
-                        path, size, MAX_DOCUMENT_BYTES)
+            log.warning(
+                "%s: %d bytes is over the %d-byte limit for a JSON transcript; skipped", path, size, MAX_DOCUMENT_BYTES
+            )
             return None
         with open(path, "rb") as fh:
             data = fh.read()

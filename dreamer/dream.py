@@ -26,9 +26,9 @@ from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from reverie.dreamer.engines.base import DreamCancelled, DreamContext, ProgressCallback, SessionRef
 from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
 from reverie.dreamer.replay import replay_proposals
+from reverie.store.config import config_table
 from reverie.store.errors import UsageError
 from reverie.store.models import Candidate, Proposal
-from reverie.store.config import config_table
 from reverie.store.sessions import SessionIndex
 
 ENGINES = ("heuristic", "llm")
@@ -88,10 +88,20 @@ def make_engine(name: str, workspace: Path, model: str | None, options: dict[str
 def session_refs(index: SessionIndex) -> list[SessionRef]:
     rows = index.sessions()
     rows.sort(key=lambda r: (r.get("started_at") or "", r["id"]))
-    return [SessionRef(session_id=r["id"], agent=r.get("agent", ""), path=r.get("path", ""), cwd=r.get("cwd", ""),
-                       content_hash=r.get("content_hash", ""), started_at=r.get("started_at", ""),
-                       ended_at=r.get("ended_at", ""), events=int(r.get("events") or 0))
-            for r in rows if int(r.get("events") or 0) > 0]
+    return [
+        SessionRef(
+            session_id=r["id"],
+            agent=r.get("agent", ""),
+            path=r.get("path", ""),
+            cwd=r.get("cwd", ""),
+            content_hash=r.get("content_hash", ""),
+            started_at=r.get("started_at", ""),
+            ended_at=r.get("ended_at", ""),
+            events=int(r.get("events") or 0),
+        )
+        for r in rows
+        if int(r.get("events") or 0) > 0
+    ]
 
 
 def replay_calls(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -99,14 +109,28 @@ def replay_calls(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
     calls = []
     for sig in signals:
         for c in sig.get("tool_calls", []):
-            calls.append({"session_id": sig["session_id"], "cwd": sig.get("cwd", ""), "tool": c.get("tool", ""),
-                          "input": c.get("input") or {}, "uuid": c.get("uuid", ""), "status": c.get("status", "")})
+            calls.append(
+                {
+                    "session_id": sig["session_id"],
+                    "cwd": sig.get("cwd", ""),
+                    "tool": c.get("tool", ""),
+                    "input": c.get("input") or {},
+                    "uuid": c.get("uuid", ""),
+                    "status": c.get("status", ""),
+                }
+            )
     return calls
 
 
-def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, model: str | None = None,
-              progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-              options: dict[str, Any] | None = None) -> DreamResult:
+def run_dream(
+    store: Any,
+    transcripts: Any = (),
+    engine: str | None = None,
+    model: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    options: dict[str, Any] | None = None,
+) -> DreamResult:
     """Ingest, dream, verify, label, and open a candidate store (see module doc)."""
     started = time.perf_counter()
     workspace = Path(store.workspace)
@@ -120,16 +144,29 @@ def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, mode
         if progress is not None:
             progress("ingest", done, total)
 
-    report = ingest(store, workspace, list(transcripts or ()), ingest_progress,
-                    home=bool(opts.get("home", True)),
-                    cancel=(lambda: cancel.is_set()) if cancel is not None else None)
+    report = ingest(
+        store,
+        workspace,
+        list(transcripts or ()),
+        ingest_progress,
+        home=bool(opts.get("home", True)),
+        cancel=(lambda: cancel.is_set()) if cancel is not None else None,
+    )
     if cancel is not None and cancel.is_set():
         raise DreamCancelled("dream cancelled")
     index = SessionIndex(store.db)
     refs = session_refs(index)
-    ctx = DreamContext(workspace=workspace, sessions=refs, artifacts=store.active_artifacts(),
-                       load_events=index.iter_events, cache_get=store.cache_get, cache_put=store.cache_put,
-                       progress=progress, cancel=cancel, options=opts)
+    ctx = DreamContext(
+        workspace=workspace,
+        sessions=refs,
+        artifacts=store.active_artifacts(),
+        load_events=index.iter_events,
+        cache_get=store.cache_get,
+        cache_put=store.cache_put,
+        progress=progress,
+        cancel=cancel,
+        options=opts,
+    )
     signals = collect_signals(ctx)
     ctx.report("engine", 0, 1)
     proposals = list(eng.propose(ctx))
@@ -137,9 +174,12 @@ def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, mode
     ctx.report("engine", 1, 1)
     ctx.report("verify", 0, 1)
     replay_proposals(proposals, replay_calls(signals), store.cache_get, store.cache_put)
-    run_critics(proposals, ctx.artifacts, workspace,
-                int(opts.get("context_budget") or dream_config(workspace).get("context_budget")
-                    or DEFAULT_CONTEXT_BUDGET))
+    run_critics(
+        proposals,
+        ctx.artifacts,
+        workspace,
+        int(opts.get("context_budget") or dream_config(workspace).get("context_budget") or DEFAULT_CONTEXT_BUDGET),
+    )
     ctx.report("verify", 1, 1)
     ctx.check_cancelled()
     events_read = sum(r.events for r in refs)
@@ -152,6 +192,13 @@ def run_dream(store: Any, transcripts: Any = (), engine: str | None = None, mode
     with store.db.conn:
         index.mark_dreamed([r.session_id for r in refs])
     with_ids = store.proposals(cand.id)
-    return DreamResult(candidate=cand, proposals=with_ids, engine=name, sessions_read=len(refs),
-                       events_read=events_read, stats=stats, ingest=report.to_dict(),
-                       seconds=time.perf_counter() - started)
+    return DreamResult(
+        candidate=cand,
+        proposals=with_ids,
+        engine=name,
+        sessions_read=len(refs),
+        events_read=events_read,
+        stats=stats,
+        ingest=report.to_dict(),
+        seconds=time.perf_counter() - started,
+    )

@@ -39,12 +39,20 @@ class Effect:
     def to_dict(self) -> dict[str, Any]:
         def rate(n: int, d: int) -> float | None:
             return round(n / d, 3) if d else None
-        return {"artifact": self.artifact_id, "name": self.name, "kind": self.kind, "applied_at": self.applied_at,
-                "trigger": self.trigger, "sessions_before": self.sessions_before,
-                "sessions_after": self.sessions_after, "recurred_before": self.recurred_before,
-                "recurred_after": self.recurred_after,
-                "rate_before": rate(self.recurred_before, self.sessions_before),
-                "rate_after": rate(self.recurred_after, self.sessions_after)}
+
+        return {
+            "artifact": self.artifact_id,
+            "name": self.name,
+            "kind": self.kind,
+            "applied_at": self.applied_at,
+            "trigger": self.trigger,
+            "sessions_before": self.sessions_before,
+            "sessions_after": self.sessions_after,
+            "recurred_before": self.recurred_before,
+            "recurred_after": self.recurred_after,
+            "rate_before": rate(self.recurred_before, self.sessions_before),
+            "rate_after": rate(self.recurred_after, self.sessions_after),
+        }
 
 
 def applied_times(store: Any) -> dict[str, str]:
@@ -62,8 +70,10 @@ def _recurs(art: Artifact, sig: dict[str, Any]) -> bool:
     if art.kind == "hook":
         globs = [g for g in _globs_in(art.body)]
     if globs:
-        return any(c.get("tool") in EDIT_TOOLS and hooks.path_matches(c.get("target", ""), globs)
-                   for c in sig.get("tool_calls", []))
+        return any(
+            c.get("tool") in EDIT_TOOLS and hooks.path_matches(c.get("target", ""), globs)
+            for c in sig.get("tool_calls", [])
+        )
     if art.kind in ("skill", "command"):
         steps = {s.get("norm") for s in art.meta.get("steps", [])} if isinstance(art.meta.get("steps"), list) else set()
         return any(p.get("corrected") and steps & {s["norm"] for s in p["steps"]} for p in sig.get("procedures", []))

@@ -68,8 +68,7 @@ if __name__ == "__main__":
 
 def path_guard_script(globs: list[str], reason: str, title: str = "") -> str:
     """A PreToolUse guard blocking edits under `globs` with `reason`."""
-    return _PATH_GUARD.format(title=title or reason[:80], globs=list(globs), globs_text=", ".join(globs),
-                              reason=reason)
+    return _PATH_GUARD.format(title=title or reason[:80], globs=list(globs), globs_text=", ".join(globs), reason=reason)
 
 
 def path_matches(target: str, globs: list[str]) -> bool:
@@ -84,5 +83,13 @@ def path_matches(target: str, globs: list[str]) -> bool:
 
 def pretooluse_input(session_id: str, cwd: str, tool_name: str, tool_input: dict) -> str:
     """The JSON Claude Code sends a PreToolUse hook, for replay."""
-    return json.dumps({"session_id": session_id, "transcript_path": "", "cwd": cwd,
-                       "hook_event_name": "PreToolUse", "tool_name": tool_name, "tool_input": tool_input})
+    return json.dumps(
+        {
+            "session_id": session_id,
+            "transcript_path": "",
+            "cwd": cwd,
+            "hook_event_name": "PreToolUse",
+            "tool_name": tool_name,
+            "tool_input": tool_input,
+        }
+    )

@@ -223,7 +223,7 @@ class _Batch:
         self.conn = conn
         self.since = 0.0
 
-    def __enter__(self) -> "_Batch":
+    def __enter__(self) -> _Batch:
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN IMMEDIATE")
             self.since = time.perf_counter()
@@ -287,8 +287,14 @@ WarnFn = Callable[..., None]
 """log.warning-compatible: ``warn(fmt, *args)``."""
 
 
-def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
-               emit: Callable[[list[Event]], None], warn: WarnFn = log.warning) -> LinesRead:
+def scan_lines(
+    info: FileInfo,
+    start: int,
+    state: dict[str, Any],
+    line_no: int,
+    emit: Callable[[list[Event]], None],
+    warn: WarnFn = log.warning,
+) -> LinesRead:
     """Stream a JSONL transcript from `start`: events in batches to `emit` (raw, to be redacted).
 
     Pure reading (no store): the in-process ingest and the worker processes of
@@ -334,7 +340,11 @@ def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
             if decode is not None:
                 try:
                     values, bad = [decode(body)], False
-                except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # two objects, bad JSON or bytes, too deep
+                except (
+                    msgspec.DecodeError,
+                    UnicodeDecodeError,
+                    RecursionError,
+                ):  # two objects, bad JSON or bytes, too deep
                     values, bad = discovery.parse_line(body)
             else:
                 values, bad = discovery.parse_line(body)
@@ -345,15 +355,18 @@ def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
             hash_update(line)
             if bad:
                 malformed += 1
-                warn("%s:%d: malformed JSON line; skipped%s", info.path, line_no,
-                     " (kept the objects before the error)" if values else "")
+                warn(
+                    "%s:%d: malformed JSON line; skipped%s",
+                    info.path,
+                    line_no,
+                    " (kept the objects before the error)" if values else "",
+                )
             for value in values:
                 try:
                     new = feed(value, line_no)
                 except Exception as err:  # an adapter bug on odd input must not stop ingest
                     malformed += 1
-                    warn("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no,
-                         type(err).__name__, err)
+                    warn("%s:%d: unreadable record (%s: %s); skipped", info.path, line_no, type(err).__name__, err)
                     continue
                 if new:
                     for e in new:
@@ -367,7 +380,11 @@ def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
         if batch:
             emit(batch)
     return LinesRead(
-        offset=offset, lines=line_no, malformed=malformed, digest=hasher.hexdigest(), state=adapter.state,
+        offset=offset,
+        lines=line_no,
+        malformed=malformed,
+        digest=hasher.hexdigest(),
+        state=adapter.state,
         title=redact(adapter.title) if adapter.title else "",
         head_hash=_head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:",
     )
@@ -376,8 +393,14 @@ def scan_lines(info: FileInfo, start: int, state: dict[str, Any], line_no: int,
 class _Run:
     """One ingest pass: classify files, then read the ones that changed."""
 
-    def __init__(self, index: SessionIndex, workspace: Path, progress: ProgressFn | None,
-                 cancel: Callable[[], bool] | None, workers: int | None = None) -> None:
+    def __init__(
+        self,
+        index: SessionIndex,
+        workspace: Path,
+        progress: ProgressFn | None,
+        cancel: Callable[[], bool] | None,
+        workers: int | None = None,
+    ) -> None:
         self.index = index
         self.workers = workers
         self.conn = index.conn
@@ -532,8 +555,9 @@ class _Run:
         info = job.info
         rec = job.rec
         if rec is None:
-            rec = FileRecord(path=info.path, agent=info.agent, session_id=info.session_id,
-                             is_sidechain=info.is_sidechain)
+            rec = FileRecord(
+                path=info.path, agent=info.agent, session_id=info.session_id, is_sidechain=info.is_sidechain
+            )
             existing = self.index.get_file(info.path)
             if existing is not None:
                 rec.id = existing.id
@@ -549,8 +573,9 @@ class _Run:
         size = max(job.st.st_size - start, 0)
         if size > ingest_parallel.MAX_FILE_BYTES:
             return None
-        return ingest_parallel.Task(info.path, info.agent, info.session_id, info.is_sidechain, info.cwd,
-                                    start, state, lines, size)
+        return ingest_parallel.Task(
+            info.path, info.agent, info.session_id, info.is_sidechain, info.cwd, start, state, lines, size
+        )
 
     def _apply(self, job: _Job, result: ingest_parallel.FileResult) -> None:
         """Store what a worker read of a line file (events already redacted), as `_read_lines` would."""
@@ -650,7 +675,7 @@ class _Run:
             return 0
         return rec.offset
 
-    def _finish_lines(self, job: _Job, rec: FileRecord, read: "LinesRead", start: int) -> None:
+    def _finish_lines(self, job: _Job, rec: FileRecord, read: LinesRead, start: int) -> None:
         """Inside the file's transaction: the new offset, hashes and state, then the report."""
         info = job.info
         offset = read.offset

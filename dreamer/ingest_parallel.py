@@ -103,9 +103,21 @@ class FileResult:
 def _row(e: Any) -> tuple[Any, ...]:
     """An event as the `events` columns minus seq and file_id (the parent adds those)."""
     return (
-        e.session_id, e.kind, e.trust, e.text, e.uuid, e.parent_uuid, e.timestamp, e.agent, e.tool_name,
-        e.tool_use_id, orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
-        e.status, int(e.is_sidechain), e.cwd, e.source_line,
+        e.session_id,
+        e.kind,
+        e.trust,
+        e.text,
+        e.uuid,
+        e.parent_uuid,
+        e.timestamp,
+        e.agent,
+        e.tool_name,
+        e.tool_use_id,
+        orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
+        e.status,
+        int(e.is_sidechain),
+        e.cwd,
+        e.source_line,
     )
 
 
@@ -208,7 +220,7 @@ class Reader:
         STATS.clear()
         STATS.update(workers=workers, worker_rss_mb=0.0, files=0, worker_cpu_s={})
 
-    def __enter__(self) -> "Reader":
+    def __enter__(self) -> Reader:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -229,9 +241,10 @@ class Reader:
                 ctx.set_forkserver_preload([PRELOAD])
                 self.pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
                 return self.pool.submit(read_file, task)
-            except Exception as err:  # noqa: BLE001 - no worker processes here: the in-process path still works
-                log.warning("cannot start ingest worker processes (%s: %s); reading in this process",
-                            type(err).__name__, err)
+            except Exception as err:
+                log.warning(
+                    "cannot start ingest worker processes (%s: %s); reading in this process", type(err).__name__, err
+                )
                 self.unavailable = True
                 if self.pool is not None:
                     self.pool.shutdown(wait=False, cancel_futures=True)
@@ -255,8 +268,11 @@ class Reader:
         inflight = 0
         nxt = 0
         for i in range(len(tasks)):
-            while nxt < len(tasks) and len(futures) < INFLIGHT_FILES and (
-                    len(futures) <= self.workers or inflight < INFLIGHT_BYTES):
+            while (
+                nxt < len(tasks)
+                and len(futures) < INFLIGHT_FILES
+                and (len(futures) <= self.workers or inflight < INFLIGHT_BYTES)
+            ):
                 task = tasks[nxt]
                 if task is not None:
                     fut = self._submit(task)
@@ -280,9 +296,7 @@ class Reader:
                     f"the files stored before it are kept — run ingest again ({ENV_WORKERS}=0 reads in-process)"
                 ) from None
             except Exception as err:  # a bug in a worker: one clear error, not a remote traceback
-                raise ReverieError(
-                    f"ingest worker failed on {task.path}: {type(err).__name__}: {err}"
-                ) from None
+                raise ReverieError(f"ingest worker failed on {task.path}: {type(err).__name__}: {err}") from None
             STATS["files"] += 1
             STATS["worker_rss_mb"] = max(STATS["worker_rss_mb"], res.rss_kb / 1024)
             STATS["worker_cpu_s"][res.pid] = res.cpu_s

@@ -5,11 +5,11 @@ survives a fork). Never imported by the parent process."""
 from __future__ import annotations
 
 try:
-    import reverie.dreamer.ingest  # noqa: F401  (the worker's code, imported once)
+    import reverie.dreamer.ingest
     import reverie.dreamer.ingest_parallel  # noqa: F401
     from reverie.dreamer.redact import _gate_scanner, _kingfisher
 
     _kingfisher()
     _gate_scanner()
-except Exception:  # noqa: BLE001 - a failing preload must not kill the forkserver; workers build lazily
+except Exception:
     pass

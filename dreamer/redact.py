@@ -29,41 +29,94 @@ log = logging.getLogger(__name__)
 # (rule name, pattern, group to replace or 0 for the whole match, lower-case hints:
 #  the rule only runs when one of them occurs in the lower-cased text)
 _RULES: list[tuple[str, re.Pattern[str], int, tuple[str, ...]]] = [
-    ("private-key", re.compile(
-        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
-        r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))"), 0, ("private key-----", "private key block-----")),
+    (
+        "private-key",
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
+            r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))"
+        ),
+        0,
+        ("private key-----", "private key block-----"),
+    ),
     # the tail of a key block whose BEGIN line was cut off (clipped text)
-    ("private-key", re.compile(
-        r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=][A-Za-z0-9+/=\r\n]{39,12000}-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"),
-     0, ("private key-----", "private key block-----")),
+    (
+        "private-key",
+        re.compile(
+            r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=][A-Za-z0-9+/=\r\n]{39,12000}-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
+        ),
+        0,
+        ("private key-----", "private key block-----"),
+    ),
     ("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{16,}"), 0, ("sk-ant-",)),
-    ("openai-key", re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}"), 0, ("sk-",)),
+    (
+        "openai-key",
+        re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}"),
+        0,
+        ("sk-",),
+    ),
     ("stripe-key", re.compile(r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), 0, ("_live_", "_test_")),
-    ("aws-access-key-id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])"),
-     0, ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa")),
-    ("aws-secret-key", re.compile(
-        r"(?i)(aws_?secret_?access_?key|aws_?secret|secretaccesskey)([\"']?\s*[=:]\s*[\"']?)"
-        r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"), 3, ("aws", "secretaccesskey")),
-    ("github-token", re.compile(r"(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}"), 0, ("ghp_", "gho_", "ghs_", "ghu_", "ghr_")),
+    (
+        "aws-access-key-id",
+        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])"),
+        0,
+        ("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa"),
+    ),
+    (
+        "aws-secret-key",
+        re.compile(
+            r"(?i)(aws_?secret_?access_?key|aws_?secret|secretaccesskey)([\"']?\s*[=:]\s*[\"']?)"
+            r"([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
+        ),
+        3,
+        ("aws", "secretaccesskey"),
+    ),
+    (
+        "github-token",
+        re.compile(r"(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}"),
+        0,
+        ("ghp_", "gho_", "ghs_", "ghu_", "ghr_"),
+    ),
     ("github-pat", re.compile(r"github_pat_[A-Za-z0-9_]{22,}"), 0, ("github_pat_",)),
     ("gitlab-token", re.compile(r"glpat-[A-Za-z0-9_\-]{20,}"), 0, ("glpat-",)),
     ("slack-token", re.compile(r"xox[abposre]-[A-Za-z0-9-]{10,}"), 0, ("xox",)),
-    ("slack-webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"),
-     0, ("hooks.slack.com",)),
+    (
+        "slack-webhook",
+        re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"),
+        0,
+        ("hooks.slack.com",),
+    ),
     ("google-api-key", re.compile(r"AIza[0-9A-Za-z_\-]{35}"), 0, ("aiza",)),
     ("jwt", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0, ("eyj",)),
     ("bearer-token", re.compile(r"(?i)(bearer\s+)([A-Za-z0-9._~+/=-]{20,})"), 2, ("bearer",)),
-    ("url-credentials", re.compile(
-        r"([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{1,128}):([^\s@/\"'<>`]{1,256})@"), 3, ("://",)),
+    (
+        "url-credentials",
+        re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{1,128}):([^\s@/\"'<>`]{1,256})@"),
+        3,
+        ("://",),
+    ),
     # a password told in prose ("the db password is Wq7!vR2#…"): the value must hold a
     # digit or a symbol, so "the password is stored in vault" stays readable
-    ("password-phrase", re.compile(
-        r"(?i)\b(pass(?:word|phrase|wd|code)|pwd|pw)(\s+(?:is|was)\s+[\"'`]?)"
-        r"(?=[^\s\"'`]*[0-9!@#$%^&*])([^\s\"'`]{6,})"), 3, ("pass", "pwd", "pw ")),
+    (
+        "password-phrase",
+        re.compile(
+            r"(?i)\b(pass(?:word|phrase|wd|code)|pwd|pw)(\s+(?:is|was)\s+[\"'`]?)"
+            r"(?=[^\s\"'`]*[0-9!@#$%^&*])([^\s\"'`]{6,})"
+        ),
+        3,
+        ("pass", "pwd", "pw "),
+    ),
 ]
 
 _ASSIGN_NAMES: tuple[str, ...] = (
-    "key", "token", "secret", "password", "passwd", "pwd", "_pat", "credential", "credentials",
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "_pat",
+    "credential",
+    "credentials",
 )
 """Endings of a variable name that holds a credential (FOO_API_KEY, db_password, …)."""
 _ASSIGN_TAIL = re.compile(r"""(["']?[ \t]*(?:=|:=|:)[ \t]*["']?)([^\s"'`,;()\[\]{}<>]{6,})""")
@@ -76,9 +129,40 @@ _PLACEHOLDER = re.compile(
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 _HINTS: tuple[str, ...] = (
-    "key", "token", "secret", "pass", "pwd", "pw ", "auth", "bearer", "credential", "private", "sk-", "sk_",
-    "rk_", "pk_", "_pat", "gh", "glpat", "xox", "slack", "akia", "asia", "aiza", "eyj", "begin", "npm_",
-    "pypi-", "hf_", "shpat_", "dop_v1", "sg.", "sq0", "eaa", "xapp", "api",
+    "key",
+    "token",
+    "secret",
+    "pass",
+    "pwd",
+    "pw ",
+    "auth",
+    "bearer",
+    "credential",
+    "private",
+    "sk-",
+    "sk_",
+    "rk_",
+    "pk_",
+    "_pat",
+    "gh",
+    "glpat",
+    "xox",
+    "slack",
+    "akia",
+    "asia",
+    "aiza",
+    "eyj",
+    "begin",
+    "npm_",
+    "pypi-",
+    "hf_",
+    "shpat_",
+    "dop_v1",
+    "sg.",
+    "sq0",
+    "eaa",
+    "xapp",
+    "api",
 )
 """Lower-case hints every rule (ours and the kingfisher ones we care about) needs; most text has none."""
 
@@ -101,9 +185,8 @@ def _value_ok(value: str) -> bool:
     has_digit = any(c.isdigit() for c in value)
     if not has_digit and len(value) < 16:
         return False
-    if not has_digit and _DOTTED.fullmatch(value):
-        return False  # settings.SECRET_KEY, os.environ
-    return True
+    # settings.SECRET_KEY, os.environ
+    return has_digit or not _DOTTED.fullmatch(value)
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -149,6 +232,7 @@ def _apply_rules(text: str, found: list[str] | None = None) -> str:
         if not any(h in low for h in hints):
             continue
         if group == 0:
+
             def sub0(m: re.Match[str], name: str = name) -> str:
                 if found is not None:
                     found.append(name)
@@ -156,6 +240,7 @@ def _apply_rules(text: str, found: list[str] | None = None) -> str:
 
             new = pattern.sub(sub0, text)
         else:
+
             def subg(m: re.Match[str], name: str = name, group: int = group) -> str:
                 value = m.group(group)
                 if _PLACEHOLDER.match(value) or value.startswith("[REDACTED"):
@@ -165,7 +250,7 @@ def _apply_rules(text: str, found: list[str] | None = None) -> str:
                 start, end = m.span(group)
                 base = m.start(0)
                 whole = m.group(0)
-                return whole[: start - base] + f"[REDACTED:{name}]" + whole[end - base:]
+                return whole[: start - base] + f"[REDACTED:{name}]" + whole[end - base :]
 
             new = pattern.sub(subg, text)
         if new != text:
@@ -220,7 +305,7 @@ def _kingfisher_redact(text: str, found: list[str] | None = None) -> str:
         loc = f.location
         start, end = int(loc["start_offset"]), int(loc["end_offset"])
         secret = (f.secret or "").encode("utf-8", "surrogatepass")
-        if secret and 4 <= len(secret) and secret in data[start:end]:
+        if secret and len(secret) >= 4 and secret in data[start:end]:
             start += data[start:end].index(secret)
             end = start + len(secret)
         rule = f.rule_id.split(".", 1)[-1].split("/")[-1]
@@ -296,8 +381,13 @@ def _gate_scanner() -> Any:
             from kingfisher_sdk import Rules, Scanner
 
             rules = [
-                {"name": f"reverie gate {name}", "id": f"reverie.gate.{name}.{i}", "pattern": pattern,
-                 "min_entropy": 0, "confidence": "low"}
+                {
+                    "name": f"reverie gate {name}",
+                    "id": f"reverie.gate.{name}.{i}",
+                    "pattern": pattern,
+                    "min_entropy": 0,
+                    "confidence": "low",
+                }
                 for i, (name, pattern) in enumerate(_GATES)
             ]
             with tempfile.TemporaryDirectory(prefix="reverie-gate-") as tmp:
@@ -400,9 +490,7 @@ def redact_obj(obj: Any, limit: int = 0) -> Any:
     if isinstance(obj, str):
         return clip_redacted(obj, limit) if limit else redact(obj)
     if isinstance(obj, dict):
-        return {
-            (redact(k) if isinstance(k, str) else k): redact_obj(v, limit) for k, v in obj.items()
-        }
+        return {(redact(k) if isinstance(k, str) else k): redact_obj(v, limit) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [redact_obj(v, limit) for v in obj]
     return obj
@@ -434,7 +522,7 @@ def clip_redacted(text: str, limit: int, redactor: Callable[[str], str] = redact
         return clip(redactor(text), limit)
     half = limit // 2
     head = redactor(text[: half + _MARGIN])[:half]
-    tail_src = text[-(half + _MARGIN):]
+    tail_src = text[-(half + _MARGIN) :]
     tail = redactor(tail_src)
     tail = tail[-half:] if half else ""
     return f"{head}{cut_marker(len(text) - 2 * half)}{tail}"

@@ -41,7 +41,7 @@ MAX_SUBPROCESS_INPUTS = 400
 BATCH_TIMEOUT = 60.0
 CALL_TIMEOUT = 10.0
 
-_RUNNER = r'''
+_RUNNER = r"""
 import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("reverie_hook", sys.argv[1])
 mod = importlib.util.module_from_spec(spec)
@@ -55,7 +55,7 @@ with open(sys.argv[2], encoding="utf-8") as fh:
             reason = None
         out.append(1 if reason else 0)
 sys.stdout.write(json.dumps(out))
-'''
+"""
 
 
 @lru_cache(maxsize=1)
@@ -74,8 +74,7 @@ def sandbox_prefix() -> tuple[str, ...]:
 
 
 def _env(tmp: str) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "LANG": "C.UTF-8",
-            "CLAUDE_PROJECT_DIR": tmp}
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "LANG": "C.UTF-8", "CLAUDE_PROJECT_DIR": tmp}
 
 
 def matcher_matches(matcher: str, tool_name: str) -> bool:
@@ -99,20 +98,39 @@ def replay(proposal: Proposal, calls: list[dict[str, Any]]) -> dict[str, Any]:
     listed = (meta.get("replay") or {}).get("violations") if isinstance(meta.get("replay"), dict) else None
     violation_ids = set(listed) if isinstance(listed, list) else None
     selected = [c for c in calls if matcher_matches(matcher, str(c.get("tool", "")))]
-    result: dict[str, Any] = {"calls": len(calls), "matched": len(selected), "violations": 0,
-                              "violations_blocked": 0, "legit": 0, "legit_blocked": 0,
-                              "sandbox": " ".join(sandbox_prefix()) or "scrubbed env", "mode": ""}
-    payloads = [json.dumps({"session_id": c.get("session_id", ""), "transcript_path": "", "cwd": c.get("cwd", ""),
-                            "hook_event_name": "PreToolUse", "tool_name": c.get("tool", ""),
-                            "tool_input": c.get("input") or {}}) for c in selected]
+    result: dict[str, Any] = {
+        "calls": len(calls),
+        "matched": len(selected),
+        "violations": 0,
+        "violations_blocked": 0,
+        "legit": 0,
+        "legit_blocked": 0,
+        "sandbox": " ".join(sandbox_prefix()) or "scrubbed env",
+        "mode": "",
+    }
+    payloads = [
+        json.dumps(
+            {
+                "session_id": c.get("session_id", ""),
+                "transcript_path": "",
+                "cwd": c.get("cwd", ""),
+                "hook_event_name": "PreToolUse",
+                "tool_name": c.get("tool", ""),
+                "tool_input": c.get("input") or {},
+            }
+        )
+        for c in selected
+    ]
     try:
         blocked, mode = _evaluate(proposal.body, payloads)
     except (OSError, subprocess.SubprocessError, ValueError) as err:
         result["error"] = f"{type(err).__name__}: {err}"[:200]
         return result
     result["mode"] = mode
-    for call, hit in zip(selected, blocked):
-        is_violation = call.get("uuid") in violation_ids if violation_ids is not None else call.get("status") == "rejected"
+    for call, hit in zip(selected, blocked, strict=False):
+        is_violation = (
+            call.get("uuid") in violation_ids if violation_ids is not None else call.get("status") == "rejected"
+        )
         if is_violation:
             result["violations"] += 1
             result["violations_blocked"] += int(bool(hit))
@@ -136,7 +154,9 @@ def _evaluate(script: str, payloads: list[str]) -> tuple[list[int], str]:
         python = script.startswith("#!") and "python" in script.splitlines()[0]
         if python and re.search(r"^def check\(", script, re.M):
             batch = _batch(hook, payloads, tmp)
-            sample = sorted(set([i for i, b in enumerate(batch) if b][:1] + [i for i, b in enumerate(batch) if not b][:1]))
+            sample = sorted(
+                set([i for i, b in enumerate(batch) if b][:1] + [i for i, b in enumerate(batch) if not b][:1])
+            )
             if all(_run_one([sys.executable, str(hook)], payloads[i], tmp) == batch[i] for i in sample):
                 return batch, "batch"
         return _per_call(hook, payloads, tmp, python), "subprocess"
@@ -147,8 +167,14 @@ def _batch(hook: Path, payloads: list[str], tmp: str) -> list[int]:
     inputs.write_text("\n".join(payloads) + "\n", encoding="utf-8")
     runner = Path(tmp) / "runner.py"
     runner.write_text(_RUNNER, encoding="utf-8")
-    proc = subprocess.run([*sandbox_prefix(), sys.executable, "-I", str(runner), str(hook), str(inputs)],
-                          cwd=tmp, env=_env(tmp), capture_output=True, timeout=BATCH_TIMEOUT, text=True)
+    proc = subprocess.run(
+        [*sandbox_prefix(), sys.executable, "-I", str(runner), str(hook), str(inputs)],
+        cwd=tmp,
+        env=_env(tmp),
+        capture_output=True,
+        timeout=BATCH_TIMEOUT,
+        text=True,
+    )
     if proc.returncode != 0:
         raise ValueError(f"hook failed to load: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
     out = json.loads(proc.stdout)
@@ -159,19 +185,31 @@ def _batch(hook: Path, payloads: list[str], tmp: str) -> list[int]:
 
 def _run_one(cmd: list[str], payload: str, tmp: str) -> int:
     try:
-        proc = subprocess.run([*sandbox_prefix(), *cmd], input=payload, cwd=tmp, env=_env(tmp),
-                              capture_output=True, timeout=CALL_TIMEOUT, text=True)
+        proc = subprocess.run(
+            [*sandbox_prefix(), *cmd],
+            input=payload,
+            cwd=tmp,
+            env=_env(tmp),
+            capture_output=True,
+            timeout=CALL_TIMEOUT,
+            text=True,
+        )
     except subprocess.TimeoutExpired:
         return 0  # Claude Code lets the call through when a hook times out
     return 1 if proc.returncode == 2 else 0
 
 
 def _per_call(hook: Path, payloads: list[str], tmp: str, python: bool) -> list[int]:
-    cmd = [sys.executable, str(hook)] if python else ["/bin/sh", str(hook)] if not os.access(hook, os.X_OK) \
-        or not hook.read_text().startswith("#!") else [str(hook)]
+    cmd = (
+        [sys.executable, str(hook)]
+        if python
+        else ["/bin/sh", str(hook)]
+        if not os.access(hook, os.X_OK) or not hook.read_text().startswith("#!")
+        else [str(hook)]
+    )
     distinct = list(dict.fromkeys(payloads))[:MAX_SUBPROCESS_INPUTS]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        verdicts = dict(zip(distinct, pool.map(lambda p: _run_one(cmd, p, tmp), distinct)))
+        verdicts = dict(zip(distinct, pool.map(lambda p: _run_one(cmd, p, tmp), distinct), strict=False))
     return [verdicts.get(p, 0) for p in payloads]
 
 
@@ -182,16 +220,25 @@ def replay_key(p: Proposal, calls: list[dict[str, Any]]) -> str:
     """Hash of the script, its matcher, the violations it is judged on and every replayed input."""
     h = hashlib.sha256()
     h.update(p.body.encode("utf-8", "surrogatepass"))
-    h.update(json.dumps([p.meta.get("matcher"), (p.meta.get("replay") or {}).get("violations")],
-                        sort_keys=True, default=str).encode())
+    h.update(
+        json.dumps(
+            [p.meta.get("matcher"), (p.meta.get("replay") or {}).get("violations")], sort_keys=True, default=str
+        ).encode()
+    )
     for c in calls:
-        h.update(orjson.dumps([c.get("uuid"), c.get("tool"), c.get("status"), c.get("cwd"), c.get("input")],
-                              option=orjson.OPT_SORT_KEYS, default=str))
+        h.update(
+            orjson.dumps(
+                [c.get("uuid"), c.get("tool"), c.get("status"), c.get("cwd"), c.get("input")],
+                option=orjson.OPT_SORT_KEYS,
+                default=str,
+            )
+        )
     return h.hexdigest()
 
 
-def replay_proposals(proposals: list[Proposal], calls: list[dict[str, Any]],
-                     cache_get: Any = None, cache_put: Any = None) -> None:
+def replay_proposals(
+    proposals: list[Proposal], calls: list[dict[str, Any]], cache_get: Any = None, cache_put: Any = None
+) -> None:
     """Replay every hook proposal in place: meta.replay gets the figures, rationale a sentence.
 
     With a cache, an unchanged script over unchanged history is not run again."""
@@ -209,6 +256,8 @@ def replay_proposals(proposals: list[Proposal], calls: list[dict[str, Any]],
         if "error" in figures:
             p.rationale = (p.rationale + f" Replay failed: {figures['error']}.").strip()
         else:
-            p.rationale = (p.rationale + f" Replay over {figures['calls']} past tool calls: blocked "
-                           f"{figures['violations_blocked']} of {figures['violations']} violations and "
-                           f"{figures['legit_blocked']} of {figures['legit']} legitimate calls.").strip()
+            p.rationale = (
+                p.rationale + f" Replay over {figures['calls']} past tool calls: blocked "
+                f"{figures['violations_blocked']} of {figures['violations']} violations and "
+                f"{figures['legit_blocked']} of {figures['legit']} legitimate calls."
+            ).strip()

@@ -29,20 +29,41 @@ def status_extras(store: Any) -> dict[str, Any]:
             totals[k] += int(st.get(k, 0) or 0)
         cost += float(st.get("llm_cost_usd", 0.0) or 0.0)
         if c.engine == "llm":
-            per_dream.append({"candidate_store": c.id, "created_at": c.created_at, "model": st.get("llm_model"),
-                              "tokens_prompt": st.get("llm_tokens_prompt", 0),
-                              "tokens_completion": st.get("llm_tokens_completion", 0),
-                              "cost_usd": st.get("llm_cost_usd", 0.0)})
+            per_dream.append(
+                {
+                    "candidate_store": c.id,
+                    "created_at": c.created_at,
+                    "model": st.get("llm_model"),
+                    "tokens_prompt": st.get("llm_tokens_prompt", 0),
+                    "tokens_completion": st.get("llm_tokens_completion", 0),
+                    "cost_usd": st.get("llm_cost_usd", 0.0),
+                }
+            )
     return {
-        "sessions": {"indexed": sessions.get("sessions", 0), "events": sessions.get("events", 0),
-                     "undreamed": sessions.get("undreamed", 0), "last_activity": sessions.get("last_activity", "")},
-        "last_dream": None if last is None else {
-            "candidate_store": last.id, "engine": last.engine, "created_at": last.created_at,
-            "status": last.status, "sessions_read": last.sessions_read, "events_read": last.events_read,
+        "sessions": {
+            "indexed": sessions.get("sessions", 0),
+            "events": sessions.get("events", 0),
+            "undreamed": sessions.get("undreamed", 0),
+            "last_activity": sessions.get("last_activity", ""),
+        },
+        "last_dream": None
+        if last is None
+        else {
+            "candidate_store": last.id,
+            "engine": last.engine,
+            "created_at": last.created_at,
+            "status": last.status,
+            "sessions_read": last.sessions_read,
+            "events_read": last.events_read,
             "seconds": (last.stats or {}).get("seconds"),
         },
         "dreams": len(dreams),
-        "llm": {"tokens_prompt": totals["llm_tokens_prompt"], "tokens_completion": totals["llm_tokens_completion"],
-                "calls": totals["llm_calls"], "cache_hits": totals["llm_cache_hits"], "cost_usd": round(cost, 6),
-                "per_dream": per_dream[-10:]},
+        "llm": {
+            "tokens_prompt": totals["llm_tokens_prompt"],
+            "tokens_completion": totals["llm_tokens_completion"],
+            "calls": totals["llm_calls"],
+            "cache_hits": totals["llm_cache_hits"],
+            "cost_usd": round(cost, 6),
+            "per_dream": per_dream[-10:],
+        },
     }

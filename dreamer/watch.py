@@ -121,7 +121,7 @@ def _file_hash(path: Path) -> str | None:
 class _Handler:
     """watchdog handler: push every path an event touches into the queue."""
 
-    def __init__(self, q: "queue.Queue[str]") -> None:
+    def __init__(self, q: queue.Queue[str]) -> None:
         self.q = q
 
     def dispatch(self, event: Any) -> None:
@@ -203,14 +203,14 @@ class Watcher:
             try:
                 self._observer.stop()
                 self._observer.join(timeout=5)
-            except Exception:  # noqa: BLE001 - shutting down
+            except Exception:
                 pass
         if self._worker is not None:
             self._worker.join(timeout=10)
         if self._db is not None:
             try:
                 self._db.conn.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             self._db = None
 
@@ -254,13 +254,15 @@ class Watcher:
             except OSError as err:
                 try:
                     observer.stop()
-                except Exception:  # noqa: BLE001
+                except Exception:
                     pass
                 if not polling and err.errno in (errno.ENOSPC, errno.EMFILE, errno.ENFILE):
                     polling = True
-                    self._emit(WatcherNotice(
-                        message=f"file-system notification limit reached ({os.strerror(err.errno)}); polling instead"
-                    ))
+                    self._emit(
+                        WatcherNotice(
+                            message=f"file-system notification limit reached ({os.strerror(err.errno)}); polling instead"
+                        )
+                    )
                     continue
                 raise
             self._observer = observer
@@ -286,7 +288,7 @@ class Watcher:
         claude_seen = (self.workspace / ".claude").is_dir()
         while not self._stop.is_set():
             now = time.monotonic()
-            deadlines = [next_reconcile] + list(pending_artifacts.values())
+            deadlines = [next_reconcile, *list(pending_artifacts.values())]
             if ingest_due is not None:
                 deadlines.append(ingest_due)
             timeout = max(0.01, min(deadlines) - now)
@@ -321,13 +323,13 @@ class Watcher:
                     next_reconcile = now + self.reconcile_every
                     for e in self._ingest() + self._artifact_scan(initial=False):
                         self._emit(e)
-            except Exception as err:  # noqa: BLE001 - the watcher must keep running
+            except Exception as err:
                 log.warning("watcher: %s: %s", type(err).__name__, err)
 
     def _emit(self, event: WatchEvent) -> None:
         try:
             self.callback(event)
-        except Exception as err:  # noqa: BLE001 - a bad callback must not kill the watcher
+        except Exception as err:
             log.warning("watcher callback failed: %s: %s", type(err).__name__, err)
 
     # classification ----------------------------------------------------------------------
@@ -381,7 +383,7 @@ class Watcher:
                 return {}
             view = load_view(Blobs(db), OpLog(db).head().view_hash)
             return {k: str(v.get("hash", "")) for k, v in view.files.items() if isinstance(v, dict)}
-        except Exception as err:  # noqa: BLE001 - a store mid-migration must not stop the watcher
+        except Exception as err:
             log.debug("watcher: cannot read the head view: %s", err)
             return {}
 
@@ -451,7 +453,7 @@ class Watcher:
             from reverie.store.db import open_db
 
             self._db = open_db(self.db_path, create=True, workspace=self.workspace)
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             log.warning("watcher: cannot open %s: %s", self.db_path, err)
             return None
         return self._db
@@ -477,6 +479,9 @@ class Watcher:
             elif sid in reset:
                 events.append(SessionReset(session_id=sid, agent=row["agent"], path=row["path"], events=n))
             elif n > before[sid]:
-                events.append(SessionGrown(session_id=sid, agent=row["agent"], path=row["path"], events=n,
-                                           new_events=n - before[sid]))
+                events.append(
+                    SessionGrown(
+                        session_id=sid, agent=row["agent"], path=row["path"], events=n, new_events=n - before[sid]
+                    )
+                )
         return events

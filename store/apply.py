@@ -36,9 +36,12 @@ class ApplyPlan:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"candidate_store": self.candidate_id, "proposals": self.proposals,
-                "files": self.files, "conflicts": self.conflicts}
-
+        return {
+            "candidate_store": self.candidate_id,
+            "proposals": self.proposals,
+            "files": self.files,
+            "conflicts": self.conflicts,
+        }
 
 
 @dataclass
@@ -52,8 +55,13 @@ class ApplyResult:
     files: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op.id if self.op else None, "candidate_store": self.candidate_id,
-                "applied": self.applied, "conflicts": self.conflicts, "files": self.files}
+        return {
+            "op": self.op.id if self.op else None,
+            "candidate_store": self.candidate_id,
+            "applied": self.applied,
+            "conflicts": self.conflicts,
+            "files": self.files,
+        }
 
 
 @dataclass
@@ -94,8 +102,11 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
     accepted: list[Proposal] = []
     for p in approved:
         reason = proposal_conflict(p, view, base_arts, arts, cand.base_op)
-        if reason is None and (p.kind == "hook" or any(l.severity == "block" for l in p.labels)) and \
-                (view.reviews.get(p.id) or {}).get("by") != "person":
+        if (
+            reason is None
+            and (p.kind == "hook" or any(l.severity == "block" for l in p.labels))
+            and (view.reviews.get(p.id) or {}).get("by") != "person"
+        ):
             reason = "hooks and block-labelled proposals need a person's approval"
         if reason:
             conflicts.append({"proposal": p.id, "reason": reason})
@@ -161,8 +172,15 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
     return plan, Staged(view=view, new_arts=new_arts, changes=changes, accepted=accepted, props=props, cand=cand)
 
 
-def _plan_files(workspace: Path, blobs: Blobs, view: View, new_arts: dict[str, Artifact], keys: set[str],
-                drop: set[str], force: bool) -> tuple[list[FileChange], list[tuple[str, str]]]:
+def _plan_files(
+    workspace: Path,
+    blobs: Blobs,
+    view: View,
+    new_arts: dict[str, Artifact],
+    keys: set[str],
+    drop: set[str],
+    force: bool,
+) -> tuple[list[FileChange], list[tuple[str, str]]]:
     """Render each affected file from `new_arts` over what is on disk; (key, reason) where it cannot.
 
     Why refuse: a file changed by hand inside Reverie's region (or a whole file
@@ -183,17 +201,27 @@ def _plan_files(workspace: Path, blobs: Blobs, view: View, new_arts: dict[str, A
         ftype = mat.file_type(key)
         broken = ftype == "block" and disk is not None and mat.has_broken_markers(disk.decode("utf-8", "replace"))
         if rec is not None:
-            if disk == rec_b:
-                base = disk
-            elif ftype != "whole" and disk is not None and not broken and \
-                    mat.region_of(key, disk) == mat.region_of(key, rec_b) and mat.region_of(key, disk) != "<invalid json>":
+            if disk == rec_b or (
+                ftype != "whole"
+                and disk is not None
+                and not broken
+                and mat.region_of(key, disk) == mat.region_of(key, rec_b)
+                and mat.region_of(key, disk) != "<invalid json>"
+            ):
                 base = disk
             elif force:
                 base = None if ftype == "whole" or broken else disk
             else:
-                conflicts.append((key, "deleted by hand since Reverie wrote it" if disk is None
-                                  else "hand-edited inside Reverie's region since Reverie wrote it" if ftype != "whole"
-                                  else "hand-edited since Reverie wrote it"))
+                conflicts.append(
+                    (
+                        key,
+                        "deleted by hand since Reverie wrote it"
+                        if disk is None
+                        else "hand-edited inside Reverie's region since Reverie wrote it"
+                        if ftype != "whole"
+                        else "hand-edited since Reverie wrote it",
+                    )
+                )
                 continue
         elif disk is None:
             base = None
@@ -227,8 +255,9 @@ def _plan_files(workspace: Path, blobs: Blobs, view: View, new_arts: dict[str, A
     return changes, conflicts
 
 
-def proposal_conflict(p: Proposal, view: View, base_arts: dict[str, str], arts: dict[str, Artifact],
-                      base_op: str) -> str | None:
+def proposal_conflict(
+    p: Proposal, view: View, base_arts: dict[str, str], arts: dict[str, Artifact], base_op: str
+) -> str | None:
     """Why `p` cannot apply on the current view (None: it can).
 
     Why compare with the base: a proposal that replaces an artifact was written
@@ -274,9 +303,15 @@ def apply(store: Store, candidate_id: str | None, force: bool) -> ApplyResult:
     if not remaining:
         new_view.candidates[cand.id] = "applied"
     desc = f"apply {len(applied)} proposal(s) from {cand.id}"
-    op = sync.execute(store, st.changes, "apply", "person", desc, new_view,
-                      {"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts,
-                       "forced": force})
+    op = sync.execute(
+        store,
+        st.changes,
+        "apply",
+        "person",
+        desc,
+        new_view,
+        {"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts, "forced": force},
+    )
     return ApplyResult(op, cand.id, [p.id for p in accepted], plan.conflicts, plan.files)
 
 

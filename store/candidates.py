@@ -25,8 +25,15 @@ def insert_candidate(db: sqlite_utils.Database, cand: Candidate) -> None:
     db.execute(
         "INSERT INTO candidates(id, base_op, created_at, engine, sessions_read, events_read, stats)"
         " VALUES (?,?,?,?,?,?,?)",
-        [cand.id, cand.base_op, cand.created_at, cand.engine, int(cand.sessions_read),
-         int(cand.events_read), orjson.dumps(cand.stats or {}, default=str).decode()],
+        [
+            cand.id,
+            cand.base_op,
+            cand.created_at,
+            cand.engine,
+            int(cand.sessions_read),
+            int(cand.events_read),
+            orjson.dumps(cand.stats or {}, default=str).decode(),
+        ],
     )
 
 
@@ -47,8 +54,13 @@ def insert_proposals(db: sqlite_utils.Database, cid: str, proposals: list[Propos
 
 def _row_to_candidate(row: dict[str, Any], status: str) -> Candidate:
     return Candidate(
-        id=row["id"], base_op=row["base_op"], created_at=row["created_at"], engine=row["engine"],
-        status=status, sessions_read=row["sessions_read"], events_read=row["events_read"],
+        id=row["id"],
+        base_op=row["base_op"],
+        created_at=row["created_at"],
+        engine=row["engine"],
+        status=status,
+        sessions_read=row["sessions_read"],
+        events_read=row["events_read"],
         stats=orjson.loads(row["stats"] or "{}"),
     )
 
@@ -72,10 +84,12 @@ def candidates_in(db: sqlite_utils.Database, statuses: dict[str, str]) -> list[C
     ids = list(statuses)
     out = []
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+        chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))
-        out.extend(_row_to_candidate(row, statuses[row["id"]])
-                   for row in db.query(f"SELECT * FROM candidates WHERE id IN ({marks})", chunk))
+        out.extend(
+            _row_to_candidate(row, statuses[row["id"]])
+            for row in db.query(f"SELECT * FROM candidates WHERE id IN ({marks})", chunk)
+        )
     out.sort(key=lambda c: (c.created_at, c.id))
     return out
 
@@ -94,12 +108,15 @@ def load_proposal_rows(db: sqlite_utils.Database, cid: str) -> list[Proposal]:
 # SQLite joins a candidate's summaries into one flat JSON array: one step that
 # releases the GIL instead of 10,000 row fetches a busy UI thread would delay,
 # and no per-row list objects to build.
-_SUMMARY_SQL = ("SELECT count(*), '[' || group_concat(summary, ',') || ']'"
-                " FROM proposal_summaries WHERE candidate_id = ?")
+_SUMMARY_SQL = (
+    "SELECT count(*), '[' || group_concat(summary, ',') || ']' FROM proposal_summaries WHERE candidate_id = ?"
+)
 _FIELDS_SQL = ", ".join(f"json_extract(data, '$.{f}')" for f in SUMMARY_FIELDS)
-_SUMMARY_FALLBACK_SQL = (f"SELECT '[' || group_concat(substr(json_array(id, seq, {_FIELDS_SQL}), 2,"
-                         f" length(json_array(id, seq, {_FIELDS_SQL})) - 2), ',') || ']'"
-                         " FROM proposals WHERE candidate_id = ?")
+_SUMMARY_FALLBACK_SQL = (
+    f"SELECT '[' || group_concat(substr(json_array(id, seq, {_FIELDS_SQL}), 2,"
+    f" length(json_array(id, seq, {_FIELDS_SQL})) - 2), ',') || ']'"
+    " FROM proposals WHERE candidate_id = ?"
+)
 _STRIDE = 2 + len(SUMMARY_FIELDS)
 
 
@@ -122,8 +139,20 @@ class _Summary(Proposal):
         return value
 
 
-_ALWAYS_SET = {"id", "action", "kind", "scope", "title", "name", "target", "confidence", "status", "candidate_id",
-               "original_kind", "original_scope"}
+_ALWAYS_SET = {
+    "id",
+    "action",
+    "kind",
+    "scope",
+    "title",
+    "name",
+    "target",
+    "confidence",
+    "status",
+    "candidate_id",
+    "original_kind",
+    "original_scope",
+}
 _LAZY: dict[str, Any] = {}
 for _f in fields(Proposal):
     if _f.name in _ALWAYS_SET:
@@ -163,7 +192,9 @@ def _summaries(flat: list[Any], cid: str) -> list[Proposal]:
     out: list[Proposal] = []
     append = out.append
     seqs: list[int] = []
-    for pid, seq, action, kind, scope, title, name, target, confidence, status, labels in zip(*[items] * _STRIDE):
+    for pid, seq, action, kind, scope, title, name, target, confidence, status, labels in zip(
+        *[items] * _STRIDE, strict=False
+    ):
         seqs.append(seq)
         p = new(_Summary)
         p.id = pid

@@ -12,7 +12,7 @@ import hashlib
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ class Store:
     # --- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, workspace: Path | str, db_path: Path | str | None = None, create: bool = False) -> "Store":
+    def open(cls, workspace: Path | str, db_path: Path | str | None = None, create: bool = False) -> Store:
         ws = Path(os.path.abspath(os.path.expanduser(str(workspace))))
         try:
             if not ws.is_dir():
@@ -78,7 +78,7 @@ class Store:
         sync.recover(store)
         return store
 
-    def reader(self) -> "Store":
+    def reader(self) -> Store:
         """Another handle on this database for a worker thread's reads: its own connection.
 
         Why not `Store.open`: this handle's open already migrated the schema and
@@ -90,8 +90,9 @@ class Store:
         from reverie.store.db import BUSY_TIMEOUT_MS
 
         try:
-            conn = sqlite3.connect(str(self.db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                str(self.db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.Error as err:
             raise ReverieError(f"cannot open {self.db_path}: {err}") from None
@@ -101,7 +102,7 @@ class Store:
         with contextlib.suppress(Exception):
             self.db.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -113,8 +114,13 @@ class Store:
             if self.oplog.head_id() is not None:
                 return self.oplog.head()
             with self._txn():
-                self.oplog.append(kind="init", actor="person", description="create store",
-                                  view_hash=save_view(self.blobs, View()), undo_next=None)
+                self.oplog.append(
+                    kind="init",
+                    actor="person",
+                    description="create store",
+                    view_hash=save_view(self.blobs, View()),
+                    undo_next=None,
+                )
             return self.import_workspace()
 
     # --- plumbing --------------------------------------------------------------
@@ -136,13 +142,27 @@ class Store:
             self.blobs.forget()
             raise
 
-    def _commit(self, kind: str, actor: str, description: str, view: View, data: dict[str, Any] | None = None,
-                undo_next: str | None = "self", redo_stack: list[str] | None = None) -> Operation:
+    def _commit(
+        self,
+        kind: str,
+        actor: str,
+        description: str,
+        view: View,
+        data: dict[str, Any] | None = None,
+        undo_next: str | None = "self",
+        redo_stack: list[str] | None = None,
+    ) -> Operation:
         if actor not in ACTORS:
             raise UsageError(f"unknown actor {actor!r} (expected one of {', '.join(ACTORS)})")
-        return self.oplog.append(kind=kind, actor=actor, description=description,
-                                 view_hash=save_view(self.blobs, view), data=data,
-                                 undo_next=undo_next, redo_stack=redo_stack)
+        return self.oplog.append(
+            kind=kind,
+            actor=actor,
+            description=description,
+            view_hash=save_view(self.blobs, view),
+            data=data,
+            undo_next=undo_next,
+            redo_stack=redo_stack,
+        )
 
     def _load_view(self, op: Operation) -> View:
         try:
@@ -248,9 +268,16 @@ class Store:
         for i, src in enumerate(proposals, 1):
             prop.validate(src, i, arts, set())
 
-    def open_candidate(self, proposals: list[Proposal], engine: str = "heuristic", base_op: str | None = None,
-                       sessions_read: int = 0, events_read: int = 0, stats: dict[str, Any] | None = None,
-                       actor: str = "dream") -> Candidate:
+    def open_candidate(
+        self,
+        proposals: list[Proposal],
+        engine: str = "heuristic",
+        base_op: str | None = None,
+        sessions_read: int = 0,
+        events_read: int = 0,
+        stats: dict[str, Any] | None = None,
+        actor: str = "dream",
+    ) -> Candidate:
         """Store a dream's proposals as a new open candidate (one `dream` operation).
 
         Never changes the active artifacts or the workspace files.
@@ -280,8 +307,16 @@ class Store:
                 p.original_body, p.original_scope, p.original_kind = p.body, p.scope, p.kind
                 p.cleared_labels, p.reject_reason = [], ""
                 stored.append(p)
-            cand = Candidate(id=new_id("c-"), base_op=base, created_at=now_iso(), engine=engine, status="open",
-                             sessions_read=int(sessions_read), events_read=int(events_read), stats=dict(stats or {}))
+            cand = Candidate(
+                id=new_id("c-"),
+                base_op=base,
+                created_at=now_iso(),
+                engine=engine,
+                status="open",
+                sessions_read=int(sessions_read),
+                events_read=int(events_read),
+                stats=dict(stats or {}),
+            )
             with self._txn():
                 cands.insert_candidate(self.db, cand)
                 for p in stored:
@@ -289,13 +324,23 @@ class Store:
                 cands.insert_proposals(self.db, cand.id, stored)
                 new_view = view.copy()
                 new_view.candidates[cand.id] = "open"
-                self._commit("dream", actor, f"{engine}: {len(stored)} proposal(s) in {cand.id}", new_view,
-                             {"candidate": cand.id, "proposals": [p.id for p in stored], "engine": engine})
+                self._commit(
+                    "dream",
+                    actor,
+                    f"{engine}: {len(stored)} proposal(s) in {cand.id}",
+                    new_view,
+                    {"candidate": cand.id, "proposals": [p.id for p in stored], "engine": engine},
+                )
             return cand
 
-    def _review(self, kind: str, description: str, ids: list[str],
-                change: Callable[[Proposal, dict[str, Any], View], dict[str, Any] | None],
-                data: dict[str, Any] | None = None) -> Operation:
+    def _review(
+        self,
+        kind: str,
+        description: str,
+        ids: list[str],
+        change: Callable[[Proposal, dict[str, Any], View], dict[str, Any] | None],
+        data: dict[str, Any] | None = None,
+    ) -> Operation:
         if not ids:
             raise UsageError("no proposal ids given")
         with self._writing():
@@ -333,7 +378,9 @@ class Store:
             if blocking:
                 names = ", ".join(l.label for l in blocking)
                 if not clear_blocks:
-                    raise ReverieError(f"{p.id} has block label(s) {names}: review them, then approve with --clear-block")
+                    raise ReverieError(
+                        f"{p.id} has block label(s) {names}: review them, then approve with --clear-block"
+                    )
                 review["cleared"] = sorted(set(review.get("cleared") or []) | {l.label for l in blocking})
                 extra = {"cleared": [l.label for l in blocking]}
             review["status"] = "approved"
@@ -351,7 +398,9 @@ class Store:
             else:
                 review.pop("reason", None)
 
-        return self._review("reject", "reject {ids}" + (f": {reason}" if reason else ""), list(ids), change, {"reason": reason})
+        return self._review(
+            "reject", "reject {ids}" + (f": {reason}" if reason else ""), list(ids), change, {"reason": reason}
+        )
 
     def _repreview(self, p: Proposal, review: dict[str, Any], view: View) -> None:
         q = cands.overlay(p, review)
@@ -366,7 +415,9 @@ class Store:
             review["body"] = body
             self._repreview(p, review, view)
 
-        return self._review("edit", "edit {ids}", [pid], change, {"body_hash": hashlib.sha256(body.encode()).hexdigest()})
+        return self._review(
+            "edit", "edit {ids}", [pid], change, {"body_hash": hashlib.sha256(body.encode()).hexdigest()}
+        )
 
     def rescope(self, pid: str, scope: str, paths: list[str] | None = None) -> Operation:
         if scope not in SCOPES:
@@ -417,8 +468,16 @@ class Store:
 
     # --- undo / redo / restore ------------------------------------------------------
 
-    def _move_to(self, target: View, kind: str, description: str, data: dict[str, Any], force: bool = False,
-                 undo_next: str | None = "self", redo_stack: list[str] | None = None) -> Operation:
+    def _move_to(
+        self,
+        target: View,
+        kind: str,
+        description: str,
+        data: dict[str, Any],
+        force: bool = False,
+        undo_next: str | None = "self",
+        redo_stack: list[str] | None = None,
+    ) -> Operation:
         current = self._load_view(self.oplog.head())
         changes, conflicts, result = sync.plan_sync(self.workspace, self.blobs, current, target, force)
         data = dict(data)
@@ -440,8 +499,15 @@ class Store:
                 raise ReverieError(f"cannot undo {undone.id}: the state before it was pruned by gc")
             target = self._load_view(parent)
             parent_next, _ = self.oplog.nav(parent.id)
-            return self._move_to(target, "undo", f"undo {undone.kind}: {undone.description}",
-                                 {"undone": undone.id}, force, undo_next=parent_next, redo_stack=redo + [undone.id])
+            return self._move_to(
+                target,
+                "undo",
+                f"undo {undone.kind}: {undone.description}",
+                {"undone": undone.id},
+                force,
+                undo_next=parent_next,
+                redo_stack=[*redo, undone.id],
+            )
 
     def redo(self, force: bool = False) -> Operation:
         with self._writing():
@@ -452,8 +518,15 @@ class Store:
             redone = self.oplog.get(redo[-1])
             target = self._load_view(redone)
             redone_next, _ = self.oplog.nav(redone.id)
-            return self._move_to(target, "redo", f"redo {redone.kind}: {redone.description}",
-                                 {"redone": redone.id}, force, undo_next=redone_next, redo_stack=redo[:-1])
+            return self._move_to(
+                target,
+                "redo",
+                f"redo {redone.kind}: {redone.description}",
+                {"redone": redone.id},
+                force,
+                undo_next=redone_next,
+                redo_stack=redo[:-1],
+            )
 
     def restore(self, op_ref: str, force: bool = False) -> Operation:
         with self._writing():
@@ -461,8 +534,9 @@ class Store:
             if self.oplog.is_pruned(op.id):
                 raise ReverieError(f"operation {op.id} was pruned by gc: its state is no longer restorable")
             target = self._load_view(op)
-            return self._move_to(target, "restore", f"restore to {op.id} ({op.kind}: {op.description})",
-                                 {"restored": op.id}, force)
+            return self._move_to(
+                target, "restore", f"restore to {op.id} ({op.kind}: {op.description})", {"restored": op.id}, force
+            )
 
     # --- import ------------------------------------------------------------------------
 
@@ -476,8 +550,7 @@ class Store:
             arts = self._arts(view)
             result = scan(self.workspace, view, arts, self.blobs)
             new_view = view.copy()
-            keep = {aid: h for aid, h in view.artifacts.items()
-                    if arts[aid].origin != "import" or aid in result.kept}
+            keep = {aid: h for aid, h in view.artifacts.items() if arts[aid].origin != "import" or aid in result.kept}
             with self._txn():
                 for a in result.artifacts + result.adopted:
                     keep[a.id] = put_artifact(self.blobs, a)
@@ -491,10 +564,17 @@ class Store:
                     new_view.files.pop(key, None)
                 if save_view(self.blobs, new_view) == head.view_hash:
                     return head
-                return self._commit("import", actor,
-                                    f"import {len(result.artifacts)} artifact(s) from {len(result.files)} file(s)",
-                                    new_view, {"files": sorted(result.files), "skipped": result.skipped,
-                                               "adopted": [a.id for a in result.adopted]})
+                return self._commit(
+                    "import",
+                    actor,
+                    f"import {len(result.artifacts)} artifact(s) from {len(result.files)} file(s)",
+                    new_view,
+                    {
+                        "files": sorted(result.files),
+                        "skipped": result.skipped,
+                        "adopted": [a.id for a in result.adopted],
+                    },
+                )
 
     # --- gc & cache -----------------------------------------------------------------------
 
@@ -502,15 +582,21 @@ class Store:
         """Prune ops older than N days (never head) and delete blobs nothing live needs."""
         if older_than_days < 0:
             raise UsageError("--older-than must be zero or more days")
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=older_than_days)).isoformat(
-            timespec="microseconds").replace("+00:00", "Z")
+        cutoff = (
+            (datetime.now(UTC) - timedelta(days=older_than_days))
+            .isoformat(timespec="microseconds")
+            .replace("+00:00", "Z")
+        )
         with self._writing(), self._txn():
             head = self.oplog.head_id()
-            cur = self.db.execute("UPDATE operations SET pruned = 1 WHERE pruned = 0 AND created_at < ? AND id != ?",
-                                  [cutoff, head])
+            cur = self.db.execute(
+                "UPDATE operations SET pruned = 1 WHERE pruned = 0 AND created_at < ? AND id != ?", [cutoff, head]
+            )
             pruned = cur.rowcount
             live: set[str] = set()
-            for view_hash, data in self.db.execute("SELECT view_hash, data FROM operations WHERE pruned = 0").fetchall():
+            for view_hash, data in self.db.execute(
+                "SELECT view_hash, data FROM operations WHERE pruned = 0"
+            ).fetchall():
                 live |= view_blob_refs(self.blobs, view_hash)
                 for h in (orjson.loads(data).get("snapshots") or {}).values():
                     if h:
@@ -527,8 +613,7 @@ class Store:
             self.db.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM gc_live)")
             self.db.execute("DELETE FROM gc_live")
         self.blobs.forget()
-        return {"pruned_operations": pruned, "deleted_blobs": size[0], "freed_bytes": size[1],
-                "live_blobs": len(live)}
+        return {"pruned_operations": pruned, "deleted_blobs": size[0], "freed_bytes": size[1], "live_blobs": len(live)}
 
     def cache_get(self, namespace: str, key: str) -> Any:
         row = self.db.execute("SELECT value FROM cache WHERE namespace = ? AND key = ?", [namespace, key]).fetchone()
@@ -543,6 +628,7 @@ class Store:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
 
 def _ensure_state_dir(ws: Path, db_path: Path) -> None:
     sd = state_dir(ws)
@@ -565,4 +651,3 @@ def _count_by(arts: list[Artifact], attr: str) -> dict[str, int]:
         v = getattr(a, attr)
         out[v] = out.get(v, 0) + 1
     return out
-

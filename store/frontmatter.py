@@ -22,7 +22,7 @@ def split(text: str) -> tuple[dict[str, Any], str, bool]:
     m = _FENCE.match(text)
     if not m:
         return {}, text, False
-    raw, body = m.group(1), text[m.end():]
+    raw, body = m.group(1), text[m.end() :]
     return parse(raw), body, True
 
 
@@ -33,7 +33,7 @@ def parse(raw: str) -> dict[str, Any]:
         data = yaml.safe_load(raw) if raw.strip() else {}
     except yaml.YAMLError:
         data = None
-    except Exception:  # noqa: BLE001 - a parser bug must not crash an import
+    except Exception:
         data = None
     if isinstance(data, dict):
         return {str(k): v for k, v in data.items()}
@@ -89,8 +89,10 @@ def _yaml_scalar(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     s = str(value)
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9 _./(),-]*", s) and not s.endswith(" ") and s.lower() not in (
-        "yes", "no", "true", "false", "null", "on", "off", "~"
+    if (
+        re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9 _./(),-]*", s)
+        and not s.endswith(" ")
+        and s.lower() not in ("yes", "no", "true", "false", "null", "on", "off", "~")
     ):
         return s
     return json.dumps(s, ensure_ascii=False)

@@ -37,13 +37,15 @@ def safe_target(workspace: Path, key: str) -> Path:
     if not key or "\x00" in key:
         raise UnsafePathError(f"unsafe target path {key!r}: empty or contains NUL")
     if key.startswith(HOME_PREFIX):
-        rel, root = key[len(HOME_PREFIX):], home() / ".claude"
+        rel, root = key[len(HOME_PREFIX) :], home() / ".claude"
         base = home()
     else:
         rel, root, base = key, workspace, workspace
     parts = Path(rel).parts
     if Path(rel).is_absolute() or rel.startswith(("/", "\\")) or any(p == ".." for p in parts):
-        raise UnsafePathError(f"unsafe target path {key!r}: escapes {'$HOME/.claude' if key.startswith(HOME_PREFIX) else 'the workspace'}")
+        raise UnsafePathError(
+            f"unsafe target path {key!r}: escapes {'$HOME/.claude' if key.startswith(HOME_PREFIX) else 'the workspace'}"
+        )
     candidate = base / rel
     real_root = root.resolve()
     real = candidate.resolve()  # follows symlinked parents (and the file itself)
@@ -148,6 +150,7 @@ def remove_file(path: Path) -> None:
 
 
 # --- test-only pause point -------------------------------------------------
+
 
 class PausePoint:
     """Counts file writes; with REVERIE_TEST_PAUSE_AFTER_WRITES=N, stops after N.

@@ -105,7 +105,12 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
                 res.adopted.append(_adopt(owned[key][0], data))
                 res.files[key] = data
             continue  # Reverie wrote it; its artifact is already in the store
-        if ftype != "whole" and rec is not None and data != rec_b and mat.region_of(key, data) != mat.region_of(key, rec_b):
+        if (
+            ftype != "whole"
+            and rec is not None
+            and data != rec_b
+            and mat.region_of(key, data) != mat.region_of(key, rec_b)
+        ):
             res.skipped.append(f"{key}: Reverie's region was edited by hand; not re-imported")
             res.kept.update(a.id for a in by_source.get(key, []))
             continue
@@ -119,16 +124,16 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
             elif key.startswith(mem_key + "/"):
                 res.artifacts.append(_file_artifact(key, data, "memory", "project", Path(key).stem))
             elif key.startswith(".claude/rules/"):
-                rel = key[len(".claude/rules/"):-3]
+                rel = key[len(".claude/rules/") : -3]
                 res.artifacts.append(_file_artifact(key, data, "rule", "team", rel.replace("/", "-")))
             elif key.startswith(".claude/commands/"):
-                rel = key[len(".claude/commands/"):-3]
+                rel = key[len(".claude/commands/") : -3]
                 res.artifacts.append(_file_artifact(key, data, "command", "team", rel.replace("/", ":")))
             elif key.startswith(".claude/agents/"):
                 res.artifacts.append(_file_artifact(key, data, "subagent", "team", Path(key).stem))
             elif key.startswith(".claude/skills/"):
                 res.artifacts.append(_file_artifact(key, data, "skill", "team", Path(key).parent.name))
-        except Exception as err:  # noqa: BLE001 - one odd file must not stop an import
+        except Exception as err:
             res.skipped.append(f"{key}: {type(err).__name__}: {err}")
             log.warning("skipped %s: %s", key, err)
             continue
@@ -153,8 +158,19 @@ def _adopt(a: Artifact, data: bytes) -> Artifact:
         meta_fm, body, _ = frontmatter.split(text)
         paths = frontmatter.as_list(meta_fm.get("paths") or meta_fm.get("globs")) or a.paths
         body = body.lstrip("\n")
-    return Artifact(id=a.id, kind=a.kind, scope=a.scope, name=a.name, body=body, title=a.title, paths=paths,
-                    meta=dict(a.meta), confidence=a.confidence, provenance=list(a.provenance), origin=a.origin)
+    return Artifact(
+        id=a.id,
+        kind=a.kind,
+        scope=a.scope,
+        name=a.name,
+        body=body,
+        title=a.title,
+        paths=paths,
+        meta=dict(a.meta),
+        confidence=a.confidence,
+        provenance=list(a.provenance),
+        origin=a.origin,
+    )
 
 
 def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], res: ScanResult) -> None:
@@ -162,11 +178,18 @@ def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], r
     scope = DOCUMENTS[key]
     body = mat.splice_block(text, None)
     if body.strip():
-        res.artifacts.append(Artifact(
-            id=_aid(key, "document"), kind="instinct" if key != "AGENTS.md" else "rule", scope=scope,
-            name=mat.slugify(key.replace(".", "-")), title=key, body=body,
-            meta={"source": key, "layout": mat.DOCUMENT}, origin="import",
-        ))
+        res.artifacts.append(
+            Artifact(
+                id=_aid(key, "document"),
+                kind="instinct" if key != "AGENTS.md" else "rule",
+                scope=scope,
+                name=mat.slugify(key.replace(".", "-")),
+                title=key,
+                body=body,
+                meta={"source": key, "layout": mat.DOCUMENT},
+                origin="import",
+            )
+        )
     if recorded:
         res.kept.update(a.id for a in existing if a.meta.get("layout") == "entry")
         return
@@ -176,11 +199,18 @@ def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], r
     inner = block.split("\n", 1)[1].rsplit("\n", 1)[0] if "\n" in block else ""
     for i, entry in enumerate(_entries(inner)):
         title, body_e = entry
-        res.artifacts.append(Artifact(
-            id=_aid(key, f"entry{i}:{body_e}"), kind="instinct", scope=scope,
-            name=mat.slugify(title or body_e[:40]), title=title, body=body_e,
-            meta={"source": key, "layout": "entry"}, origin="import",
-        ))
+        res.artifacts.append(
+            Artifact(
+                id=_aid(key, f"entry{i}:{body_e}"),
+                kind="instinct",
+                scope=scope,
+                name=mat.slugify(title or body_e[:40]),
+                title=title,
+                body=body_e,
+                meta={"source": key, "layout": "entry"},
+                origin="import",
+            )
+        )
 
 
 def _entries(inner: str) -> list[tuple[str, str]]:
@@ -220,14 +250,25 @@ def _settings(key: str, data: bytes, res: ScanResult) -> None:
                     continue
                 command = str(h.get("command", ""))
                 matcher = group.get("matcher", "")
-                res.artifacts.append(Artifact(
-                    id=_aid(key, f"{event}:{gi}:{hi}:{command}"), kind="hook", scope=SETTINGS[key],
-                    name=mat.slugify(f"{event}-{matcher}-{command}")[:40].rstrip("-"),
-                    title=f"{event} {matcher}".strip(), body=command,
-                    meta={"source": key, "layout": "hook", "event": event, "matcher": matcher,
-                          "command": command, "timeout": h.get("timeout")},
-                    origin="import",
-                ))
+                res.artifacts.append(
+                    Artifact(
+                        id=_aid(key, f"{event}:{gi}:{hi}:{command}"),
+                        kind="hook",
+                        scope=SETTINGS[key],
+                        name=mat.slugify(f"{event}-{matcher}-{command}")[:40].rstrip("-"),
+                        title=f"{event} {matcher}".strip(),
+                        body=command,
+                        meta={
+                            "source": key,
+                            "layout": "hook",
+                            "event": event,
+                            "matcher": matcher,
+                            "command": command,
+                            "timeout": h.get("timeout"),
+                        },
+                        origin="import",
+                    )
+                )
 
 
 def _file_artifact(key: str, data: bytes, kind: str, scope: str, name: str) -> Artifact:
@@ -246,8 +287,9 @@ def _file_artifact(key: str, data: bytes, kind: str, scope: str, name: str) -> A
     if kind == "memory" and meta_fm.get("type"):
         meta["type"] = str(meta_fm["type"])
     title = str(meta_fm.get("name") or meta_fm.get("title") or name)
-    return Artifact(id=_aid(key), kind=kind, scope=scope, name=name, title=title, body=body, paths=paths,
-                    meta=meta, origin="import")
+    return Artifact(
+        id=_aid(key), kind=kind, scope=scope, name=name, title=title, body=body, paths=paths, meta=meta, origin="import"
+    )
 
 
 def _jsonable(obj: Any) -> Any:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reverie.store import frontmatter
-from reverie.store.models import Artifact, KINDS
+from reverie.store.models import KINDS, Artifact
 from reverie.store.paths import claude_slug
 
 BEGIN = "<!-- reverie:begin -->"
@@ -90,8 +90,13 @@ def targets_of(a: Artifact, workspace: Path) -> list[str]:
             return ["CLAUDE.local.md"]
         return [f"{root}rules/{name}.md"]
     if a.kind == "hook":
-        settings = ("~/.claude/settings.json" if g else
-                    ".claude/settings.json" if a.scope == "team" else ".claude/settings.local.json")
+        settings = (
+            "~/.claude/settings.json"
+            if g
+            else ".claude/settings.json"
+            if a.scope == "team"
+            else ".claude/settings.local.json"
+        )
         return [f"{root}hooks/reverie/{hook_script_name(a)}", settings]
     if a.kind == "command":
         return [f"{root}commands/{name}.md"]
@@ -103,6 +108,7 @@ def targets_of(a: Artifact, workspace: Path) -> list[str]:
 
 
 # --- managed blocks ----------------------------------------------------------
+
 
 def block_region(text: str) -> str | None:
     """The managed block (markers included) or None."""
@@ -125,9 +131,9 @@ def splice_block(text: str, block: str | None) -> str:
     m = _BLOCK.search(text)
     if m:
         if block is not None:
-            return text[: m.start()] + block + text[m.end():]
+            return text[: m.start()] + block + text[m.end() :]
         start, end = m.start(), m.end()
-        if text[end:end + 1] == "\n":
+        if text[end : end + 1] == "\n":
             end += 1
         if end == len(text) and text[:start].endswith("\n\n"):
             start -= 1
@@ -184,6 +190,7 @@ def render_block(key: str, arts: list[Artifact]) -> str | None:
 
 # --- settings.json -----------------------------------------------------------
 
+
 def hook_script_name(a: Artifact) -> str:
     """`<name>.py` for a script whose shebang runs Python, else `<name>.sh`."""
     first = a.body.lstrip().split("\n", 1)[0]
@@ -228,8 +235,11 @@ def strip_hooks(data: dict[str, Any], drop_commands: set[str] = frozenset()) -> 
             if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
                 kept_groups.append(group)
                 continue
-            inner = [h for h in group["hooks"]
-                     if not _is_reverie_hook(h) and not (isinstance(h, dict) and h.get("command") in drop_commands)]
+            inner = [
+                h
+                for h in group["hooks"]
+                if not _is_reverie_hook(h) and not (isinstance(h, dict) and h.get("command") in drop_commands)
+            ]
             if inner:
                 if len(inner) != len(group["hooks"]):
                     group = dict(group, hooks=inner)
@@ -257,13 +267,13 @@ def render_settings(existing: bytes | None, arts: list[Artifact], drop_commands:
         group: dict[str, Any] = {}
         if a.meta.get("matcher") is not None or event in ("PreToolUse", "PostToolUse", "PermissionRequest"):
             group["matcher"] = str(a.meta.get("matcher") or "")
-        group["hooks"] = [{"type": "command", "command": hook_command(a),
-                           "timeout": int(a.meta.get("timeout") or 10)}]
+        group["hooks"] = [{"type": "command", "command": hook_command(a), "timeout": int(a.meta.get("timeout") or 10)}]
         data.setdefault("hooks", {}).setdefault(event, []).append(group)
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # --- whole files --------------------------------------------------------------
+
 
 def _with_frontmatter(meta: dict[str, Any], body: str) -> str:
     body = body.strip("\n") + "\n"
@@ -299,8 +309,9 @@ def render_whole(key: str, a: Artifact) -> tuple[bytes, int | None]:
     return _with_frontmatter(meta, a.body).encode("utf-8"), None
 
 
-def render_file(key: str, arts: list[Artifact], existing: bytes | None,
-                drop_commands: set[str] = frozenset()) -> tuple[bytes | None, int | None]:
+def render_file(
+    key: str, arts: list[Artifact], existing: bytes | None, drop_commands: set[str] = frozenset()
+) -> tuple[bytes | None, int | None]:
     """New content of file `key` given every artifact that targets it.
 
     Block/json files always get bytes (see `is_empty`); a whole file with no
@@ -374,8 +385,11 @@ def splice_region(key: str, disk: bytes, target: bytes | None) -> bytes | None:
         data = strip_hooks(json.loads(disk))
         if target is not None:
             for event, matcher, h in json_region(json.loads(target)):
-                group: dict[str, Any] = {"matcher": matcher, "hooks": [h]} if matcher != "" or event in (
-                    "PreToolUse", "PostToolUse") else {"hooks": [h]}
+                group: dict[str, Any] = (
+                    {"matcher": matcher, "hooks": [h]}
+                    if matcher != "" or event in ("PreToolUse", "PostToolUse")
+                    else {"hooks": [h]}
+                )
                 data.setdefault("hooks", {}).setdefault(event, []).append(group)
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return target

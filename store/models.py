@@ -87,7 +87,7 @@ class Label:
         return {"label": self.label, "severity": self.severity, "reason": self.reason}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Label":
+    def from_dict(cls, data: dict[str, Any]) -> Label:
         return cls(str(data.get("label", "")), str(data.get("severity", "info")), str(data.get("reason", "")))
 
 
@@ -116,7 +116,7 @@ class Evidence:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Evidence":
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
         return cls(
             session_id=str(data.get("session_id", "")),
             event_uuid=str(data.get("event_uuid", "")),
@@ -155,7 +155,7 @@ class Artifact:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Artifact":
+    def from_dict(cls, data: dict[str, Any]) -> Artifact:
         return cls(
             id=data["id"],
             kind=data["kind"],
@@ -254,7 +254,7 @@ class Proposal:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Proposal":
+    def from_dict(cls, data: dict[str, Any]) -> Proposal:
         """Lenient about absent fields (`propose --file`), strict about wrong shapes.
 
         A field of the wrong type raises ValueError naming the field, so a bad

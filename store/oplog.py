@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -23,7 +23,7 @@ _last_us = 0
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def new_id(prefix: str) -> str:
@@ -106,13 +106,18 @@ class OpLog:
         full = ref if ref.startswith("op-") else "op-" + ref
         if self._row(full):
             return self.get(full)
-        ids = [r[0] for r in self.db.execute(
-            "SELECT id FROM operations WHERE id LIKE ? ESCAPE '\\' LIMIT 3", [full.replace("_", "\\_").replace("%", "\\%") + "%"]
-        ).fetchall()]
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM operations WHERE id LIKE ? ESCAPE '\\' LIMIT 3",
+                [full.replace("_", "\\_").replace("%", "\\%") + "%"],
+            ).fetchall()
+        ]
         if not ids and len(ref) >= 4:  # unique substring (ids share their time prefix)
-            ids = [r[0] for r in self.db.execute(
-                "SELECT id FROM operations WHERE instr(id, ?) > 0 LIMIT 3", [ref]
-            ).fetchall()]
+            ids = [
+                r[0]
+                for r in self.db.execute("SELECT id FROM operations WHERE instr(id, ?) > 0 LIMIT 3", [ref]).fetchall()
+            ]
         if len(ids) == 1:
             return self.get(ids[0])
         if not ids:
@@ -152,7 +157,14 @@ class OpLog:
             "INSERT INTO operations(id, seq, parent, created_at, actor, kind, description, view_hash, data,"
             " undo_next, redo_stack) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
-                op_id, seq, parent, created, actor, kind, description, view_hash,
+                op_id,
+                seq,
+                parent,
+                created,
+                actor,
+                kind,
+                description,
+                view_hash,
                 orjson.dumps(data or {}, option=orjson.OPT_NON_STR_KEYS).decode(),
                 op_id if undo_next == "self" else undo_next,
                 orjson.dumps(redo_stack or []).decode(),

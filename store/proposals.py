@@ -101,9 +101,19 @@ def proposal_artifact(p: Proposal, arts: dict[str, Artifact]) -> Artifact | None
             meta["source"], meta["layout"] = old.meta["source"], "file"
             if old.meta.get("frontmatter"):
                 meta.setdefault("frontmatter", old.meta["frontmatter"])
-    return Artifact(id=artifact_id(p.id), kind=p.kind, scope=p.scope, name=name, body=p.body,
-                    title=p.title, paths=list(p.paths), meta=meta, confidence=float(p.confidence),
-                    provenance=list(p.evidence), origin=p.id or "proposal")
+    return Artifact(
+        id=artifact_id(p.id),
+        kind=p.kind,
+        scope=p.scope,
+        name=name,
+        body=p.body,
+        title=p.title,
+        paths=list(p.paths),
+        meta=meta,
+        confidence=float(p.confidence),
+        provenance=list(p.evidence),
+        origin=p.id or "proposal",
+    )
 
 
 def preview(p: Proposal, ctx: PlanContext) -> Preview:
@@ -133,5 +143,9 @@ def preview(p: Proposal, ctx: PlanContext) -> Preview:
         if any(a.meta.get("layout") == mat.DOCUMENT for a in removed):
             before = existing.decode("utf-8", "replace") if existing else ""
         return Preview(str(path), before or "", after or "", key)
-    return Preview(str(path), existing.decode("utf-8", "replace") if existing else "",
-                   after_b.decode("utf-8", "replace") if after_b else "", key)
+    return Preview(
+        str(path),
+        existing.decode("utf-8", "replace") if existing else "",
+        after_b.decode("utf-8", "replace") if after_b else "",
+        key,
+    )

@@ -14,9 +14,7 @@ migrations = sqlite_utils.Migrations("reverie-core")
 @migrations()
 def m001_core(db: sqlite_utils.Database) -> None:
     """Blobs, operation log, head ref, candidates, proposals, journal, cache."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL)"
-    )
+    db.execute("CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, data BLOB NOT NULL)")
     db.execute(
         """
         CREATE TABLE IF NOT EXISTS operations (
@@ -60,9 +58,7 @@ def m001_core(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_proposals_candidate ON proposals(candidate_id, seq)")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS journal (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL)"
-    )
+    db.execute("CREATE TABLE IF NOT EXISTS journal (id TEXT PRIMARY KEY, created_at TEXT NOT NULL, data TEXT NOT NULL)")
     db.execute(
         """
         CREATE TABLE IF NOT EXISTS cache (
@@ -74,7 +70,6 @@ def m001_core(db: sqlite_utils.Database) -> None:
         )
         """
     )
-
 
 
 # The queue's fields of a proposal, in this order. A `proposal_summaries` row's

@@ -133,22 +133,56 @@ class FileRecord:
 
 
 _FILE_COLS = (
-    "path", "agent", "session_id", "is_sidechain", "size", "mtime_ns", "inode", "head_hash",
-    "content_hash", "offset", "lines", "malformed", "state", "skip_reason", "updated_at",
+    "path",
+    "agent",
+    "session_id",
+    "is_sidechain",
+    "size",
+    "mtime_ns",
+    "inode",
+    "head_hash",
+    "content_hash",
+    "offset",
+    "lines",
+    "malformed",
+    "state",
+    "skip_reason",
+    "updated_at",
 )
 
 _FILE_SELECT = (
-    'SELECT id, path, agent, session_id, is_sidechain, size, mtime_ns, inode, head_hash, '
+    "SELECT id, path, agent, session_id, is_sidechain, size, mtime_ns, inode, head_hash, "
     'content_hash, "offset", lines, malformed, state, skip_reason FROM session_files'
 )
 
 _EVENT_COLS = (
-    "session_id", "seq", "file_id", "kind", "trust", "text", "uuid", "parent_uuid", "timestamp",
-    "agent", "tool_name", "tool_use_id", "tool_input", "status", "is_sidechain", "cwd", "source_line",
+    "session_id",
+    "seq",
+    "file_id",
+    "kind",
+    "trust",
+    "text",
+    "uuid",
+    "parent_uuid",
+    "timestamp",
+    "agent",
+    "tool_name",
+    "tool_use_id",
+    "tool_input",
+    "status",
+    "is_sidechain",
+    "cwd",
+    "source_line",
 )
 
 COUNT_KEYS: tuple[str, ...] = (
-    "user_prompts", "tool_calls", "tool_errors", "rejections", "interruptions", "compactions", "events",
+    "user_prompts",
+    "tool_calls",
+    "tool_errors",
+    "rejections",
+    "interruptions",
+    "compactions",
+    "events",
 )
 
 
@@ -157,16 +191,27 @@ def _now() -> str:
 
 
 def _row_to_file(row: tuple[Any, ...]) -> FileRecord:
-    (fid, path, agent, sid, side, size, mtime, inode, head, content, offset, lines, malformed, state,
-     skip) = row
+    (fid, path, agent, sid, side, size, mtime, inode, head, content, offset, lines, malformed, state, skip) = row
     try:
         state_obj = orjson.loads(state) if state else {}
     except orjson.JSONDecodeError:
         state_obj = {}
     return FileRecord(
-        path=path, agent=agent, session_id=sid, is_sidechain=bool(side), size=size, mtime_ns=mtime,
-        inode=inode, head_hash=head, content_hash=content, offset=offset, lines=lines,
-        malformed=malformed, state=state_obj, skip_reason=skip, id=fid,
+        path=path,
+        agent=agent,
+        session_id=sid,
+        is_sidechain=bool(side),
+        size=size,
+        mtime_ns=mtime,
+        inode=inode,
+        head_hash=head,
+        content_hash=content,
+        offset=offset,
+        lines=lines,
+        malformed=malformed,
+        state=state_obj,
+        skip_reason=skip,
+        id=fid,
     )
 
 
@@ -187,14 +232,12 @@ class SessionIndex:
 
     def files(self) -> dict[str, FileRecord]:
         """Every indexed file, by path."""
-        cur = self.conn.execute(
-            _FILE_SELECT
-        )
+        cur = self.conn.execute(_FILE_SELECT)
         return {r[1]: _row_to_file(r) for r in cur.fetchall()}
 
     def get_file(self, path: str) -> FileRecord | None:
         cur = self.conn.execute(
-            _FILE_SELECT + ' WHERE path = ?',
+            _FILE_SELECT + " WHERE path = ?",
             (path,),
         )
         row = cur.fetchone()
@@ -203,9 +246,21 @@ class SessionIndex:
     def save_file(self, rec: FileRecord) -> int:
         """Insert or update `rec` (by path); returns its id and sets `rec.id`."""
         values = (
-            rec.path, rec.agent, rec.session_id, int(rec.is_sidechain), rec.size, rec.mtime_ns,
-            rec.inode, rec.head_hash, rec.content_hash, rec.offset, rec.lines, rec.malformed,
-            orjson.dumps(rec.state).decode(), rec.skip_reason, _now(),
+            rec.path,
+            rec.agent,
+            rec.session_id,
+            int(rec.is_sidechain),
+            rec.size,
+            rec.mtime_ns,
+            rec.inode,
+            rec.head_hash,
+            rec.content_hash,
+            rec.offset,
+            rec.lines,
+            rec.malformed,
+            orjson.dumps(rec.state).decode(),
+            rec.skip_reason,
+            _now(),
         )
         cols = ", ".join(f'"{c}"' for c in _FILE_COLS)
         marks = ", ".join("?" for _ in _FILE_COLS)
@@ -238,8 +293,7 @@ class SessionIndex:
 
     def session_files(self, session_id: str) -> list[FileRecord]:
         cur = self.conn.execute(
-            _FILE_SELECT + ' WHERE session_id = ? '
-            "ORDER BY is_sidechain, path",
+            _FILE_SELECT + " WHERE session_id = ? ORDER BY is_sidechain, path",
             (session_id,),
         )
         return [_row_to_file(r) for r in cur.fetchall()]
@@ -282,21 +336,34 @@ class SessionIndex:
         rows = []
         last_seq: dict[str, int] = {}
         for e in events:
-            rows.append((
-                e.session_id, e.seq, file_id, e.kind, e.trust, e.text, e.uuid, e.parent_uuid,
-                e.timestamp, e.agent, e.tool_name, e.tool_use_id,
-                orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
-                e.status, int(e.is_sidechain), e.cwd, e.source_line,
-            ))
+            rows.append(
+                (
+                    e.session_id,
+                    e.seq,
+                    file_id,
+                    e.kind,
+                    e.trust,
+                    e.text,
+                    e.uuid,
+                    e.parent_uuid,
+                    e.timestamp,
+                    e.agent,
+                    e.tool_name,
+                    e.tool_use_id,
+                    orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
+                    e.status,
+                    int(e.is_sidechain),
+                    e.cwd,
+                    e.source_line,
+                )
+            )
             last_seq[e.session_id] = max(last_seq.get(e.session_id, -1), e.seq)
         if not rows:
             return 0
         marks = ", ".join("?" for _ in _EVENT_COLS)
         self.conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLS)}) VALUES ({marks})", rows)
         for sid, seq in last_seq.items():
-            self.conn.execute(
-                "UPDATE sessions SET next_seq = MAX(next_seq, ?) WHERE id = ?", (seq + 1, sid)
-            )
+            self.conn.execute("UPDATE sessions SET next_seq = MAX(next_seq, ?) WHERE id = ?", (seq + 1, sid))
         return len(rows)
 
     def iter_events(self, session_id: str, kinds: Iterable[str] | None = None) -> Iterator[Event]:
@@ -307,17 +374,28 @@ class SessionIndex:
         cwd = self.session_cwd(session_id)
         cur = self.conn.execute(sql + " ORDER BY seq", params)
         for row in cur:
-            (sid, seq, kind, trust, text, uuid, parent, ts, agent, tname, tid, tinput, status, side,
-             ecwd, line) = row
+            (sid, seq, kind, trust, text, uuid, parent, ts, agent, tname, tid, tinput, status, side, ecwd, line) = row
             if ecwd:
                 cwd = ecwd
             if kind_list is not None and kind not in kind_list:
                 continue
             yield Event(
-                session_id=sid, seq=seq, kind=kind, trust=trust, text=text, uuid=uuid,
-                parent_uuid=parent, timestamp=ts, agent=agent, tool_name=tname, tool_use_id=tid,
-                tool_input=orjson.loads(tinput) if tinput else None, status=status,
-                is_sidechain=bool(side), cwd=cwd, source_line=line,
+                session_id=sid,
+                seq=seq,
+                kind=kind,
+                trust=trust,
+                text=text,
+                uuid=uuid,
+                parent_uuid=parent,
+                timestamp=ts,
+                agent=agent,
+                tool_name=tname,
+                tool_use_id=tid,
+                tool_input=orjson.loads(tinput) if tinput else None,
+                status=status,
+                is_sidechain=bool(side),
+                cwd=cwd,
+                source_line=line,
             )
 
     def session_cwd(self, session_id: str) -> str:
@@ -377,9 +455,7 @@ class SessionIndex:
             )
 
     def set_title(self, session_id: str, title: str) -> None:
-        self.conn.execute(
-            "UPDATE sessions SET title = ? WHERE id = ? AND title = ''", (title[:200], session_id)
-        )
+        self.conn.execute("UPDATE sessions SET title = ? WHERE id = ? AND title = ''", (title[:200], session_id))
 
     def sessions(self, ids: Iterable[str] | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         """Session rows as dicts (newest first), optionally only `ids` / one agent."""
@@ -399,7 +475,7 @@ class SessionIndex:
         sql += " ORDER BY started_at DESC, id"
         cur = self.conn.execute(sql, params)
         cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r)) for r in cur.fetchall()]
+        return [dict(zip(cols, r, strict=False)) for r in cur.fetchall()]
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         rows = self.sessions([session_id])
@@ -429,8 +505,7 @@ class SessionIndex:
         return [
             r[0]
             for r in self.conn.execute(
-                "SELECT id FROM sessions WHERE events > 0 AND dreamed_hash != content_hash "
-                "ORDER BY started_at, id"
+                "SELECT id FROM sessions WHERE events > 0 AND dreamed_hash != content_hash ORDER BY started_at, id"
             )
         ]
 
@@ -443,9 +518,7 @@ class SessionIndex:
 
     def status(self) -> dict[str, Any]:
         """Figures for `reverie status` and the console header."""
-        row = self.conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(events), 0), MAX(ended_at) FROM sessions"
-        ).fetchone()
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(events), 0), MAX(ended_at) FROM sessions").fetchone()
         by_agent = {
             a: n for a, n in self.conn.execute("SELECT agent, COUNT(*) FROM sessions GROUP BY agent ORDER BY agent")
         }

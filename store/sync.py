@@ -44,15 +44,15 @@ class FileChange:
 
     @property
     def action(self) -> str:
-        """"write", "delete" or "none" (the bytes already match)."""
+        """ "write", "delete" or "none" (the bytes already match)."""
         if self.after is None:
             return "delete" if self.before is not None else "none"
         return "write" if self.after != self.before else "none"
 
 
-
-def plan_sync(workspace: Path, blobs: Blobs, current: View, target: View,
-              force: bool) -> tuple[list[FileChange], list[dict[str, Any]], View]:
+def plan_sync(
+    workspace: Path, blobs: Blobs, current: View, target: View, force: bool
+) -> tuple[list[FileChange], list[dict[str, Any]], View]:
     """The writes that take the disk from `current` to `target`, the conflicts, and the resulting view.
 
     Why three answers: a file a person edited is left alone and reported, so the
@@ -69,11 +69,21 @@ def plan_sync(workspace: Path, blobs: Blobs, current: View, target: View,
         rec_b, t_b = _record_bytes(blobs, rec), _record_bytes(blobs, trec)
         ftype = mat.file_type(key)
         created = bool((trec or rec or {}).get("created"))
-        splice_ok = ftype != "whole" and disk is not None and rec_b is not None and \
-            not (ftype == "block" and mat.has_broken_markers(disk.decode("utf-8", "replace")))
+        splice_ok = (
+            ftype != "whole"
+            and disk is not None
+            and rec_b is not None
+            and not (ftype == "block" and mat.has_broken_markers(disk.decode("utf-8", "replace")))
+        )
         after: bytes | None
-        unrecorded_ok = rec is None and disk is not None and ftype != "whole" and t_b is not None and \
-            mat.region_of(key, disk) in (None, []) and not mat.has_broken_markers(disk.decode("utf-8", "replace"))
+        unrecorded_ok = (
+            rec is None
+            and disk is not None
+            and ftype != "whole"
+            and t_b is not None
+            and mat.region_of(key, disk) in (None, [])
+            and not mat.has_broken_markers(disk.decode("utf-8", "replace"))
+        )
         if disk is not None and disk == t_b:
             after = t_b  # already there: only the record changes
         elif unrecorded_ok:
@@ -88,8 +98,12 @@ def plan_sync(workspace: Path, blobs: Blobs, current: View, target: View,
                     after = mat.splice_region(key, disk, None) or b""
                 else:
                     after = disk
-            elif ftype != "whole" and rec_b is not None and t_b is not None and \
-                    mat.outside_of(key, rec_b) != mat.outside_of(key, t_b):
+            elif (
+                ftype != "whole"
+                and rec_b is not None
+                and t_b is not None
+                and mat.outside_of(key, rec_b) != mat.outside_of(key, t_b)
+            ):
                 after = mat.splice_region(key, rec_b, t_b)  # keep people's text as it is now
             else:
                 after = t_b
@@ -100,7 +114,9 @@ def plan_sync(workspace: Path, blobs: Blobs, current: View, target: View,
         elif force:
             after = t_b
         else:
-            conflicts.append({"file": key, "reason": "deleted by hand" if disk is None else "hand-edited since Reverie wrote it"})
+            conflicts.append(
+                {"file": key, "reason": "deleted by hand" if disk is None else "hand-edited since Reverie wrote it"}
+            )
             if rec is None:
                 result.files.pop(key, None)
             else:
@@ -130,9 +146,18 @@ def plan_sync(workspace: Path, blobs: Blobs, current: View, target: View,
 
 # --- journaled writes -------------------------------------------------------------
 
-def execute(store: Store, changes: list[FileChange], kind: str, actor: str, description: str, new_view: View,
-            data: dict[str, Any], undo_next: str | None = "self",
-            redo_stack: list[str] | None = None) -> Operation:
+
+def execute(
+    store: Store,
+    changes: list[FileChange],
+    kind: str,
+    actor: str,
+    description: str,
+    new_view: View,
+    data: dict[str, Any],
+    undo_next: str | None = "self",
+    redo_stack: list[str] | None = None,
+) -> Operation:
     """Journal, write files, then commit the op; a failure rolls the files back.
 
     Why this order: the journal row (pre-snapshots as blobs) commits before the
@@ -148,11 +173,14 @@ def execute(store: Store, changes: list[FileChange], kind: str, actor: str, desc
             pre = store.blobs.put(c.before) if c.before is not None else None
             post = store.blobs.put(c.after) if c.after is not None else None
             snapshots[c.key] = pre
-            entries.append({"key": c.key, "pre": pre, "post": post,
-                            "pre_mode": mode_of(c.path) if c.before is not None else None})
+            entries.append(
+                {"key": c.key, "pre": pre, "post": post, "pre_mode": mode_of(c.path) if c.before is not None else None}
+            )
         if entries:
-            store.db.execute("INSERT INTO journal(id, created_at, data) VALUES (?,?,?)",
-                             [journal_id, oplog.now_iso(), orjson.dumps({"kind": kind, "files": entries}).decode()])
+            store.db.execute(
+                "INSERT INTO journal(id, created_at, data) VALUES (?,?,?)",
+                [journal_id, oplog.now_iso(), orjson.dumps({"kind": kind, "files": entries}).decode()],
+            )
     pause = PausePoint()
     done: list[FileChange] = []
     try:
@@ -219,7 +247,9 @@ def recover(store: Store) -> None:
                         else:
                             atomic_write(path, pre, e.get("pre_mode"))
                     else:
-                        log.warning("after an interrupted %s, %s was changed by hand; left as is", data.get("kind"), e["key"])
+                        log.warning(
+                            "after an interrupted %s, %s was changed by hand; left as is", data.get("kind"), e["key"]
+                        )
                 except ReverieError as err:
                     log.warning("could not roll back %s: %s", e.get("key"), err)
             with store._txn():

@@ -21,7 +21,6 @@ from typing import Any
 from reverie.store.blobs import Blobs
 from reverie.store.models import Artifact
 
-
 MAPS = ("artifacts", "files", "reviews", "candidates")
 
 
@@ -34,7 +33,7 @@ class View:
     loaded: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict, compare=False, repr=False)
     """Maps as loaded (never mutated) with their hashes: unchanged maps are not re-stored."""
 
-    def copy(self) -> "View":
+    def copy(self) -> View:
         """A copy to change: replace entries (``reviews[pid] = {...}``), never mutate them in place."""
         return View(dict(self.artifacts), dict(self.files), dict(self.reviews), dict(self.candidates), self.loaded)
 
@@ -70,8 +69,14 @@ def put_map(blobs: Blobs, d: dict[str, Any], depth: int = 0) -> str:
 _MISSING = object()
 
 
-def update_map(blobs: Blobs, base_hash: str, base: dict[str, Any], cur: dict[str, Any], depth: int = 0,
-               changed: set[str] | None = None) -> str:
+def update_map(
+    blobs: Blobs,
+    base_hash: str,
+    base: dict[str, Any],
+    cur: dict[str, Any],
+    depth: int = 0,
+    changed: set[str] | None = None,
+) -> str:
     """The hash `put_map(cur)` would give, re-storing only the buckets that changed.
 
     `base` must be the map stored at `base_hash` (as loaded). Only buckets that
@@ -192,6 +197,12 @@ def artifacts_of(blobs: Blobs, view: View) -> list[Artifact]:
     from reverie.store.models import KINDS, SCOPES
 
     arts = [get_artifact(blobs, h) for h in view.artifacts.values()]
-    arts.sort(key=lambda a: (KINDS.index(a.kind) if a.kind in KINDS else 99,
-                             SCOPES.index(a.scope) if a.scope in SCOPES else 99, a.name, a.id))
+    arts.sort(
+        key=lambda a: (
+            KINDS.index(a.kind) if a.kind in KINDS else 99,
+            SCOPES.index(a.scope) if a.scope in SCOPES else 99,
+            a.name,
+            a.id,
+        )
+    )
     return arts

@@ -11,9 +11,7 @@ import pytest
 # kingfisher compiles ~500 rules on first use (seconds). Every test has its own
 # temporary HOME, so keep the compiled rules in one shared temp-dir cache
 # instead of recompiling them per test (never in a real home).
-os.environ.setdefault(
-    "REVERIE_KINGFISHER_CACHE", os.path.join(tempfile.gettempdir(), "reverie-test-kingfisher-rules")
-)
+os.environ.setdefault("REVERIE_KINGFISHER_CACHE", os.path.join(tempfile.gettempdir(), "reverie-test-kingfisher-rules"))
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 """Real transcripts from public repositories, read in place (never copied)."""

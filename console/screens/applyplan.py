@@ -51,8 +51,17 @@ def plan_summary(plan: Any, proposals: list[Proposal], workspace: Path | None = 
     writes = [display_path(_path(f), workspace) for f in entries]
     actions = [str(_field(f, "action") or "write") if not isinstance(f, str) else "write" for f in entries]
     conflicts = [_conflict(c) for c in _items(plan, "conflicts")]
-    ids = {str(x) for x in _items(plan, "proposals", "proposal_ids", "approved")} if _field(plan, "proposals", "proposal_ids", "approved") else set()
-    approved = [p for p in proposals if p.status == "approved" and (not ids or p.id in ids or any(p.id == getattr(i, "id", None) for i in _items(plan, "proposals")))]
+    ids = (
+        {str(x) for x in _items(plan, "proposals", "proposal_ids", "approved")}
+        if _field(plan, "proposals", "proposal_ids", "approved")
+        else set()
+    )
+    approved = [
+        p
+        for p in proposals
+        if p.status == "approved"
+        and (not ids or p.id in ids or any(p.id == getattr(i, "id", None) for i in _items(plan, "proposals")))
+    ]
     body = Text()
     if approved:
         body.append(f"{len(approved)} approved proposal{'s' if len(approved) != 1 else ''}\n", "bold")
@@ -60,9 +69,12 @@ def plan_summary(plan: Any, proposals: list[Proposal], workspace: Path | None = 
             body.append(f"  {p.kind:<8} {p.title}\n")
         hooks = [p for p in approved if p.kind == "hook"]
         if hooks:
-            body.append(f"\n{len(hooks)} hook{'s' if len(hooks) != 1 else ''} will run code on every matching tool call.\n", "bold")
+            body.append(
+                f"\n{len(hooks)} hook{'s' if len(hooks) != 1 else ''} will run code on every matching tool call.\n",
+                "bold",
+            )
     body.append(f"\nfiles to write ({len(writes)})\n", "bold")
-    for path, action in zip(writes, actions):
+    for path, action in zip(writes, actions, strict=False):
         body.append(f"  {path}" + (f"  ({action})" if action != "write" else "") + "\n")
     if conflicts:
         body.append(f"\nconflicts ({len(conflicts)}) — skipped, left as they are\n", "bold red")
@@ -77,7 +89,9 @@ def result_summary(result: Any) -> tuple[str, bool]:
     written = _items(result, "written", "files", "writes")
     conflicts = _items(result, "conflicts")
     applied = _items(result, "applied", "proposals", "proposal_ids")
-    text = f"applied {len(applied) if applied else ''} proposal(s): wrote {len(written)} file(s)".replace("applied  ", "applied ")
+    text = f"applied {len(applied) if applied else ''} proposal(s): wrote {len(written)} file(s)".replace(
+        "applied  ", "applied "
+    )
     if conflicts:
         text += f"; {len(conflicts)} conflict(s): " + "; ".join(_conflict(c) for c in conflicts[:3])
     return text, bool(conflicts)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
@@ -28,7 +30,9 @@ def help_table(specs: tuple[keymod.Key, ...], keymap: dict[str, str], title: str
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "close", "close", id="reverie.help_close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "close", id="reverie.help_close")
+    ]
 
     def __init__(self, specs: tuple[keymod.Key, ...], keymap: dict[str, str], title: str = "keys") -> None:
         super().__init__(classes="dialog-screen")
@@ -38,8 +42,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
-            yield Label(f"{self.title_text} — remap in ~/.config/reverie/keys.toml or .reverie/config.toml [keys]",
-                        classes="dialog-title")
+            yield Label(
+                f"{self.title_text} — remap in ~/.config/reverie/keys.toml or .reverie/config.toml [keys]",
+                classes="dialog-title",
+            )
             with VerticalScroll(classes="dialog-body"):
                 yield Static(help_table(self.specs, self.keymap, ""), id="help-table")
             yield Static(Text("ctrl+p: command palette · q/escape: close", style="dim"))

@@ -60,8 +60,12 @@ def view_changes(store: Any, op: Operation) -> Diff:
             if a_rec.get("hash") == b_rec.get("hash"):
                 continue
             verb = "written" if not a_rec else "removed" if not b_rec else "changed"
-            sections.append((f"file {verb}: {path}",
-                             build_diff(_blob_text(store, a_rec.get("hash")), _blob_text(store, b_rec.get("hash")), path)))
+            sections.append(
+                (
+                    f"file {verb}: {path}",
+                    build_diff(_blob_text(store, a_rec.get("hash")), _blob_text(store, b_rec.get("hash")), path),
+                )
+            )
     except ReverieError as err:
         sections.append((f"cannot show this operation's view: {err}", Diff("", "text")))
     if not sections:
@@ -143,9 +147,11 @@ class HistoryScreen(Screen[None]):
             return
         from reverie.console.screens.modals import ConfirmScreen
 
-        body = Text(f"{op.id}  {op.kind}: {op.description}\n\n"
-                    "The active store, review state and workspace files return to this operation's view.\n"
-                    "Restoring is itself an operation: z undoes it.")
+        body = Text(
+            f"{op.id}  {op.kind}: {op.description}\n\n"
+            "The active store, review state and workspace files return to this operation's view.\n"
+            "Restoring is itself an operation: z undoes it."
+        )
 
         def done(ok: bool | None) -> None:
             if ok:

@@ -158,7 +158,8 @@ class MainScreen(Screen[None]):
         dark = bool(getattr(self.app.current_theme, "dark", True))
         key = hashlib.sha1(
             "\0".join([p.id, p.target, p.before, p.after, p.body, p.original_body, str(dark)]).encode(
-                "utf-8", "surrogatepass")
+                "utf-8", "surrogatepass"
+            )
         ).hexdigest()
         diff = self._diff_cache.get(key)
         if diff is None:
@@ -166,13 +167,24 @@ class MainScreen(Screen[None]):
             main = build_diff(p.before, p.after, p.target or (p.name + ".md"), dark=dark)
             if p.edited:
                 edit = build_diff(p.original_body, p.body, p.target or (p.name + ".md"), context=None, dark=dark)
-                diff = combine([(f"{shown}  (+{main.added} −{main.removed})", main),
-                                ("your edit: original body → edited body", edit)])
+                diff = combine(
+                    [
+                        (f"{shown}  (+{main.added} −{main.removed})", main),
+                        ("your edit: original body → edited body", edit),
+                    ]
+                )
             elif not main.lines:
                 diff = main
             else:
-                diff = combine([(f"{shown}  (+{main.added} −{main.removed})"
-                                 + ("  ⚠ invisible characters shown escaped" if main.invisible else ""), main)])
+                diff = combine(
+                    [
+                        (
+                            f"{shown}  (+{main.added} −{main.removed})"
+                            + ("  ⚠ invisible characters shown escaped" if main.invisible else ""),
+                            main,
+                        )
+                    ]
+                )
             if len(self._diff_cache) > 64:
                 self._diff_cache.clear()
             self._diff_cache[key] = diff
@@ -200,7 +212,9 @@ class MainScreen(Screen[None]):
             pane.show(None, "")
         else:
             diff = self.diff_for(p)
-            pane.show(diff if diff.lines else None, "" if diff.lines else "(this proposal does not change the target's text)")
+            pane.show(
+                diff if diff.lines else None, "" if diff.lines else "(this proposal does not change the target's text)"
+            )
         self.query_one(InfoPane).show(p, self.evidence_index)
 
     # --- movement -------------------------------------------------------------
@@ -295,8 +309,13 @@ class MainScreen(Screen[None]):
 
         n = len(blocked)
         self.app.push_screen(
-            ConfirmScreen(f"{n} proposal{'s' if n > 1 else ''} carr{'y' if n > 1 else 'ies'} a block label. "
-                          "Clear it and approve?", body, yes="Clear and approve", danger=True),
+            ConfirmScreen(
+                f"{n} proposal{'s' if n > 1 else ''} carr{'y' if n > 1 else 'ies'} a block label. "
+                "Clear it and approve?",
+                body,
+                yes="Clear and approve",
+                danger=True,
+            ),
             answer,
         )
 
@@ -322,8 +341,12 @@ class MainScreen(Screen[None]):
             self.queue.marked.clear()
             self._do(lambda: self.store.reject(ids, reason=reason.strip()), f"rejected {len(ids)}", ids)
 
-        title = f"Reject {len(ids)} proposal{'s' if len(ids) > 1 else ''}" if len(ids) > 1 else f"Reject: {sel[0].title}"
-        self.app.push_screen(PromptScreen(title, placeholder="reason (optional) — enter to reject, escape to cancel"), answer)
+        title = (
+            f"Reject {len(ids)} proposal{'s' if len(ids) > 1 else ''}" if len(ids) > 1 else f"Reject: {sel[0].title}"
+        )
+        self.app.push_screen(
+            PromptScreen(title, placeholder="reason (optional) — enter to reject, escape to cancel"), answer
+        )
 
     def action_edit_inline(self) -> None:
         p = self.queue.current
@@ -332,7 +355,8 @@ class MainScreen(Screen[None]):
         from reverie.console.screens.edit import EditScreen
 
         language = {"markdown": "markdown", "json": "json", "bash": "bash", "python": "python"}.get(
-            lexer_name_for(p.target))
+            lexer_name_for(p.target)
+        )
 
         def answer(body: str | None) -> None:
             if body is not None:
@@ -390,9 +414,10 @@ class MainScreen(Screen[None]):
             options.append((scope, t))
 
         def chosen(scope: str | None) -> None:
-            if scope is None or scope == p.scope and scope != "path":
+            if scope is None or (scope == p.scope and scope != "path"):
                 return
             if scope == "path":
+
                 def paths_given(value: str | None) -> None:
                     if value is None:
                         return
@@ -402,8 +427,14 @@ class MainScreen(Screen[None]):
                         return
                     self._rescope(p, scope, globs)
 
-                self.app.push_screen(PromptScreen("Path globs (space or comma separated)", " ".join(p.paths),
-                                                  placeholder="src/db/**  migrations/*.sql"), paths_given)
+                self.app.push_screen(
+                    PromptScreen(
+                        "Path globs (space or comma separated)",
+                        " ".join(p.paths),
+                        placeholder="src/db/**  migrations/*.sql",
+                    ),
+                    paths_given,
+                )
             else:
                 self._rescope(p, scope, None)
 
@@ -508,9 +539,11 @@ class MainScreen(Screen[None]):
         counts: dict[str, int] = {}
         for p in self.queue._all:
             counts[p.status] = counts.get(p.status, 0) + 1
-        body = Text(f"{cand.id}: {', '.join(f'{n} {s}' for s, n in counts.items()) or 'no proposals'}\n\n"
-                    "The candidate is kept for audit; the active store and the workspace are untouched.\n"
-                    "z undoes the discard.")
+        body = Text(
+            f"{cand.id}: {', '.join(f'{n} {s}' for s, n in counts.items()) or 'no proposals'}\n\n"
+            "The candidate is kept for audit; the active store and the workspace are untouched.\n"
+            "z undoes the discard."
+        )
 
         def answer(ok: bool | None) -> None:
             if ok:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
@@ -15,13 +17,14 @@ from textual.widgets.option_list import Option
 class ConfirmScreen(ModalScreen[bool]):
     """Yes/no with a body (e.g. the files an apply will write). `y`/enter yes, `n`/escape no."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "yes", id="reverie.confirm_yes"),
         Binding("n,escape,q", "answer(False)", "no", id="reverie.confirm_no"),
     ]
 
-    def __init__(self, title: str, body: RenderableType | str = "", yes: str = "Yes", no: str = "No",
-                 danger: bool = False) -> None:
+    def __init__(
+        self, title: str, body: RenderableType | str = "", yes: str = "Yes", no: str = "No", danger: bool = False
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.body = body
@@ -52,7 +55,7 @@ class ConfirmScreen(ModalScreen[bool]):
 class PromptScreen(ModalScreen[str | None]):
     """One line of text (a reject reason, path globs). Enter submits; escape cancels (None)."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="reverie.prompt_cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel", id="reverie.prompt_cancel")]
 
     def __init__(self, title: str, value: str = "", placeholder: str = "", hint: str = "") -> None:
         super().__init__(classes="dialog-screen")
@@ -81,7 +84,7 @@ class PromptScreen(ModalScreen[str | None]):
 class ChoiceScreen(ModalScreen[str | None]):
     """Pick one value from a list; each option may carry a note (e.g. a label it would earn)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "cancel", "cancel", id="reverie.choice_cancel"),
         Binding("j", "down", show=False, id="reverie.choice_down"),
         Binding("k", "up", show=False, id="reverie.choice_up"),

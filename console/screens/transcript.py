@@ -10,9 +10,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reverie.console import keys as keymod
-from reverie.store.textsafe import escape_invisible
 from reverie.console.widgets.info import TRUST
 from reverie.store.models import Event, Evidence
+from reverie.store.textsafe import escape_invisible
 
 MAX_TEXT_LINES = 24
 
@@ -56,7 +56,7 @@ def render_events(events: list[Event], cited: int, radius: int, dark: bool = Tru
         body_src = e.text or (str(e.tool_input) if e.tool_input else "")
         lines = escape_invisible(body_src)[0].split("\n")
         if len(lines) > MAX_TEXT_LINES:
-            lines = lines[:MAX_TEXT_LINES] + [f"… {len(lines) - MAX_TEXT_LINES} more lines"]
+            lines = [*lines[:MAX_TEXT_LINES], f"… {len(lines) - MAX_TEXT_LINES} more lines"]
         body = Text("\n".join("    " + l for l in lines), style="bold" if i == cited else "")
         out.append(head)
         out.append(body)

@@ -15,9 +15,9 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reverie.store.textsafe import escape_invisible
 from reverie.store import paths
 from reverie.store.models import SCOPES, Proposal, scope_rank
+from reverie.store.textsafe import escape_invisible
 
 SEVERITY = {
     True: {"block": "bold #ff6b6b", "warn": "bold #ffcb6b", "info": "#82aaff"},
@@ -65,8 +65,9 @@ def display_path(target: str, workspace: Path | None) -> str:
         return target
 
 
-def proposal_info(p: Proposal | None, evidence_index: int = 0, dark: bool = True,
-                  workspace: Path | None = None) -> RenderableType:
+def proposal_info(
+    p: Proposal | None, evidence_index: int = 0, dark: bool = True, workspace: Path | None = None
+) -> RenderableType:
     """Everything a reviewer weighs beside the diff."""
     if p is None:
         return Text("")
@@ -97,14 +98,17 @@ def proposal_info(p: Proposal | None, evidence_index: int = 0, dark: bool = True
     if p.reject_reason:
         out.append(Text(f"rejected: {_visible(p.reject_reason)}", style=sev["block"]))
     labels_shown = list(p.labels)
-    widened = (p.original_scope in SCOPES and p.scope in SCOPES
-               and scope_rank(p.scope) > scope_rank(p.original_scope))
+    widened = p.original_scope in SCOPES and p.scope in SCOPES and scope_rank(p.scope) > scope_rank(p.original_scope)
     if widened and not any(l.label == "preference_overreach" for l in p.labels):
         from reverie.store.models import Label
 
-        labels_shown.append(Label("preference_overreach", "warn",
-                                  f"scope widened by hand from {p.original_scope} to {p.scope}; "
-                                  f"the evidence supports {p.original_scope}"))
+        labels_shown.append(
+            Label(
+                "preference_overreach",
+                "warn",
+                f"scope widened by hand from {p.original_scope} to {p.scope}; the evidence supports {p.original_scope}",
+            )
+        )
     if labels_shown:
         labels = Text()
         for i, label in enumerate(labels_shown):

@@ -8,6 +8,7 @@ store; the screen gives it `Proposal`s and listens for `Highlighted`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,8 +19,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reverie.console.diffview import ESCAPE_STYLE
-from reverie.store.textsafe import escape_invisible
 from reverie.store.models import KINDS, Proposal
+from reverie.store.textsafe import escape_invisible
 
 STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●"}
 SCOPE_BADGE = {"path": "path", "project": "proj", "team": "team", "global": "glob"}
@@ -43,7 +44,8 @@ def matches(p: Proposal, query: str) -> bool:
         return True
     hay = " ".join(
         [p.title, p.kind, p.scope, p.status, p.action, p.id, p.name, p.target]
-        + [l.label for l in p.labels] + [l.severity for l in p.labels]
+        + [l.label for l in p.labels]
+        + [l.severity for l in p.labels]
     ).lower()
     return all(word in hay for word in query.lower().split())
 
@@ -58,10 +60,17 @@ def worst_severity(p: Proposal) -> str | None:
 class QueueView(ScrollView, can_focus=True):
     """Proposals grouped by kind; cursor, marks and filter."""
 
-    COMPONENT_CLASSES = {
-        "queue--cursor", "queue--header", "queue--mark", "queue--dim",
-        "queue--approved", "queue--rejected", "queue--applied",
-        "queue--block", "queue--warn", "queue--info",
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "queue--cursor",
+        "queue--header",
+        "queue--mark",
+        "queue--dim",
+        "queue--approved",
+        "queue--rejected",
+        "queue--applied",
+        "queue--block",
+        "queue--warn",
+        "queue--info",
     }
 
     DEFAULT_CSS = """
@@ -82,7 +91,7 @@ class QueueView(ScrollView, can_focus=True):
     class Highlighted(Message):
         """The cursor moved to a proposal (or to none)."""
 
-        def __init__(self, queue: "QueueView", proposal: Proposal | None) -> None:
+        def __init__(self, queue: QueueView, proposal: Proposal | None) -> None:
             super().__init__()
             self.queue = queue
             self.proposal = proposal

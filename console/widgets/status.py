@@ -47,7 +47,10 @@ def status_text(info: StatusInfo) -> Text:
     t.append(info.head or "-")
     if info.undreamed is not None:
         t.append(" │ ", "dim")
-        t.append(f"{info.undreamed} session{'s' if info.undreamed != 1 else ''} not dreamed", "bold" if info.undreamed else "dim")
+        t.append(
+            f"{info.undreamed} session{'s' if info.undreamed != 1 else ''} not dreamed",
+            "bold" if info.undreamed else "dim",
+        )
     if info.context_tokens is not None:
         t.append(" │ ", "dim")
         t.append(f"context ~{_k(info.context_tokens)} tok", "")

@@ -38,15 +38,29 @@ REJECTION_MARKERS = (
 )
 INTERRUPT_PREFIX = "[Request interrupted by user"
 SYSTEM_TEXT_PREFIXES = (
-    "<local-command-stdout>", "<local-command-stderr>", "<bash-stdout>", "<bash-stderr>",
-    "<task-notification>", "<local-command-caveat>", "Caveat: The messages below",
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<task-notification>",
+    "<local-command-caveat>",
+    "Caveat: The messages below",
     "<system-reminder>",
 )
 CONTEXT_BLOCK_PREFIXES = ("<ide_opened_file>", "<ide_selection>", "<ide_diagnostics>", "<system-reminder>")
-SKIPPED_TYPES = frozenset({
-    "progress", "file-history-snapshot", "queue-operation", "attachment", "permission-mode",
-    "last-prompt", "custom-title", "tag", "agent-name",
-})
+SKIPPED_TYPES = frozenset(
+    {
+        "progress",
+        "file-history-snapshot",
+        "queue-operation",
+        "attachment",
+        "permission-mode",
+        "last-prompt",
+        "custom-title",
+        "tag",
+        "agent-name",
+    }
+)
 _COMMAND = re.compile(r"<command-name>\s*(.*?)\s*</command-name>", re.S)
 _ARGS = re.compile(r"<command-args>\s*(.*?)\s*</command-args>", re.S)
 _BASH_INPUT = re.compile(r"<bash-input>\s*(.*?)\s*</bash-input>", re.S)
@@ -211,16 +225,33 @@ class ClaudeAdapter(LineAdapter):
                     for old in list(tools)[: len(tools) - _MAX_PENDING_TOOLS]:
                         del tools[old]
                 tinput = block.get("input")
-                events.append(make_event(
-                    self.info, "tool_call", "agent", _call_summary(name, tinput), limit=TOOL_RESULT_LIMIT,
-                    tool_name=name, tool_use_id=tid, tool_input=tinput if tinput is not None else {}, **common,
-                ))
+                events.append(
+                    make_event(
+                        self.info,
+                        "tool_call",
+                        "agent",
+                        _call_summary(name, tinput),
+                        limit=TOOL_RESULT_LIMIT,
+                        tool_name=name,
+                        tool_use_id=tid,
+                        tool_input=tinput if tinput is not None else {},
+                        **common,
+                    )
+                )
             elif btype == "web_search_tool_result":
-                events.append(make_event(
-                    self.info, "tool_result", "external", text_of(block.get("content")),
-                    limit=TOOL_RESULT_LIMIT, tool_name="WebSearch", tool_use_id=str(block.get("tool_use_id") or ""),
-                    status="ok", **common,
-                ))
+                events.append(
+                    make_event(
+                        self.info,
+                        "tool_result",
+                        "external",
+                        text_of(block.get("content")),
+                        limit=TOOL_RESULT_LIMIT,
+                        tool_name="WebSearch",
+                        tool_use_id=str(block.get("tool_use_id") or ""),
+                        status="ok",
+                        **common,
+                    )
+                )
             # thinking / redacted_thinking blocks are not kept
         return events
 
@@ -281,8 +312,15 @@ class ClaudeAdapter(LineAdapter):
             status = "ok"
         trust = tool_trust(name, bool(common["is_sidechain"]))
         return make_event(
-            self.info, "tool_result", trust, text, limit=TOOL_RESULT_LIMIT, tool_name=name,
-            tool_use_id=tid, status=status, **common,
+            self.info,
+            "tool_result",
+            trust,
+            text,
+            limit=TOOL_RESULT_LIMIT,
+            tool_name=name,
+            tool_use_id=tid,
+            status=status,
+            **common,
         )
 
 

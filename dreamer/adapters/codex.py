@@ -34,16 +34,30 @@ from reverie.store.models import Event
 AGENT = "codex"
 
 CONTEXT_PREFIXES = (
-    "<environment_context>", "<user_instructions>", "# AGENTS.md instructions", "<permissions instructions>",
-    "<INSTRUCTIONS>", "<user_shell_command>", "<turn_aborted>",
+    "<environment_context>",
+    "<user_instructions>",
+    "# AGENTS.md instructions",
+    "<permissions instructions>",
+    "<INSTRUCTIONS>",
+    "<user_shell_command>",
+    "<turn_aborted>",
 )
 REJECTION_MARKERS = ("rejected by user", "declined by user", "aborted by user", "user denied", "denied by the user")
 _EXIT = re.compile(r"(?:^|\n)\s*(?:Exit code|exit code|Process exited with code)[:\s]+(-?\d+)")
 _CWD = re.compile(r"<cwd>\s*(.*?)\s*</cwd>", re.S)
-RESPONSE_ITEM_TYPES = frozenset({
-    "message", "function_call", "function_call_output", "custom_tool_call", "custom_tool_call_output",
-    "reasoning", "web_search_call", "local_shell_call", "local_shell_call_output",
-})
+RESPONSE_ITEM_TYPES = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "reasoning",
+        "web_search_call",
+        "local_shell_call",
+        "local_shell_call_output",
+    }
+)
 
 
 def codex_trust(name: str) -> str:
@@ -230,23 +244,49 @@ class CodexAdapter(LineAdapter):
             if len(tools) > 4000:
                 for old in list(tools)[:1000]:
                     del tools[old]
-            return [make_event(
-                self.info, "tool_call", "agent", _summary(name, args), limit=TOOL_RESULT_LIMIT,
-                tool_name=name, tool_use_id=call_id, tool_input=args, **common,
-            )]
+            return [
+                make_event(
+                    self.info,
+                    "tool_call",
+                    "agent",
+                    _summary(name, args),
+                    limit=TOOL_RESULT_LIMIT,
+                    tool_name=name,
+                    tool_use_id=call_id,
+                    tool_input=args,
+                    **common,
+                )
+            ]
         if ptype in ("function_call_output", "custom_tool_call_output", "local_shell_call_output"):
             call_id = str(payload.get("call_id") or "")
             name = self.state.get("tools", {}).pop(call_id, "")
             status, text = exit_status(payload.get("output"))
-            return [make_event(
-                self.info, "tool_result", codex_trust(name), text, limit=TOOL_RESULT_LIMIT,
-                tool_name=name, tool_use_id=call_id, status=status, **common,
-            )]
+            return [
+                make_event(
+                    self.info,
+                    "tool_result",
+                    codex_trust(name),
+                    text,
+                    limit=TOOL_RESULT_LIMIT,
+                    tool_name=name,
+                    tool_use_id=call_id,
+                    status=status,
+                    **common,
+                )
+            ]
         if ptype == "web_search_call":
             action = payload.get("action") if isinstance(payload.get("action"), dict) else {}
             query = str(action.get("query") or "") if action else ""
-            return [make_event(
-                self.info, "tool_call", "agent", f"web_search: {query}".strip(": "), tool_name="web_search",
-                tool_use_id=str(payload.get("id") or ""), tool_input=dict(action or {}), **common,
-            )]
+            return [
+                make_event(
+                    self.info,
+                    "tool_call",
+                    "agent",
+                    f"web_search: {query}".strip(": "),
+                    tool_name="web_search",
+                    tool_use_id=str(payload.get("id") or ""),
+                    tool_input=dict(action or {}),
+                    **common,
+                )
+            ]
         return []

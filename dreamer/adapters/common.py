@@ -32,10 +32,19 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 """A whole-document transcript (Gemini) larger than this is skipped with a log line."""
 
-EXTERNAL_TOOLS = frozenset({
-    "WebFetch", "WebSearch", "Task", "Agent", "web_fetch", "google_web_search", "web_search",
-    "web_search_call", "fetch",
-})
+EXTERNAL_TOOLS = frozenset(
+    {
+        "WebFetch",
+        "WebSearch",
+        "Task",
+        "Agent",
+        "web_fetch",
+        "google_web_search",
+        "web_search",
+        "web_search_call",
+        "fetch",
+    }
+)
 """Tools whose output comes from outside the machine or from another principal."""
 
 IMAGE_PLACEHOLDER = "[image]"
@@ -69,7 +78,7 @@ def text_of(content: Any) -> str:
         return content
     if isinstance(content, dict):
         kind = content.get("type")
-        if kind in ("image", "input_image", "image_url") or "source" in content and kind != "text":
+        if kind in ("image", "input_image", "image_url") or ("source" in content and kind != "text"):
             return IMAGE_PLACEHOLDER
         for key in ("text", "content", "output", "stdout", "message"):
             value = content.get(key)
@@ -89,7 +98,7 @@ _INPUT_WHOLE = INPUT_VALUE_LIMIT + 2 * CLIP_MARGIN
 class _Clip:
     """Raw text waiting for redaction, already cut to the windows `clip_redacted` would redact."""
 
-    __slots__ = ("parts", "limit", "length")
+    __slots__ = ("length", "limit", "parts")
 
     def __init__(self, text: str, limit: int) -> None:
         self.limit = limit
@@ -98,7 +107,7 @@ class _Clip:
             self.parts: tuple[str, ...] = (text,)
         else:
             half = limit // 2
-            self.parts = (text[: half + CLIP_MARGIN], text[-(half + CLIP_MARGIN):])
+            self.parts = (text[: half + CLIP_MARGIN], text[-(half + CLIP_MARGIN) :])
 
     def size(self) -> int:
         return sum(len(p) for p in self.parts)

@@ -94,15 +94,39 @@ def _tool_call(call: dict[str, Any], info: FileInfo, common: dict[str, Any]) -> 
         if isinstance(args.get(key), str):
             summary = f"{name}: {args[key]}"
             break
-    out = [make_event(info, "tool_call", "agent", summary, limit=TOOL_RESULT_LIMIT, tool_name=name,
-                      tool_use_id=cid, tool_input=args, **common)]
+    out = [
+        make_event(
+            info,
+            "tool_call",
+            "agent",
+            summary,
+            limit=TOOL_RESULT_LIMIT,
+            tool_name=name,
+            tool_use_id=cid,
+            tool_input=args,
+            **common,
+        )
+    ]
     raw_status = str(call.get("status") or "")
     if "result" in call or raw_status:
         text = _result_text(call.get("result")) or text_of(call.get("resultDisplay"))
-        status = {"success": "ok", "error": "error", "cancelled": "rejected", "canceled": "rejected"}.get(raw_status, "ok")
+        status = {"success": "ok", "error": "error", "cancelled": "rejected", "canceled": "rejected"}.get(
+            raw_status, "ok"
+        )
         trust = "external" if name.startswith("mcp") or "__" in name else tool_trust(name)
-        out.append(make_event(info, "tool_result", trust, text, limit=TOOL_RESULT_LIMIT, tool_name=name,
-                              tool_use_id=cid, status=status, **common))
+        out.append(
+            make_event(
+                info,
+                "tool_result",
+                trust,
+                text,
+                limit=TOOL_RESULT_LIMIT,
+                tool_name=name,
+                tool_use_id=cid,
+                status=status,
+                **common,
+            )
+        )
     return out
 
 
@@ -128,8 +152,11 @@ def _parse_checkpoint(doc: list[Any], info: FileInfo) -> list[Event]:
                 cid = str(fc.get("id") or "")
                 names[cid] = name
                 args = fc.get("args") if isinstance(fc.get("args"), dict) else {}
-                events.append(make_event(info, "tool_call", "agent", name, tool_name=name, tool_use_id=cid,
-                                         tool_input=args, **common))
+                events.append(
+                    make_event(
+                        info, "tool_call", "agent", name, tool_name=name, tool_use_id=cid, tool_input=args, **common
+                    )
+                )
             elif isinstance(part.get("functionResponse"), dict):
                 fr = part["functionResponse"]
                 cid = str(fr.get("id") or "")
@@ -137,7 +164,17 @@ def _parse_checkpoint(doc: list[Any], info: FileInfo) -> list[Event]:
                 resp = fr.get("response")
                 is_err = isinstance(resp, dict) and "error" in resp
                 text = text_of(resp.get("output", resp.get("error", "")) if isinstance(resp, dict) else resp)
-                events.append(make_event(info, "tool_result", tool_trust(name), text, limit=TOOL_RESULT_LIMIT,
-                                         tool_name=name, tool_use_id=cid, status="error" if is_err else "ok",
-                                         **common))
+                events.append(
+                    make_event(
+                        info,
+                        "tool_result",
+                        tool_trust(name),
+                        text,
+                        limit=TOOL_RESULT_LIMIT,
+                        tool_name=name,
+                        tool_use_id=cid,
+                        status="error" if is_err else "ok",
+                        **common,
+                    )
+                )
     return events

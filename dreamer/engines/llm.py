@@ -31,9 +31,9 @@ from reverie.dreamer.digest import DEFAULT_SESSION_TOKEN_BUDGET, Digest, approx_
 from reverie.dreamer.engines.base import DreamContext, SessionRef
 from reverie.dreamer.engines.llm_prompts import PROMPT_VERSION, map_messages, reduce_messages, retry_messages
 from reverie.dreamer.engines.llm_schema import Lesson, MapResult, ProposalOut, ReduceResult, parse
+from reverie.store.config import config_table
 from reverie.store.errors import ReverieError, UsageError
 from reverie.store.models import Evidence, Proposal
-from reverie.store.config import config_table
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,13 @@ DEFAULTS: dict[str, Any] = {
 # Provider errors worth another try after a pause (our own loop: litellm's
 # num_retries needs `tenacity`, which is not a dependency).
 _TRANSIENT_ERRORS = {
-    "RateLimitError", "APIConnectionError", "Timeout", "InternalServerError", "ServiceUnavailableError",
-    "APIError", "BadGatewayError",
+    "RateLimitError",
+    "APIConnectionError",
+    "Timeout",
+    "InternalServerError",
+    "ServiceUnavailableError",
+    "APIError",
+    "BadGatewayError",
 }
 
 # Errors that will fail every call the same way: stop the dream at once.
@@ -70,12 +75,18 @@ MockResponse = str | Callable[[str, list[dict[str, str]]], str]
 def _litellm() -> Any:
     """Import litellm offline and quiet: local cost map, no telemetry, no callbacks."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm  # noqa: PLC0415 - deliberately lazy
+    import litellm
 
     litellm.telemetry = False
     litellm.suppress_debug_info = True  # it would print help text on stdout
     litellm.drop_params = True  # e.g. response_format on providers without it
-    for attr in ("success_callback", "failure_callback", "_async_success_callback", "_async_failure_callback", "callbacks"):
+    for attr in (
+        "success_callback",
+        "failure_callback",
+        "_async_success_callback",
+        "_async_failure_callback",
+        "callbacks",
+    ):
         if isinstance(getattr(litellm, attr, None), list):
             setattr(litellm, attr, [])
     return litellm
@@ -139,7 +150,14 @@ class LLMEngine:
         """Map every (recent) session to lessons, reduce them with the active artifacts."""
         opts = {**self.options, **{k: v for k, v in ctx.options.items() if k in DEFAULTS and v is not None}}
         stats = ctx.stats
-        for key in ("llm_tokens_prompt", "llm_tokens_completion", "llm_calls", "llm_cache_hits", "llm_retries", "llm_failures"):
+        for key in (
+            "llm_tokens_prompt",
+            "llm_tokens_completion",
+            "llm_calls",
+            "llm_cache_hits",
+            "llm_retries",
+            "llm_failures",
+        ):
             stats.setdefault(key, 0)
         stats.setdefault("llm_cost_usd", 0.0)
         stats["llm_model"] = self.model
@@ -173,7 +191,9 @@ class LLMEngine:
         ctx.stats["llm_digest_tokens"] = sum(d.tokens for _, d in out)
         return out
 
-    def _map(self, ctx: DreamContext, opts: dict[str, Any], digests: list[tuple[SessionRef, Digest]]) -> list[dict[str, Any]]:
+    def _map(
+        self, ctx: DreamContext, opts: dict[str, Any], digests: list[tuple[SessionRef, Digest]]
+    ) -> list[dict[str, Any]]:
         jobs = [
             _Job("map", "", map_messages(d.text), MapResult, f"session {ref.session_id}", digest=d, session=ref)
             for ref, d in digests
@@ -192,7 +212,9 @@ class LLMEngine:
         ctx.stats["llm_lessons"] = len(lessons)
         return lessons
 
-    def _grounded_lesson(self, lesson: Lesson, ref: SessionRef, digest: Digest, stats: dict[str, Any]) -> dict[str, Any] | None:
+    def _grounded_lesson(
+        self, lesson: Lesson, ref: SessionRef, digest: Digest, stats: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """The lesson as reduce input, keeping only citations of events in the digest."""
         citations = []
         for cite in lesson.citations:
@@ -202,7 +224,9 @@ class LLMEngine:
                 continue
             citations.append({"event": found.ref, "quote": _verified_quote(cite.quote, found.text)})
         if not citations:
-            log.warning("llm: dropped lesson %r from session %s: it cites no event of the digest", lesson.title, ref.session_id)
+            log.warning(
+                "llm: dropped lesson %r from session %s: it cites no event of the digest", lesson.title, ref.session_id
+            )
             return None
         return {
             "session_id": ref.session_id,
@@ -238,7 +262,11 @@ class LLMEngine:
         ]
         jobs = [
             _Job(
-                "reduce", "", reduce_messages(batch, artifacts), ReduceResult, f"reduce batch {i + 1}",
+                "reduce",
+                "",
+                reduce_messages(batch, artifacts),
+                ReduceResult,
+                f"reduce batch {i + 1}",
                 # the model may cite only what it was shown: the citations of this batch's lessons
                 extra={"allowed": {(l["session_id"], c["event"]) for l in batch for c in l["citations"]}},
             )
@@ -420,9 +448,7 @@ class LLMEngine:
         stats["llm_tokens_completion"] += outcome.completion_tokens
         stats["llm_cost_usd"] = round(float(stats["llm_cost_usd"]) + outcome.cost, 8)
         if outcome.cost_unknown:
-            stats["llm_cost_note"] = (
-                f"cost unknown for {self.model} (not in litellm's local cost map); counted as 0"
-            )
+            stats["llm_cost_note"] = f"cost unknown for {self.model} (not in litellm's local cost map); counted as 0"
 
     def _exchange(self, litellm: Any, opts: dict[str, Any], job: _Job) -> _Outcome:
         """One question, validated; on an invalid reply one retry that quotes the error."""
@@ -446,7 +472,9 @@ class LLMEngine:
                     messages = retry_messages(job.messages, content, str(err))
         return outcome
 
-    def _complete(self, litellm: Any, opts: dict[str, Any], stage: str, messages: list[dict[str, str]], outcome: _Outcome) -> str:
+    def _complete(
+        self, litellm: Any, opts: dict[str, Any], stage: str, messages: list[dict[str, str]], outcome: _Outcome
+    ) -> str:
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,

@@ -139,7 +139,5 @@ def parse(model: type[BaseModel], content: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in err.errors()[:8]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in err.errors()[:8])
         raise ValueError(f"the JSON does not match the schema: {problems}") from None

@@ -28,8 +28,14 @@ def build_scenario(name: str, ws: Path, transcripts: Path | None = None, day0: f
     return build_from(SCENARIOS, BASE_FILES, name, ws, transcripts, day0)
 
 
-def build_from(registry: dict[str, Callable[..., Scenario]], base_files: dict[str, str], name: str,
-               ws: Path, transcripts: Path | None = None, day0: float = 0) -> Scenario:
+def build_from(
+    registry: dict[str, Callable[..., Scenario]],
+    base_files: dict[str, str],
+    name: str,
+    ws: Path,
+    transcripts: Path | None = None,
+    day0: float = 0,
+) -> Scenario:
     """Write scenario `name` of `registry` into `ws` over `base_files`, and its transcripts."""
     if name not in registry:
         raise KeyError(f"unknown scenario {name!r}; known: {', '.join(registry)}")
@@ -80,9 +86,18 @@ def build_demo_workspace(directory: Path) -> Path:
     out = demo_transcripts_dir(ws)
     files = dict(BASE_FILES)
     day = 0.0
-    for name in ("stale_claude_md", "repeated_correction", "never_edit_violated", "one_off_workaround",
-                 "web_injection", "contradiction_rule", "release_procedure", "personal_preference",
-                 "secrets", "noise"):
+    for name in (
+        "stale_claude_md",
+        "repeated_correction",
+        "never_edit_violated",
+        "one_off_workaround",
+        "web_injection",
+        "contradiction_rule",
+        "release_procedure",
+        "personal_preference",
+        "secrets",
+        "noise",
+    ):
         scenario = SCENARIOS[name](ws, day)
         files.update({k: v for k, v in scenario.files.items() if k != "CLAUDE.md"})
         for session in scenario.sessions:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid as uuidlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +52,14 @@ class SessionWriter:
     _pending: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, cwd: Path, key: str, start: datetime) -> "SessionWriter":
+    def new(cls, cwd: Path, key: str, start: datetime) -> SessionWriter:
         return cls(cwd=cwd, session_id=stable_uuid("session", key), start=start)
 
     # --- plumbing -------------------------------------------------------------
 
     def _base(self, rtype: str) -> dict[str, Any]:
         self._n += 1
-        ts = (self.start + timedelta(seconds=7 * self._n)).astimezone(timezone.utc)
+        ts = (self.start + timedelta(seconds=7 * self._n)).astimezone(UTC)
         rec = {
             "parentUuid": self._last,
             "isSidechain": False,
@@ -92,16 +92,29 @@ class SessionWriter:
         """Assistant text."""
         rec = self._base("assistant")
         rec["message"] = {
-            "model": "claude-sonnet-4-5", "id": self._msg_id(), "type": "message", "role": "assistant",
-            "content": [{"type": "text", "text": text}], "stop_reason": None, "stop_sequence": None,
+            "model": "claude-sonnet-4-5",
+            "id": self._msg_id(),
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": None,
+            "stop_sequence": None,
             "usage": {"input_tokens": 12, "output_tokens": max(1, len(text) // 4)},
         }
         rec["requestId"] = "req_" + stable_uuid(self.session_id, "req", self._n).replace("-", "")[:24]
         self.records.append(rec)
         return rec["uuid"]
 
-    def tool(self, name: str, tool_input: dict[str, Any], output: str = "", *, status: str = "ok",
-             result: Any = None, reason: str = "") -> str:
+    def tool(
+        self,
+        name: str,
+        tool_input: dict[str, Any],
+        output: str = "",
+        *,
+        status: str = "ok",
+        result: Any = None,
+        reason: str = "",
+    ) -> str:
         """A tool_use record and its tool_result; status ok | error | rejected.
 
         A rejection with a `reason` carries the person's words inside the tool
@@ -109,9 +122,14 @@ class SessionWriter:
         call = self._base("assistant")
         tid = "toolu_" + stable_uuid(self.session_id, "tool", self._n).replace("-", "")[:24]
         call["message"] = {
-            "model": "claude-sonnet-4-5", "id": self._msg_id(), "type": "message", "role": "assistant",
+            "model": "claude-sonnet-4-5",
+            "id": self._msg_id(),
+            "type": "message",
+            "role": "assistant",
             "content": [{"type": "tool_use", "id": tid, "name": name, "input": tool_input}],
-            "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 12, "output_tokens": 20},
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 12, "output_tokens": 20},
         }
         self.records.append(call)
         res = self._base("user")
@@ -130,8 +148,13 @@ class SessionWriter:
             if result is not None:
                 res["toolUseResult"] = result
             elif name == "Bash":
-                res["toolUseResult"] = {"stdout": output, "stderr": "", "interrupted": False,
-                                        "isImage": False, "noOutputExpected": False}
+                res["toolUseResult"] = {
+                    "stdout": output,
+                    "stderr": "",
+                    "interrupted": False,
+                    "isImage": False,
+                    "noOutputExpected": False,
+                }
             else:
                 res["toolUseResult"] = {"type": "text", "text": output}
         res["message"] = {"role": "user", "content": [block]}
@@ -142,35 +165,61 @@ class SessionWriter:
         return call["uuid"]
 
     def bash(self, command: str, output: str = "", *, status: str = "ok", reason: str = "") -> str:
-        return self.tool("Bash", {"command": command, "description": command[:40]}, output, status=status,
-                         reason=reason)
+        return self.tool(
+            "Bash", {"command": command, "description": command[:40]}, output, status=status, reason=reason
+        )
 
     def edit(self, path: str, old: str, new: str, *, status: str = "ok", reason: str = "") -> str:
         full = str(self.cwd / path)
-        result = {"filePath": full, "oldString": old, "newString": new, "originalFile": old,
-                  "structuredPatch": [], "userModified": False, "replaceAll": False}
+        result = {
+            "filePath": full,
+            "oldString": old,
+            "newString": new,
+            "originalFile": old,
+            "structuredPatch": [],
+            "userModified": False,
+            "replaceAll": False,
+        }
         msg = f"The file {full} has been updated successfully."
-        return self.tool("Edit", {"file_path": full, "old_string": old, "new_string": new}, msg,
-                         status=status, result=result if status == "ok" else None, reason=reason)
+        return self.tool(
+            "Edit",
+            {"file_path": full, "old_string": old, "new_string": new},
+            msg,
+            status=status,
+            result=result if status == "ok" else None,
+            reason=reason,
+        )
 
     def write(self, path: str, content: str) -> str:
         full = str(self.cwd / path)
-        return self.tool("Write", {"file_path": full, "content": content},
-                         f"File created successfully at: {full}",
-                         result={"type": "create", "filePath": full, "content": content, "structuredPatch": []})
+        return self.tool(
+            "Write",
+            {"file_path": full, "content": content},
+            f"File created successfully at: {full}",
+            result={"type": "create", "filePath": full, "content": content, "structuredPatch": []},
+        )
 
     def read(self, path: str, content: str = "") -> str:
         full = str(self.cwd / path)
         numbered = "\n".join(f"{i + 1:6}\u2192{line}" for i, line in enumerate(content.splitlines()))
-        return self.tool("Read", {"file_path": full}, numbered,
-                         result={"type": "text", "file": {"filePath": full, "content": content,
-                                                          "numLines": content.count("\n") + 1}})
+        return self.tool(
+            "Read",
+            {"file_path": full},
+            numbered,
+            result={
+                "type": "text",
+                "file": {"filePath": full, "content": content, "numLines": content.count("\n") + 1},
+            },
+        )
 
     def fetch(self, url: str, page: str) -> str:
         """A WebFetch whose result is the page text (external trust)."""
-        return self.tool("WebFetch", {"url": url, "prompt": "Summarize the install steps"}, page,
-                         result={"bytes": len(page), "code": 200, "codeText": "OK", "result": page,
-                                 "durationMs": 420, "url": url})
+        return self.tool(
+            "WebFetch",
+            {"url": url, "prompt": "Summarize the install steps"},
+            page,
+            result={"bytes": len(page), "code": 200, "codeText": "OK", "result": page, "durationMs": 420, "url": url},
+        )
 
     def interrupt(self, tool_use: bool = False) -> str:
         rec = self._base("user")

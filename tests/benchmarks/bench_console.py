@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import os
 import statistics
@@ -91,11 +92,17 @@ def make_store(ws: Path, n: int) -> None:
     store.init()
     kinds = ["memory", "instinct", "rule", "command", "skill"]
     props = [
-        Proposal(id="", action="add", kind=kinds[i % 5], scope="project",
-                 title=f"Lesson {i}: keep the build green before merging", body=f"Do thing {i} the right way.\nDetail {i}.",
-                 confidence=0.4 + (i % 6) / 10,
-                 labels=[Label("context_pollution", "warn", "near-duplicate")] if i % 7 == 0 else [],
-                 evidence=[Evidence("sess-1", "uuid-1", "2026-01-01T00:00:00Z", "user", "quote")])
+        Proposal(
+            id="",
+            action="add",
+            kind=kinds[i % 5],
+            scope="project",
+            title=f"Lesson {i}: keep the build green before merging",
+            body=f"Do thing {i} the right way.\nDetail {i}.",
+            confidence=0.4 + (i % 6) / 10,
+            labels=[Label("context_pollution", "warn", "near-duplicate")] if i % 7 == 0 else [],
+            evidence=[Evidence("sess-1", "uuid-1", "2026-01-01T00:00:00Z", "user", "quote")],
+        )
         for i in range(n)
     ]
     t = time.perf_counter()
@@ -106,8 +113,9 @@ def make_store(ws: Path, n: int) -> None:
 
 def child(code: str, *args: str, env: dict[str, str]) -> dict:
     t0 = time.time()
-    proc = subprocess.run([sys.executable, "-c", code, *args, str(t0)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args, str(t0)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     if proc.returncode != 0:
         raise SystemExit(f"child failed: {proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -123,9 +131,11 @@ def bench_cold_start(ws: Path, runs: int, env: dict[str, str]) -> None:
         shell.append(r["shell"])
         litellm = litellm or r["litellm"]
     m, r, sh = statistics.median(minimal), statistics.median(reverie), statistics.median(shell)
-    print(f"cold start (median of {runs}, process spawn → frame): minimal Textual app first paint {m * 1000:.0f} ms; "
-          f"reverie first frame (status line and panes) {sh * 1000:.0f} ms → {sh / m:.2f}× (goal ≤ 2×); "
-          f"queue painted with the {r and ''}proposals {r * 1000:.0f} ms → {r / m:.2f}×")
+    print(
+        f"cold start (median of {runs}, process spawn → frame): minimal Textual app first paint {m * 1000:.0f} ms; "
+        f"reverie first frame (status line and panes) {sh * 1000:.0f} ms → {sh / m:.2f}× (goal ≤ 2×); "
+        f"queue painted with the {r and ''}proposals {r * 1000:.0f} ms → {r / m:.2f}×"
+    )
     print(f"  litellm imported at start-up: {litellm} (goal: False)")
 
 
@@ -170,8 +180,10 @@ async def _keys(ws: Path, presses: int) -> list[float]:
     store.close()
     print(f"  G (jump to the last of {q.total}): {out_jump * 1000:.1f} ms")
     first.sort()
-    print(f"  first frame after a j/k press: median {statistics.median(first) * 1000:.1f} ms, "
-          f"p95 {first[int(len(first) * 0.95) - 1] * 1000:.1f} ms")
+    print(
+        f"  first frame after a j/k press: median {statistics.median(first) * 1000:.1f} ms, "
+        f"p95 {first[int(len(first) * 0.95) - 1] * 1000:.1f} ms"
+    )
     return out
 
 
@@ -180,8 +192,11 @@ def bench_keys(ws: Path, presses: int) -> None:
     times.sort()
     med = statistics.median(times)
     p95 = times[int(len(times) * 0.95) - 1]
-    print(f"j/k: key press to the frame with queue + diff + provenance repainted, {len(times)} presses: median {med * 1000:.1f} ms, "
-          f"p95 {p95 * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms (goal < 50 ms)")
+    print(
+        f"j/k: key press to the frame with queue + diff + provenance repainted, {len(times)} presses: "
+        f"median {med * 1000:.1f} ms, "
+        f"p95 {p95 * 1000:.1f} ms, max {times[-1] * 1000:.1f} ms (goal < 50 ms)"
+    )
 
 
 def bench_diff() -> None:
@@ -199,11 +214,13 @@ def bench_diff() -> None:
     built = time.perf_counter() - t
     asyncio.run(_paint_diff(diff))
     t = time.perf_counter()
-    con = Console(width=120, file=open(os.devnull, "w"), color_system="truecolor")
+    con = Console(width=120, file=io.StringIO(), color_system="truecolor")
     con.print(to_text(diff))
     full = time.perf_counter() - t
-    print(f"5,000-line file diff ({len(diff.lines)} lines, +{diff.added} −{diff.removed}): build {built * 1000:.0f} ms; "
-          f"full render of every line to a console {full * 1000:.0f} ms")
+    print(
+        f"5,000-line file diff ({len(diff.lines)} lines, +{diff.added} −{diff.removed}): build {built * 1000:.0f} ms; "
+        f"full render of every line to a console {full * 1000:.0f} ms"
+    )
 
 
 async def _paint_diff(diff) -> None:
@@ -227,8 +244,10 @@ async def _paint_diff(diff) -> None:
         strips = [pane.render_line(y) for y in range(pane.size.height)]
         side = time.perf_counter() - t
         await pilot.pause()
-    print(f"  DiffPane: fold {len(pane._rows)} rows + paint the visible {len(strips)}: {paint * 1000:.0f} ms unified, "
-          f"{side * 1000:.0f} ms side-by-side (goal: build + paint < 300 ms)")
+    print(
+        f"  DiffPane: fold {len(pane._rows)} rows + paint the visible {len(strips)}: {paint * 1000:.0f} ms unified, "
+        f"{side * 1000:.0f} ms side-by-side (goal: build + paint < 300 ms)"
+    )
 
 
 def main() -> None:

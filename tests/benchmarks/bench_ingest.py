@@ -62,7 +62,7 @@ def build(dest: Path, mb: float) -> int:
             new_sid = str(uuid.uuid4())
             old = p.stem.split("-", 4)[-1] if p.name.startswith("rollout-") else p.stem
             prefix = f"{copy:08x}".encode()
-            data2 = _ID.sub(lambda m: b'"' + m.group(1) + b'":"' + prefix, data)
+            data2 = _ID.sub(lambda m, prefix=prefix: b'"' + m.group(1) + b'":"' + prefix, data)
             data2 = data2.replace(old.encode(), new_sid.encode())
             name = p.name.replace(old, new_sid)
             sub = dest / f"copy{copy:04d}" / p.parent.name
@@ -156,13 +156,17 @@ def main() -> None:
         t = time.perf_counter()
         size_half = build(half, args.mb / 2)
         size_full = build(full, args.mb)
-        print(f"corpus: {size_full / 1e6:.0f} MB (and {size_half / 1e6:.0f} MB) built in {time.perf_counter() - t:.1f}s")
+        print(
+            f"corpus: {size_full / 1e6:.0f} MB (and {size_half / 1e6:.0f} MB) built in {time.perf_counter() - t:.1f}s"
+        )
         files = sorted(full.rglob("*.jsonl"))
         from reverie.dreamer.ingest_parallel import cpu_count
 
         par = max(2, cpu_count())
-        print(f"{par} CPUs; in-process ingest vs {par} reader processes (kingfisher pre-built in both; "
-              "pool start timed apart)")
+        print(
+            f"{par} CPUs; in-process ingest vs {par} reader processes (kingfisher pre-built in both; "
+            "pool start timed apart)"
+        )
         r_half = {w: run_child(half, work, w) for w in (0, par)}
         rounds = []
         for i in range(max(1, args.repeat)):
@@ -170,27 +174,40 @@ def main() -> None:
             base = min(t_orjson, t_msgspec)
             runs = {w: run_child(full, work, w) for w in (0, par)}
             rounds.append((base / runs[par]["cold"], base / runs[0]["cold"], runs, t_orjson, t_msgspec))
-            print(f"round {i + 1}: load {os.getloadavg()[0]:.1f}; bare orjson {size_full / 1e6 / t_orjson:.0f} MB/s, "
-                  f"msgspec {size_full / 1e6 / t_msgspec:.0f} MB/s; "
-                  + "; ".join(f"{_label(w)} {r['bytes'] / 1e6 / r['cold']:.1f} MB/s = {100 * base / r['cold']:.0f}%"
-                              for w, r in runs.items()))
+            print(
+                f"round {i + 1}: load {os.getloadavg()[0]:.1f}; bare orjson {size_full / 1e6 / t_orjson:.0f} MB/s, "
+                f"msgspec {size_full / 1e6 / t_msgspec:.0f} MB/s; "
+                + "; ".join(
+                    f"{_label(w)} {r['bytes'] / 1e6 / r['cold']:.1f} MB/s = {100 * base / r['cold']:.0f}%"
+                    for w, r in runs.items()
+                )
+            )
         rounds.sort(key=lambda r: r[0])
         _, _, runs, t_orjson, t_msgspec = rounds[len(rounds) // 2]
-        print(f"bare parse loop: orjson {size_full / 1e6 / t_orjson:.0f} MB/s, msgspec {size_full / 1e6 / t_msgspec:.0f} MB/s"
-              + (" (median round by parallel ratio)" if len(rounds) > 1 else ""))
+        print(
+            f"bare parse loop: orjson {size_full / 1e6 / t_orjson:.0f} MB/s, "
+            f"msgspec {size_full / 1e6 / t_msgspec:.0f} MB/s"
+            + (" (median round by parallel ratio)" if len(rounds) > 1 else "")
+        )
         for w, r in runs.items():
             mbps = r["bytes"] / 1e6 / r["cold"]
             base = min(t_orjson, t_msgspec)
-            print(f"{_label(w)}: cold ingest (redaction on) {r['cold']:.1f}s = {mbps:.1f} MB/s, "
-                  f"ratio {100 * base / r['cold']:.0f}% (goal >= 50%); with start-up {r['startup']:.2f}s: "
-                  f"{100 * base / (r['cold'] + r['startup']):.0f}% "
-                  f"({r['sessions']} sessions, {r['events']} events, {r['files']} files, db {r['db_mb']:.0f} MB)")
-            print(f"  re-ingest unchanged: {r['warm'] * 1000:.0f} ms = {100 * r['warm'] / r['cold']:.2f}% of cold "
-                  f"(goal < 1%; files read: {r['warm_files_read']})")
+            print(
+                f"{_label(w)}: cold ingest (redaction on) {r['cold']:.1f}s = {mbps:.1f} MB/s, "
+                f"ratio {100 * base / r['cold']:.0f}% (goal >= 50%); with start-up {r['startup']:.2f}s: "
+                f"{100 * base / (r['cold'] + r['startup']):.0f}% "
+                f"({r['sessions']} sessions, {r['events']} events, {r['files']} files, db {r['db_mb']:.0f} MB)"
+            )
+            print(
+                f"  re-ingest unchanged: {r['warm'] * 1000:.0f} ms = {100 * r['warm'] / r['cold']:.2f}% of cold "
+                f"(goal < 1%; files read: {r['warm_files_read']})"
+            )
             hw = r_half[w]
-            print(f"  peak RSS: parent {hw['rss_mb']:.0f} MB at {size_half / 1e6:.0f} MB corpus, "
-                  f"{r['rss_mb']:.0f} MB at {size_full / 1e6:.0f} MB"
-                  + (f"; each worker {hw['worker_rss_mb']:.0f} MB / {r['worker_rss_mb']:.0f} MB" if w else ""))
+            print(
+                f"  peak RSS: parent {hw['rss_mb']:.0f} MB at {size_half / 1e6:.0f} MB corpus, "
+                f"{r['rss_mb']:.0f} MB at {size_full / 1e6:.0f} MB"
+                + (f"; each worker {hw['worker_rss_mb']:.0f} MB / {r['worker_rss_mb']:.0f} MB" if w else "")
+            )
         med = sorted(r[1] for r in rounds)[len(rounds) // 2]
         medp = sorted(r[0] for r in rounds)[len(rounds) // 2]
         print(f"median ratio over {len(rounds)} rounds: in-process {100 * med:.0f}%, {par} workers {100 * medp:.0f}%")

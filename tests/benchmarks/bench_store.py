@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from reverie.store.core import Store  # noqa: E402
-from reverie.store.models import Proposal  # noqa: E402
+from reverie.store.core import Store
+from reverie.store.models import Proposal
 
 
 def _db_bytes(s: Store) -> int:
@@ -44,9 +44,17 @@ def bench_apply(root: Path, n: int) -> None:
     props = []
     for i in range(n):
         kind, scope = [("rule", "path"), ("instinct", "team"), ("command", "team")][i % 3]
-        props.append(Proposal(id="", action="add", kind=kind, scope=scope, title=f"artifact {i}",
-                              body=f"Artifact number {i}: do the thing the way we agreed.",
-                              paths=["src/**"] if scope == "path" else []))
+        props.append(
+            Proposal(
+                id="",
+                action="add",
+                kind=kind,
+                scope=scope,
+                title=f"artifact {i}",
+                body=f"Artifact number {i}: do the thing the way we agreed.",
+                paths=["src/**"] if scope == "path" else [],
+            )
+        )
     print(f"apply {n} artifacts")
     cand = _timed(f"open candidate ({n} proposals, previews)", lambda: s.open_candidate(props, engine="bench"))
     ids = [p.id for p in s.proposals(cand.id)]
@@ -67,8 +75,14 @@ def bench_edits(root: Path, edits: int) -> None:
     (ws / "CLAUDE.md").write_text("# Project\n\n" + filler)
     s = Store.open(ws, create=True)
     s.init()
-    cand = s.open_candidate([Proposal(id="", action="add", kind="instinct", scope="team", title=f"entry {i}",
-                                      body=f"Entry {i}, version 0.") for i in range(20)])
+    cand = s.open_candidate(
+        [
+            Proposal(
+                id="", action="add", kind="instinct", scope="team", title=f"entry {i}", body=f"Entry {i}, version 0."
+            )
+            for i in range(20)
+        ]
+    )
     s.approve([p.id for p in s.proposals(cand.id)])
     s.apply()
     size0 = (ws / "CLAUDE.md").stat().st_size
@@ -82,8 +96,19 @@ def bench_edits(root: Path, edits: int) -> None:
         marks.append(time.perf_counter())
         arts = [a for a in s.active_artifacts() if a.meta.get("layout") != "document"]
         a = arts[i % len(arts)]
-        c = s.open_candidate([Proposal(id="", action="update", kind=a.kind, scope=a.scope, title=a.title,
-                                       body=f"{a.title}, version {i + 1}.", replaces=[a.id])])
+        c = s.open_candidate(
+            [
+                Proposal(
+                    id="",
+                    action="update",
+                    kind=a.kind,
+                    scope=a.scope,
+                    title=a.title,
+                    body=f"{a.title}, version {i + 1}.",
+                    replaces=[a.id],
+                )
+            ]
+        )
         s.approve([p.id for p in s.proposals(c.id)])
         s.apply(c.id)
     dt = time.perf_counter() - t
@@ -95,8 +120,10 @@ def bench_edits(root: Path, edits: int) -> None:
     ops = s.oplog.count() - ops0
     print(f"  {edits} edit cycles ({ops} operations)            {dt:8.3f} s  ({dt / edits * 1000:.1f} ms per cycle)")
     print(f"  first {k} cycles {first:.1f} ms each, last {k} cycles {last:.1f} ms each (history growth)")
-    print(f"  store growth: {db1 - db0} bytes total, {(db1 - db0) / edits:.0f} bytes per edit "
-          f"(whole-file zlib blobs; file is {size0} bytes)")
+    print(
+        f"  store growth: {db1 - db0} bytes total, {(db1 - db0) / edits:.0f} bytes per edit "
+        f"(whole-file zlib blobs; file is {size0} bytes)"
+    )
     end_op = s.head().id
     print(f"restore across {ops} operations")
     _timed("restore to the state before the edits", lambda: s.restore(start_op))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def by_title(store: Any, title: str) -> Any:
 def static_text(widget: Any) -> str:
     from rich.console import Console
 
-    con = Console(width=200, record=True, file=open("/dev/null", "w"))
+    con = Console(width=200, record=True, file=io.StringIO())
     con.print(getattr(widget, "renderable", None) or widget.content)
     return con.export_text()
 
@@ -72,7 +73,18 @@ def test_queue_groups_by_kind_with_badges(make_store, make_app) -> None:
         headers = [r.kind for r in q.rows if r.proposal is None]
         assert headers == ["instinct", "rule", "command", "skill"]  # KINDS order, weakest first
         assert len(q.proposals) == 6
-        line = "".join(seg.text for seg in q.render_line(q.rows.index(next(r for r in q.rows if r.proposal and r.proposal.labels and r.proposal.labels[0].severity == "block"))))
+        line = "".join(
+            seg.text
+            for seg in q.render_line(
+                q.rows.index(
+                    next(
+                        r
+                        for r in q.rows
+                        if r.proposal and r.proposal.labels and r.proposal.labels[0].severity == "block"
+                    )
+                )
+            )
+        )
         assert "BLOCK" in line and "proj" in line and "40%" in line
 
     drive(app, script)
@@ -87,8 +99,7 @@ def test_approve_changes_status(make_store, make_app) -> None:
         await pilot.press("a")
         await pilot.pause()
         assert store.proposal(by_title(store, "Prefer pnpm over npm").id).status == "approved"
-        assert queue(app).current.status == "approved" or any(
-            p.status == "approved" for p in queue(app).proposals)
+        assert queue(app).current.status == "approved" or any(p.status == "approved" for p in queue(app).proposals)
         assert store.head().kind == "approve"
 
     drive(app, script)
@@ -350,7 +361,8 @@ def test_help_lists_keys_including_approve_and_reject(make_store, make_app) -> N
 def test_key_overrides_from_workspace_config(make_store, make_app, workspace: Path) -> None:
     store = make_store()
     (workspace / ".reverie" / "config.toml").write_text(
-        (workspace / ".reverie" / "config.toml").read_text() + '\n[keys]\napprove = "y"\n', encoding="utf-8")
+        (workspace / ".reverie" / "config.toml").read_text() + '\n[keys]\napprove = "y"\n', encoding="utf-8"
+    )
     app = make_app(store)
 
     async def script(pilot, app) -> None:

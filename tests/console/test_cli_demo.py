@@ -7,7 +7,6 @@ import logging
 import os
 from pathlib import Path
 
-
 from reverie.console import keys
 from reverie.console.cli import main
 
@@ -69,8 +68,24 @@ def test_every_binding_has_a_unique_id() -> None:
     ids = [k.id for k in keys.ALL]
     assert len(ids) == len(set(ids))
     main_actions = {k.id for k in keys.MAIN}
-    assert {"approve", "reject", "edit", "scope", "kind", "apply", "dream", "discard", "history",
-            "undo", "redo", "filter", "help", "quit", "mark", "open"} <= main_actions
+    assert {
+        "approve",
+        "reject",
+        "edit",
+        "scope",
+        "kind",
+        "apply",
+        "dream",
+        "discard",
+        "history",
+        "undo",
+        "redo",
+        "filter",
+        "help",
+        "quit",
+        "mark",
+        "open",
+    } <= main_actions
 
 
 def test_palette_lists_every_action() -> None:
@@ -78,5 +93,19 @@ def test_palette_lists_every_action() -> None:
 
     actions = {a for a, _, _ in palette_entries()}
     assert len(actions) == len(PALETTE_TEXT)
-    assert {"approve", "reject", "apply", "dream", "discard", "history", "undo", "redo", "edit_inline",
-            "edit_external", "rescope", "rekind", "filter", "help"} <= actions
+    assert {
+        "approve",
+        "reject",
+        "apply",
+        "dream",
+        "discard",
+        "history",
+        "undo",
+        "redo",
+        "edit_inline",
+        "edit_external",
+        "rescope",
+        "rekind",
+        "filter",
+        "help",
+    } <= actions

@@ -85,7 +85,7 @@ def test_folding_offsets_by_cells() -> None:
 def _apply_blocks(a: list[str], b: list[str], blocks: list[tuple[int, int, int]]) -> bool:
     pi = pj = 0
     for i, j, n in blocks:
-        if i < pi or j < pj or a[i:i + n] != b[j:j + n]:
+        if i < pi or j < pj or a[i : i + n] != b[j : j + n]:
             return False
         pi, pj = i + n, j + n
     return blocks[-1] == (len(a), len(b), 0)

@@ -79,7 +79,8 @@ def test_console_start_imports_no_litellm(tmp_path: Path) -> None:
         f"ws = Path({str(tmp_path / 'ws')!r}); ws.mkdir()\n"
         "s = reverie.console.cmd_tui.open_workspace_store(ws, None)\n"
         "app = ReverieApp(s, lambda: Store.open(ws), watch=False)\n"
-        "print(json.dumps({'litellm': 'litellm' in sys.modules, 'dreamer_llm': 'reverie.dreamer.engines.llm' in sys.modules,"
+        "print(json.dumps({'litellm': 'litellm' in sys.modules,"
+        " 'dreamer_llm': 'reverie.dreamer.engines.llm' in sys.modules,"
         " 'textual': 'textual' in sys.modules}))\n"
     )
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from reverie.store.store import Store
-
 from tests.console.conftest import sample_proposals
 
 

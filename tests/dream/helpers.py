@@ -17,8 +17,16 @@ class Session:
 
     def _ev(self, kind: str, trust: str, **kw: Any) -> Event:
         n = len(self.events)
-        ev = Event(session_id=self.sid, seq=n, kind=kind, trust=trust, uuid=f"{self.sid}-u{n}",
-                   timestamp=f"2026-03-{self.day:02d}T10:{n // 60:02d}:{n % 60:02d}.000Z", cwd=self.cwd, **kw)
+        ev = Event(
+            session_id=self.sid,
+            seq=n,
+            kind=kind,
+            trust=trust,
+            uuid=f"{self.sid}-u{n}",
+            timestamp=f"2026-03-{self.day:02d}T10:{n // 60:02d}:{n % 60:02d}.000Z",
+            cwd=self.cwd,
+            **kw,
+        )
         self.events.append(ev)
         return ev
 
@@ -41,4 +49,6 @@ class Session:
         return self.tool("Bash", {"command": command}, output, status)
 
     def edit(self, path: str, status: str = "ok") -> Event:
-        return self.tool("Edit", {"file_path": f"{self.cwd}/{path}", "old_string": "a", "new_string": "b"}, "ok", status)
+        return self.tool(
+            "Edit", {"file_path": f"{self.cwd}/{path}", "old_string": "a", "new_string": "b"}, "ok", status
+        )

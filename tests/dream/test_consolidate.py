@@ -88,9 +88,14 @@ def test_no_hook_without_a_violation_after_the_rule(tmp_path: Path) -> None:
 
 def test_stale_command_and_missing_file_update_the_document(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    art = Artifact(id="a-doc", kind="instinct", scope="team", name="claude-md",
-                   body="# Notes\n\n- Run `make test` before committing.\n- Config is in conf/app.yml.\n- Code in src/.\n",
-                   meta={"source": "CLAUDE.md", "layout": "document"})
+    art = Artifact(
+        id="a-doc",
+        kind="instinct",
+        scope="team",
+        name="claude-md",
+        body="# Notes\n\n- Run `make test` before committing.\n- Config is in conf/app.yml.\n- Code in src/.\n",
+        meta={"source": "CLAUDE.md", "layout": "document"},
+    )
     s1, s2 = Session("s1", day=1), Session("s2", day=2)
     for s in (s1, s2):
         s.user("run the tests")
@@ -104,7 +109,9 @@ def test_stale_command_and_missing_file_update_the_document(tmp_path: Path) -> N
 
 
 def test_duplicate_of_existing_artifact_gives_nothing(tmp_path: Path) -> None:
-    art = Artifact(id="a-1", kind="instinct", scope="project", name="pm", body="Stop using npm, this project is on yarn.")
+    art = Artifact(
+        id="a-1", kind="instinct", scope="project", name="pm", body="Stop using npm, this project is on yarn."
+    )
     props = consolidate(signals(*paraphrased()), [art], tmp_path)
     assert not [p for p in props if p.action == "add" and "npm" in p.body.lower()]
 

@@ -8,12 +8,16 @@ from reverie.dreamer.critics import run_critics
 from reverie.store.models import Artifact, Evidence, Proposal
 
 
-def prop(body: str, kind: str = "memory", scope: str = "project", trust: str = "user", sessions: int = 1,
-         **kw) -> Proposal:
-    ev = [Evidence(session_id=f"sess{i}aaaa", event_uuid=f"uuid{i}bbbb", trust=trust, quote=body[:80])
-          for i in range(sessions)]
-    return Proposal(id="", action=kw.pop("action", "add"), kind=kind, scope=scope, title=body[:40], body=body,
-                    evidence=ev, **kw)
+def prop(
+    body: str, kind: str = "memory", scope: str = "project", trust: str = "user", sessions: int = 1, **kw
+) -> Proposal:
+    ev = [
+        Evidence(session_id=f"sess{i}aaaa", event_uuid=f"uuid{i}bbbb", trust=trust, quote=body[:80])
+        for i in range(sessions)
+    ]
+    return Proposal(
+        id="", action=kw.pop("action", "add"), kind=kind, scope=scope, title=body[:40], body=body, evidence=ev, **kw
+    )
 
 
 def labels(p: Proposal) -> dict[str, str]:
@@ -105,11 +109,16 @@ def test_context_pollution_vague_duplicate_and_budget(tmp_path: Path) -> None:
 
 def test_unverified_procedure_for_hooks_and_skills(tmp_path: Path) -> None:
     unreplayed = prop("#!/usr/bin/env python3\n", kind="hook", meta={"matcher": "Edit"})
-    clean = prop("#!/usr/bin/env python3\n", kind="hook",
-                 meta={"replay": {"calls": 9, "violations": 2, "violations_blocked": 2, "legit": 7, "legit_blocked": 0}})
-    overblocking = prop("#!/usr/bin/env python3\n", kind="hook",
-                        meta={"replay": {"calls": 9, "violations": 2, "violations_blocked": 2, "legit": 7,
-                                         "legit_blocked": 1}})
+    clean = prop(
+        "#!/usr/bin/env python3\n",
+        kind="hook",
+        meta={"replay": {"calls": 9, "violations": 2, "violations_blocked": 2, "legit": 7, "legit_blocked": 0}},
+    )
+    overblocking = prop(
+        "#!/usr/bin/env python3\n",
+        kind="hook",
+        meta={"replay": {"calls": 9, "violations": 2, "violations_blocked": 2, "legit": 7, "legit_blocked": 1}},
+    )
     skill = prop("# Release\n1. `make release`", kind="skill", meta={"verified_sessions": 1})
     verified = prop("# Release\n1. `make release`", kind="skill", meta={"verified_sessions": 3})
     run_critics([unreplayed, clean, overblocking, skill, verified], [], tmp_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,14 +21,18 @@ from tests.conftest import realdata_or_skip
 
 def snapshot(ws: Path) -> dict[str, str]:
     """sha256 of every workspace file outside .reverie/ (the state dir)."""
-    return {str(p.relative_to(ws)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(ws.rglob("*")) if p.is_file() and ".reverie" not in p.relative_to(ws).parts}
+    return {
+        str(p.relative_to(ws)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(ws.rglob("*"))
+        if p.is_file() and ".reverie" not in p.relative_to(ws).parts
+    }
 
 
 def home_snapshot(home: Path) -> dict[str, str]:
     """Files under ~/.claude (where memories and global artifacts would land)."""
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((home / ".claude").rglob("*")) if p.is_file()}
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((home / ".claude").rglob("*")) if p.is_file()
+    }
 
 
 def open_store(ws: Path) -> Store:
@@ -70,8 +74,10 @@ def test_redream_uses_cache_and_is_deterministic(tmp_path: Path) -> None:
         store.close()
     assert first.stats["signals_computed"] == first.sessions_read > 0
     assert second.stats["signals_cache_hits"] == second.sessions_read and second.stats["signals_computed"] == 0
-    shape = lambda r: [(p.action, p.kind, p.scope, p.title, p.body, [l.label for l in p.labels])  # noqa: E731
-                       for p in r.proposals]
+
+    def shape(r):
+        return [(p.action, p.kind, p.scope, p.title, p.body, [l.label for l in p.labels]) for p in r.proposals]
+
     assert shape(first) == shape(second)
 
 
@@ -99,8 +105,24 @@ def test_cli_dream_json_is_the_design_document(tmp_path: Path, capsys: pytest.Ca
     assert doc["engine"] == "heuristic" and doc["sessions_read"] == 2 and doc["events_read"] > 0
     assert doc["candidate_store"].startswith("c-") and doc["base_version"].startswith("op-")
     p = doc["proposals"][0]
-    for key in ("id", "action", "kind", "scope", "paths", "title", "body", "target", "before", "after", "replaces",
-                "confidence", "status", "rationale", "labels", "evidence"):
+    for key in (
+        "id",
+        "action",
+        "kind",
+        "scope",
+        "paths",
+        "title",
+        "body",
+        "target",
+        "before",
+        "after",
+        "replaces",
+        "confidence",
+        "status",
+        "rationale",
+        "labels",
+        "evidence",
+    ):
         assert key in p
     assert p["status"] == "pending" and p["evidence"][0]["trust"] == "user" and p["evidence"][0]["event_uuid"]
     # text mode names the candidate and each proposal
@@ -108,8 +130,9 @@ def test_cli_dream_json_is_the_design_document(tmp_path: Path, capsys: pytest.Ca
     assert "proposal(s) from 2 session(s)" in capsys.readouterr().out
 
 
-def test_engine_selection_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_selection_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
     assert main(["dream", "--workspace", str(ws), "--engine", "oracle"]) == 2
@@ -140,7 +163,7 @@ def test_effect_counts_recurrences_before_and_after_apply(tmp_path: Path, capsys
         store.close()
     # two sessions after the apply (dated far in the future): one still edits the generated folder
     for key, path in (("after-1", "db/migrations/generated/0050.sql"), ("after-2", "src/index.ts")):
-        s = SessionWriter.new(ws.resolve(), key, datetime(2099, 1, 1, tzinfo=timezone.utc))
+        s = SessionWriter.new(ws.resolve(), key, datetime(2099, 1, 1, tzinfo=UTC))
         s.user("Add a column.")
         s.edit(path, "a", "b")
         s.write_to()
@@ -176,7 +199,7 @@ def test_status_extras_show_last_dream_and_undreamed_sessions(tmp_path: Path) ->
         assert extras["last_dream"]["candidate_store"] == result.candidate.id
         assert extras["sessions"] == {**extras["sessions"], "indexed": 2, "undreamed": 0}
         assert extras["llm"]["tokens_prompt"] == 0 and extras["dreams"] == 1
-        s = SessionWriter.new(ws.resolve(), "later", datetime(2099, 1, 1, tzinfo=timezone.utc))
+        s = SessionWriter.new(ws.resolve(), "later", datetime(2099, 1, 1, tzinfo=UTC))
         s.user("hello")
         s.write_to()
         ingest(store, ws)

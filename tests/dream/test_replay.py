@@ -20,8 +20,15 @@ def calls() -> list[dict]:
 
 
 def hook_proposal(script: str, violations: list[str], matcher: str = hooks.EDIT_MATCHER) -> Proposal:
-    return Proposal(id="", action="add", kind="hook", scope="project", title="guard", body=script,
-                    meta={"event": "PreToolUse", "matcher": matcher, "replay": {"violations": violations}})
+    return Proposal(
+        id="",
+        action="add",
+        kind="hook",
+        scope="project",
+        title="guard",
+        body=script,
+        meta={"event": "PreToolUse", "matcher": matcher, "replay": {"violations": violations}},
+    )
 
 
 def test_python_guard_is_replayed_in_one_batch() -> None:
@@ -48,11 +55,13 @@ def test_broken_hook_reports_an_error_not_an_exception() -> None:
 
 
 def test_hook_without_network_access() -> None:
-    script = ("#!/usr/bin/env python3\nimport socket, sys\n"
-              "def check(payload):\n"
-              "    try:\n        socket.create_connection(('1.1.1.1', 53), timeout=1)\n        return 'net'\n"
-              "    except OSError:\n        return None\n"
-              "if __name__ == '__main__':\n    sys.exit(2 if check({}) else 0)\n")
+    script = (
+        "#!/usr/bin/env python3\nimport socket, sys\n"
+        "def check(payload):\n"
+        "    try:\n        socket.create_connection(('1.1.1.1', 53), timeout=1)\n        return 'net'\n"
+        "    except OSError:\n        return None\n"
+        "if __name__ == '__main__':\n    sys.exit(2 if check({}) else 0)\n"
+    )
     r = replay(hook_proposal(script, []), calls()[:1])
     assert r["legit_blocked"] == 0, f"the replay sandbox let the hook reach the network ({r['sandbox']})"
 

@@ -15,14 +15,23 @@ def _init(cli: Cli) -> None:
     cli.ok("init", "--json")
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"not json", b"{}", b'{"proposals": {}}', b'{"proposals": [1]}', b'{"proposals": [{}]}',
-    b"\x00\xff\xfe binary", b'{"proposals":[{"action":"explode","kind":"rule","title":"x","body":"y"}]}',
-    b'{"proposals":[{"kind":"weird","title":"x","body":"y"}]}',
-    b'{"proposals":[{"kind":"rule","scope":"galaxy","title":"x","body":"y"}]}',
-    b'{"proposals":[{"kind":"rule","title":"x","body":"y","confidence":"high"}]}',
-    b'{"proposals":[{"kind":"rule","title":null,"body":null}]}',
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not json",
+        b"{}",
+        b'{"proposals": {}}',
+        b'{"proposals": [1]}',
+        b'{"proposals": [{}]}',
+        b"\x00\xff\xfe binary",
+        b'{"proposals":[{"action":"explode","kind":"rule","title":"x","body":"y"}]}',
+        b'{"proposals":[{"kind":"weird","title":"x","body":"y"}]}',
+        b'{"proposals":[{"kind":"rule","scope":"galaxy","title":"x","body":"y"}]}',
+        b'{"proposals":[{"kind":"rule","title":"x","body":"y","confidence":"high"}]}',
+        b'{"proposals":[{"kind":"rule","title":null,"body":null}]}',
+    ],
+)
 def test_bad_proposals_file_is_usage_error(cli: Cli, tmp_path: Path, content: bytes) -> None:
     _init(cli)
     f = tmp_path / "bad.json"
@@ -45,10 +54,20 @@ def test_hostile_names_and_targets_stay_inside(cli: Cli, workspace: Path, tmp_pa
     outside = tmp_path / "outside"
     outside.mkdir()
     props = [
-        {"kind": "rule", "scope": "team", "name": "../../../../" + str(outside / "rule"), "title": "../../etc/x",
-         "body": "traversal by name"},
-        {"kind": "skill", "scope": "team", "name": "../../../../../" + str(outside / "skill"), "title": "s ../../x",
-         "body": "traversal skill"},
+        {
+            "kind": "rule",
+            "scope": "team",
+            "name": "../../../../" + str(outside / "rule"),
+            "title": "../../etc/x",
+            "body": "traversal by name",
+        },
+        {
+            "kind": "skill",
+            "scope": "team",
+            "name": "../../../../../" + str(outside / "skill"),
+            "title": "s ../../x",
+            "body": "traversal skill",
+        },
         {"kind": "command", "scope": "team", "title": str(outside / "cmd"), "body": "absolute title"},
         {"kind": "rule", "scope": "team", "title": "abs target", "target": str(outside / "t.md"), "body": "abs"},
         {"kind": "rule", "scope": "team", "title": "rel target", "target": "../outside/r.md", "body": "rel"},
@@ -67,7 +86,8 @@ def test_hostile_names_and_targets_stay_inside(cli: Cli, workspace: Path, tmp_pa
     assert list(outside.iterdir()) == []
     written = tree_digest(workspace, temp_home)
     assert written and all(
-        Path(p).resolve().is_relative_to(workspace) or Path(p).resolve().is_relative_to(temp_home) for p in written)
+        Path(p).resolve().is_relative_to(workspace) or Path(p).resolve().is_relative_to(temp_home) for p in written
+    )
     big = [p for p in written if p.endswith("big.md")]
     assert big and Path(big[0]).stat().st_size >= 1_000_000
 
@@ -77,11 +97,25 @@ def test_unknown_and_ambiguous_ids(cli: Cli, tmp_path: Path) -> None:
     f = tmp_path / "p.json"
     f.write_text(json.dumps({"proposals": [{"kind": "rule", "title": f"r{i}", "body": f"b{i}"} for i in range(40)]}))
     ids = cli.ok("propose", "--file", f, "--json").json()["proposals"]
-    for args in (("show", "p-zzzz"), ("show", "p-"), ("approve", "p-"), ("approve", ids[0], "p-nope"),
-                 ("scope", ids[1], "galaxy"), ("kind", ids[1], "banana"), ("restore", "op-nope"),
-                 ("restore", "op-"), ("apply", "--candidate", "c-nope"), ("discard", "--candidate", "c-nope"),
-                 ("log", "-n", "-1"), ("log", "-n", "abc"), ("gc", "--older-than", "-5"),
-                 ("dream", "--engine", "nope"), ("bogus",), ("show",), ("approve",)):
+    for args in (
+        ("show", "p-zzzz"),
+        ("show", "p-"),
+        ("approve", "p-"),
+        ("approve", ids[0], "p-nope"),
+        ("scope", ids[1], "galaxy"),
+        ("kind", ids[1], "banana"),
+        ("restore", "op-nope"),
+        ("restore", "op-"),
+        ("apply", "--candidate", "c-nope"),
+        ("discard", "--candidate", "c-nope"),
+        ("log", "-n", "-1"),
+        ("log", "-n", "abc"),
+        ("gc", "--older-than", "-5"),
+        ("dream", "--engine", "nope"),
+        ("bogus",),
+        ("show",),
+        ("approve",),
+    ):
         res = cli(*args, "--json")
         assert res.rc == 2, (args, res)
         assert res.out == "", (args, res.out)
@@ -111,8 +145,9 @@ def test_corrupt_database(cli: Cli, workspace: Path, corrupt: str) -> None:
     data = db.read_bytes()
     for side in db.parent.glob("reverie.db-*"):
         side.unlink()
-    db.write_bytes({"garbage": b"garbage" * 100, "truncated": data[: len(data) // 3],
-                    "zeroed": b"\0" * len(data)}[corrupt])
+    db.write_bytes(
+        {"garbage": b"garbage" * 100, "truncated": data[: len(data) // 3], "zeroed": b"\0" * len(data)}[corrupt]
+    )
     bad = db.read_bytes()
     for args in (("status",), ("log",), ("apply",), ("init",), ("undo",)):
         res = cli(*args, "--json")

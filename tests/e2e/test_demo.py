@@ -31,7 +31,7 @@ def test_demo_no_tui_stays_inside_its_dir(cli: Cli, tmp_path: Path, temp_home: P
     assert Path(doc["home"]).resolve().is_relative_to(d.resolve())
     assert _listing(temp_home) == home_before
     assert os.environ["HOME"] == str(temp_home)  # the private HOME does not leak out of the command
-    assert sorted(os.listdir(tmp_path)) == sorted(siblings_before + ["demo"])
+    assert sorted(os.listdir(tmp_path)) == sorted([*siblings_before, "demo"])
 
     # running it again reuses the demo, still without touching the home
     ws = Path(doc["workspace"])

@@ -10,12 +10,19 @@ from tests.e2e.conftest import Cli, tree_digest
 HAND_CLAUDE = "# My project\n\nHand-written intro, never Reverie's.\n"
 
 # dream --json shape with most fields absent (propose must fill them in)
-PROPOSALS = {"proposals": [
-    {"action": "add", "kind": "instinct", "scope": "team", "title": "Run tests first",
-     "body": "When changing code, run pytest first."},
-    {"action": "add", "kind": "rule", "scope": "team", "title": "No secrets in logs", "body": "Never log secrets."},
-    {"kind": "memory", "title": "DB is postgres", "body": "The project uses postgres 15."},
-]}
+PROPOSALS = {
+    "proposals": [
+        {
+            "action": "add",
+            "kind": "instinct",
+            "scope": "team",
+            "title": "Run tests first",
+            "body": "When changing code, run pytest first.",
+        },
+        {"action": "add", "kind": "rule", "scope": "team", "title": "No secrets in logs", "body": "Never log secrets."},
+        {"kind": "memory", "title": "DB is postgres", "body": "The project uses postgres 15."},
+    ]
+}
 
 
 def _setup(cli: Cli, workspace: Path, tmp_path: Path, doc: dict = PROPOSALS) -> list[str]:
@@ -101,9 +108,16 @@ def test_hand_edit_inside_block_is_a_conflict_per_proposal(cli: Cli, workspace: 
     claude.write_text(claude.read_text().replace("run pytest first", "run pytest first, ALWAYS"))
     edited = claude.read_bytes()
     f = tmp_path / "more.json"
-    f.write_text(json.dumps({"proposals": [
-        {"kind": "instinct", "scope": "team", "title": "Lint", "body": "Run ruff before commit."},
-        {"kind": "rule", "scope": "team", "title": "Use UTC", "body": "Store timestamps in UTC."}]}))
+    f.write_text(
+        json.dumps(
+            {
+                "proposals": [
+                    {"kind": "instinct", "scope": "team", "title": "Lint", "body": "Run ruff before commit."},
+                    {"kind": "rule", "scope": "team", "title": "Use UTC", "body": "Store timestamps in UTC."},
+                ]
+            }
+        )
+    )
     lint, utc = cli.ok("propose", "-f", f, "--json").json()["proposals"]
     cli.ok("approve", lint, utc)
     dry = cli.ok("apply", "--dry-run", "--json").json()

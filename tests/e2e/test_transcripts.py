@@ -9,15 +9,31 @@ import random
 import sqlite3
 import string
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reverie.dreamer.scenarios.transcript import SessionWriter
 from tests.conftest import realdata_or_skip
 from tests.e2e.conftest import Cli
 
-PROPOSAL_KEYS = {"id", "action", "kind", "scope", "paths", "title", "body", "target", "before", "after",
-                 "replaces", "confidence", "status", "rationale", "labels", "evidence"}
+PROPOSAL_KEYS = {
+    "id",
+    "action",
+    "kind",
+    "scope",
+    "paths",
+    "title",
+    "body",
+    "target",
+    "before",
+    "after",
+    "replaces",
+    "confidence",
+    "status",
+    "rationale",
+    "labels",
+    "evidence",
+}
 EVIDENCE_KEYS = {"session_id", "event_uuid", "timestamp", "trust", "quote"}
 
 
@@ -32,13 +48,13 @@ def test_realdata_ingest_then_dream_json_contract(cli: Cli, workspace: Path) -> 
     assert doc["sessions_read"] == ing["sessions"] and doc["events_read"] == ing["events"]
     assert doc["proposals"], "realdata should yield at least one proposal"
     for p in doc["proposals"]:
-        assert PROPOSAL_KEYS <= set(p), PROPOSAL_KEYS - set(p)
+        assert set(p) >= PROPOSAL_KEYS, PROPOSAL_KEYS - set(p)
         assert 0.0 <= p["confidence"] <= 1.0 and p["status"] == "pending"
         assert isinstance(p["paths"], list) and isinstance(p["replaces"], list)
         for lab in p["labels"]:
             assert {"label", "severity", "reason"} <= set(lab) and lab["severity"] in ("info", "warn", "block")
         for ev in p["evidence"]:
-            assert EVIDENCE_KEYS <= set(ev)
+            assert set(ev) >= EVIDENCE_KEYS
     # the candidate is what `proposals` lists; the dream wrote nothing to the workspace
     listed = cli.ok("proposals", "--json").json()
     assert [p["id"] for p in listed["proposals"]] == [p["id"] for p in doc["proposals"]]
@@ -54,18 +70,43 @@ def test_malformed_transcripts_are_skipped_not_fatal(cli: Cli, workspace: Path, 
     (tr / "nul.jsonl").write_bytes(b"\x00" * 5000)
     (tr / "garbage.jsonl").write_text(
         'not json\n{\n[1,2,3]\n"str"\nnull\n12\n{"type": 5}\n{"type":"user","message":null}\n'
-        '{"type":"user","message":{"content":[null, 5, {"type":"tool_result"}]}, "cwd":"%s"}\n' % cwd)
-    (tr / "huge.jsonl").write_text(json.dumps({"type": "user", "sessionId": "h", "uuid": "u1", "cwd": cwd,
-                                               "timestamp": "2026-01-01T00:00:00Z",
-                                               "message": {"role": "user", "content": "x" * 5_000_000}}) + "\n")
-    (tr / "weirdts.jsonl").write_text("".join(json.dumps(
-        {"type": "user", "sessionId": "t", "uuid": f"u{i}", "cwd": cwd, "timestamp": ts,
-         "message": {"role": "user", "content": "hello"}}) + "\n" for i, ts in enumerate(["yesterday", 99999999999999])))
+        f'{{"type":"user","message":{{"content":[null, 5, {{"type":"tool_result"}}]}}, "cwd":"{cwd}"}}\n'
+    )
+    (tr / "huge.jsonl").write_text(
+        json.dumps(
+            {
+                "type": "user",
+                "sessionId": "h",
+                "uuid": "u1",
+                "cwd": cwd,
+                "timestamp": "2026-01-01T00:00:00Z",
+                "message": {"role": "user", "content": "x" * 5_000_000},
+            }
+        )
+        + "\n"
+    )
+    (tr / "weirdts.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "type": "user",
+                    "sessionId": "t",
+                    "uuid": f"u{i}",
+                    "cwd": cwd,
+                    "timestamp": ts,
+                    "message": {"role": "user", "content": "hello"},
+                }
+            )
+            + "\n"
+            for i, ts in enumerate(["yesterday", 99999999999999])
+        )
+    )
     (tr / "broken.json").write_text("{ a gemini file that is broken")
     (tr / "rollout-2026-01-01.jsonl").write_text(
-        '{"timestamp":"x","type":"session_meta","payload":null}\n{"type":"response_item","payload":{"type":"message","content":7}}\n')
+        '{"timestamp":"x","type":"session_meta","payload":null}\n{"type":"response_item","payload":{"type":"message","content":7}}\n'
+    )
     (tr / "loop.jsonl").symlink_to(tr / "loop.jsonl")
-    good = SessionWriter.new(workspace, "good", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    good = SessionWriter.new(workspace, "good", datetime(2026, 1, 1, tzinfo=UTC))
     good.user("hello there")
     good.say("hi")
     good.write_to(tr)
@@ -100,6 +141,7 @@ def _db_plaintext(db: Path) -> bytes:
 
 # --- secrets ------------------------------------------------------------------------
 
+
 def _secrets() -> dict[str, str]:
     r = random.Random(1234)
 
@@ -131,24 +173,32 @@ def _secrets() -> dict[str, str]:
 
 def _sentences(s: dict[str, str]) -> list[str]:
     return [
-        f"export AWS_ACCESS_KEY_ID={s['aws_key']}", f"aws_secret_access_key = {s['aws_secret']}",
-        f"use token {s['github_pat']} for the API", f"GITHUB_TOKEN={s['github_fine']}",
-        f"slack bot token: {s['slack']}", f"STRIPE_SECRET_KEY={s['stripe']}", f"OPENAI_API_KEY={s['openai']}",
-        f"ANTHROPIC_API_KEY={s['anthropic']}", f"const key = '{s['google']}';",
+        f"export AWS_ACCESS_KEY_ID={s['aws_key']}",
+        f"aws_secret_access_key = {s['aws_secret']}",
+        f"use token {s['github_pat']} for the API",
+        f"GITHUB_TOKEN={s['github_fine']}",
+        f"slack bot token: {s['slack']}",
+        f"STRIPE_SECRET_KEY={s['stripe']}",
+        f"OPENAI_API_KEY={s['openai']}",
+        f"ANTHROPIC_API_KEY={s['anthropic']}",
+        f"const key = '{s['google']}';",
         f"Authorization: Bearer {s['jwt']}",
         f"DATABASE_URL=postgres://admin:{s['pg_password']}@db.internal:5432/prod",
-        f"//registry.npmjs.org/:_authToken={s['npm']}", f"GITLAB_TOKEN={s['gitlab']}",
-        f"SENDGRID_API_KEY={s['sendgrid']}", f"HF_TOKEN={s['hf']}",
+        f"//registry.npmjs.org/:_authToken={s['npm']}",
+        f"GITLAB_TOKEN={s['gitlab']}",
+        f"SENDGRID_API_KEY={s['sendgrid']}",
+        f"HF_TOKEN={s['hf']}",
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n" + s["pem_line"] + "\n-----END RSA PRIVATE KEY-----",
     ]
 
 
-def test_secrets_in_transcripts_never_reach_output_or_db(cli: Cli, workspace: Path, tmp_path: Path,
-                                                         temp_home: Path) -> None:
+def test_secrets_in_transcripts_never_reach_output_or_db(
+    cli: Cli, workspace: Path, tmp_path: Path, temp_home: Path
+) -> None:
     secrets = _secrets()
     tr = tmp_path / "tr"
     for k in range(3):
-        sw = SessionWriter.new(workspace, f"sec{k}", datetime(2026, 1, 1 + 2 * k, tzinfo=timezone.utc))
+        sw = SessionWriter.new(workspace, f"sec{k}", datetime(2026, 1, 1 + 2 * k, tzinfo=UTC))
         for s in _sentences(secrets):
             sw.user(f"Always remember: {s}")
             sw.say(f"Noted, I'll use {s}")

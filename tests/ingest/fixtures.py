@@ -21,12 +21,13 @@ SECRETS: dict[str, str] = {
     "slack": "xoxb-" + "123456789012-1234567890123-" + "AbCdEfGhIjKlMnOpQrStUvWx",
     "google": "AIza" + "SyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY",
     "private_key": "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
-                   "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n"
-                   "-----END RSA PRIVATE KEY-----",
-    "jwt": "eyJhbGciOiJIUzI1NiJ9." + "eyJzdWIiOiJyZXZlcmllLXRlc3QiLCJpYXQiOjE3MDAwMDAwMDB9."
-           + "qS8dT3eXm0n0pL2rQ9wXy7zKcB1vA4uE6oI8yT0rW2s",
+    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n"
+    "-----END RSA PRIVATE KEY-----",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9."
+    + "eyJzdWIiOiJyZXZlcmllLXRlc3QiLCJpYXQiOjE3MDAwMDAwMDB9."
+    + "qS8dT3eXm0n0pL2rQ9wXy7zKcB1vA4uE6oI8yT0rW2s",
     "env_key": "MY_SERVICE_API_KEY=" + "kq93Hf8s7Dj2Lx0Pz",
-    "env_token": "export DEPLOY_TOKEN=\"" + "t0k3n-98asd7f6as5d4" + "\"",
+    "env_token": 'export DEPLOY_TOKEN="' + "t0k3n-98asd7f6as5d4" + '"',
     "password": "DB_PASSWORD=" + "hunter2-corr3ct-h0rse",
     "json_secret": '{"client_secret": "' + "cs_8f7d6a5s4d3f2g1h" + '"}',
     "url": "postgres://admin:" + "S3cr3tPassw0rd" + "@db.internal.example:5432/app",
@@ -85,8 +86,14 @@ class Claude:
         self.n += 1
         uid = str(uuidlib.uuid4())
         rec = {
-            "parentUuid": self.last, "isSidechain": self.sidechain, "userType": "external", "cwd": self.cwd,
-            "sessionId": self.session_id, "version": "2.1.39", "type": rtype, "uuid": uid,
+            "parentUuid": self.last,
+            "isSidechain": self.sidechain,
+            "userType": "external",
+            "cwd": self.cwd,
+            "sessionId": self.session_id,
+            "version": "2.1.39",
+            "type": rtype,
+            "uuid": uid,
             "timestamp": f"2026-02-11T21:{self.n // 60:02d}:{self.n % 60:02d}.000Z",
         }
         rec.update(extra)
@@ -100,36 +107,59 @@ class Claude:
         return self._base("user", message={"role": "user", "content": blocks}, **extra)
 
     def assistant(self, blocks: list[Any], msg_id: str | None = None) -> dict[str, Any]:
-        return self._base("assistant", message={
-            "model": "claude-sonnet-4-5", "id": msg_id or f"msg_{uuidlib.uuid4().hex[:20]}", "type": "message",
-            "role": "assistant", "content": blocks, "usage": {"input_tokens": 3, "output_tokens": 5},
-        })
+        return self._base(
+            "assistant",
+            message={
+                "model": "claude-sonnet-4-5",
+                "id": msg_id or f"msg_{uuidlib.uuid4().hex[:20]}",
+                "type": "message",
+                "role": "assistant",
+                "content": blocks,
+                "usage": {"input_tokens": 3, "output_tokens": 5},
+            },
+        )
 
     def text(self, text: str, msg_id: str | None = None) -> dict[str, Any]:
         return self.assistant([{"type": "text", "text": text}], msg_id)
 
-    def tool_use(self, name: str, tool_input: dict[str, Any], tool_id: str | None = None,
-                 msg_id: str | None = None) -> tuple[dict[str, Any], str]:
+    def tool_use(
+        self, name: str, tool_input: dict[str, Any], tool_id: str | None = None, msg_id: str | None = None
+    ) -> tuple[dict[str, Any], str]:
         tid = tool_id or f"toolu_{uuidlib.uuid4().hex[:20]}"
         return self.assistant([{"type": "tool_use", "id": tid, "name": name, "input": tool_input}], msg_id), tid
 
-    def tool_result(self, tid: str, content: Any, is_error: bool = False, tool_use_result: Any = None) -> dict[str, Any]:
+    def tool_result(
+        self, tid: str, content: Any, is_error: bool = False, tool_use_result: Any = None
+    ) -> dict[str, Any]:
         extra = {} if tool_use_result is None else {"toolUseResult": tool_use_result}
-        return self.user_blocks([{"type": "tool_result", "tool_use_id": tid, "content": content, "is_error": is_error}],
-                                **extra)
+        return self.user_blocks(
+            [{"type": "tool_result", "tool_use_id": tid, "content": content, "is_error": is_error}], **extra
+        )
 
     def system(self, subtype: str, content: str = "", **extra: Any) -> dict[str, Any]:
         return self._base("system", subtype=subtype, content=content, **extra)
 
 
-REJECTION = ("The user doesn't want to proceed with this tool use. The tool use was rejected "
-             "(eg. if it was a file edit, the new_string was NOT written to the file). STOP what you are doing.")
+REJECTION = (
+    "The user doesn't want to proceed with this tool use. The tool use was rejected "
+    "(eg. if it was a file edit, the new_string was NOT written to the file). STOP what you are doing."
+)
 
 
 def codex_envelope(session_id: str, cwd: str, items: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    recs = [{"timestamp": "2026-02-23T12:19:42.561Z", "type": "session_meta",
-             "payload": {"id": session_id, "timestamp": "2026-02-23T12:19:38.535Z", "cwd": cwd,
-                         "originator": "codex_cli_rs", "cli_version": "0.104.0"}}]
+    recs = [
+        {
+            "timestamp": "2026-02-23T12:19:42.561Z",
+            "type": "session_meta",
+            "payload": {
+                "id": session_id,
+                "timestamp": "2026-02-23T12:19:38.535Z",
+                "cwd": cwd,
+                "originator": "codex_cli_rs",
+                "cli_version": "0.104.0",
+            },
+        }
+    ]
     for i, (rtype, payload) in enumerate(items):
         recs.append({"timestamp": f"2026-02-23T12:20:{i % 60:02d}.000Z", "type": rtype, "payload": payload})
     return recs
@@ -150,7 +180,9 @@ def codex_agent_turn(text: str) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def codex_call(name: str, args: dict[str, Any], output: str, call_id: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+def codex_call(
+    name: str, args: dict[str, Any], output: str, call_id: str | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     cid = call_id or f"call_{uuidlib.uuid4().hex[:16]}"
     return [
         ("response_item", {"type": "function_call", "name": name, "arguments": json.dumps(args), "call_id": cid}),
@@ -160,5 +192,11 @@ def codex_call(name: str, args: dict[str, Any], output: str, call_id: str | None
 
 
 def gemini_doc(session_id: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"sessionId": session_id, "projectHash": "0" * 64, "startTime": "2026-06-05T04:59:39.932Z",
-            "lastUpdated": "2026-06-05T04:59:44.839Z", "messages": messages, "kind": "main"}
+    return {
+        "sessionId": session_id,
+        "projectHash": "0" * 64,
+        "startTime": "2026-06-05T04:59:39.932Z",
+        "lastUpdated": "2026-06-05T04:59:44.839Z",
+        "messages": messages,
+        "kind": "main",
+    }

@@ -13,7 +13,7 @@ from tests.ingest.fixtures import Claude, write_jsonl
 def test_invalid_utf8_in_a_line_is_read_with_replacement_not_fatal(db, tmp_path: Path) -> None:
     c = Claude()
     path = write_jsonl(tmp_path / "t" / f"{c.session_id}.jsonl", [c.user("first")])
-    raw = json.dumps(c.user("caf\u00e9 latte")).encode().replace("caf\\u00e9".encode(), b"caf\xe9")
+    raw = json.dumps(c.user("caf\u00e9 latte")).encode().replace(b"caf\\u00e9", b"caf\xe9")
     with open(path, "ab") as fh:
         fh.write(raw + b"\n")
 
@@ -42,4 +42,3 @@ def test_fifos_and_device_links_are_skipped_without_blocking(db, tmp_path: Path)
     report = ingest(db, tmp_path, [tmp_path / "t"], home=False)
 
     assert report.sessions == 1 and report.events == 1
-

@@ -99,8 +99,10 @@ def test_home_discovery_matches_by_recorded_cwd(db, tmp_path: Path, workspace: P
     sid = "019c8a70-0000-7f33-98ea-f30553347322"
     codex = paths.codex_sessions_dir() / "2026" / "02" / "23" / f"rollout-2026-02-23T12-19-38-{sid}.jsonl"
     write_jsonl(codex, codex_envelope(sid, str(workspace), codex_user_turn("codex prompt")))
-    write_jsonl(paths.codex_sessions_dir() / "2026" / "02" / "23" / "rollout-x-other.jsonl",
-                codex_envelope("other-codex", "/elsewhere", codex_user_turn("nope")))
+    write_jsonl(
+        paths.codex_sessions_dir() / "2026" / "02" / "23" / "rollout-x-other.jsonl",
+        codex_envelope("other-codex", "/elsewhere", codex_user_turn("nope")),
+    )
     r = ingest(db, workspace, [], home=True)
     assert sorted(r.session_ids) == sorted([ours.session_id, inside.session_id, sid])
     assert r.skipped_files == 2
@@ -128,8 +130,9 @@ def test_unreadable_dir_is_skipped_with_a_warning(db, tmp_path: Path, caplog: py
 
 def test_malformed_lines_are_named_and_not_fatal(db, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     c = Claude()
-    path = write_jsonl(tmp_path / "t" / f"{c.session_id}.jsonl", [c.user("one")],
-                       ["{not json", "[1, 2", json.dumps(c.user("two"))])
+    path = write_jsonl(
+        tmp_path / "t" / f"{c.session_id}.jsonl", [c.user("one")], ["{not json", "[1, 2", json.dumps(c.user("two"))]
+    )
     r = ingest(db, tmp_path, [tmp_path / "t"], home=False)
     assert r.malformed_lines == 2 and r.events == 2
     assert f"{path}:2" in caplog.text and f"{path}:3" in caplog.text

@@ -49,7 +49,7 @@ def _dump(db: sqlite_utils.Database) -> list[Any]:
     for table, order in (("sessions", "id"), ("events", "id"), ("session_files", "path")):
         cur = db.conn.execute(f"SELECT * FROM {table} ORDER BY {order}")
         cols = [d[0] for d in cur.description]
-        out.extend((table, {c: v for c, v in zip(cols, row) if c != "updated_at"}) for row in cur)
+        out.extend((table, {c: v for c, v in zip(cols, row, strict=False) if c != "updated_at"}) for row in cur)
     return out
 
 
@@ -68,42 +68,83 @@ def _corpus(root: Path) -> dict[str, Path]:
         rej, rid = c.tool_use("Edit", {"file_path": "a.py", "old_string": "x", "new_string": "y" * 20000})
         task, task_id = c.tool_use("Task", {"prompt": "look"})
         recs = [
-            c.user(f"prompt {n} with {SECRETS['anthropic']}"), call, c.tool_result(tid, "boom\nexit 1", is_error=True),
-            rej, c.tool_result(rid, REJECTION, is_error=True), task,
+            c.user(f"prompt {n} with {SECRETS['anthropic']}"),
+            call,
+            c.tool_result(tid, "boom\nexit 1", is_error=True),
+            rej,
+            c.tool_result(rid, REJECTION, is_error=True),
+            task,
             c.tool_result(task_id, [{"type": "text", "text": "report " + SECRETS["aws_secret"]}]),
-            c.user("[Request interrupted by user]"), c.text("part", msg_id="msg_same"),
-            c.text("part", msg_id="msg_same"), c.system("compact_boundary", "x", compactMetadata={"trigger": "auto"}),
-            c.user("continued", isCompactSummary=True), {"type": "summary", "summary": f"title {n}", "leafUuid": "x"},
+            c.user("[Request interrupted by user]"),
+            c.text("part", msg_id="msg_same"),
+            c.text("part", msg_id="msg_same"),
+            c.system("compact_boundary", "x", compactMetadata={"trigger": "auto"}),
+            c.user("continued", isCompactSummary=True),
+            {"type": "summary", "summary": f"title {n}", "leafUuid": "x"},
             c.tool_result("toolu_none", "", tool_use_result={"stdout": "out " + SECRETS["password"]}),
         ]
         raw = [json.dumps(c.user("a")) + json.dumps(c.user("b")), '{"type": "user", "broken', ""]
         path = write_jsonl(root / f"proj{n}" / f"{c.session_id}.jsonl", recs + [c.user("x" * 200)] * 30, raw)
         files[f"claude{n}"] = path
         side = Claude(c.session_id, cwd=c.cwd, sidechain=True)
-        files[f"beside{n}"] = write_jsonl(root / f"proj{n}" / "agent-a1.jsonl",
-                                          [side.user("sub " + SECRETS["slack"]), side.text("done")])
+        files[f"beside{n}"] = write_jsonl(
+            root / f"proj{n}" / "agent-a1.jsonl", [side.user("sub " + SECRETS["slack"]), side.text("done")]
+        )
         nested = Claude(c.session_id, cwd=c.cwd, sidechain=True)
-        files[f"nested{n}"] = write_jsonl(root / f"proj{n}" / c.session_id / "subagents" / "agent-b2.jsonl",
-                                          [nested.user("nested"), nested.text("answer " + SECRETS["jwt"])])
+        files[f"nested{n}"] = write_jsonl(
+            root / f"proj{n}" / c.session_id / "subagents" / "agent-b2.jsonl",
+            [nested.user("nested"), nested.text("answer " + SECRETS["jwt"])],
+        )
     sid = "019c8a6a-0000-7000-8000-00000000c0de"
-    items = (codex_user_turn("fix it " + SECRETS["openai"]) + codex_agent_turn("ok")
-             + codex_call("shell", {"command": ["bash", "-lc", "ls"]}, "Exit code: 2\nno")
-             + [("response_item", {"type": "message", "role": "user",
-                                   "content": [{"type": "input_text", "text": "<environment_context>x"}]})]
-             + codex_user_turn("next"))
-    files["codex"] = write_jsonl(root / "codex" / f"rollout-2026-02-23T12-19-38-{sid}.jsonl",
-                                 codex_envelope(sid, "/work/codex", items))
+    items = (
+        codex_user_turn("fix it " + SECRETS["openai"])
+        + codex_agent_turn("ok")
+        + codex_call("shell", {"command": ["bash", "-lc", "ls"]}, "Exit code: 2\nno")
+        + [
+            (
+                "response_item",
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "<environment_context>x"}],
+                },
+            )
+        ]
+        + codex_user_turn("next")
+    )
+    files["codex"] = write_jsonl(
+        root / "codex" / f"rollout-2026-02-23T12-19-38-{sid}.jsonl", codex_envelope(sid, "/work/codex", items)
+    )
     legacy = "0199aaaa-0000-7000-8000-00000000beef"
-    files["legacy"] = write_jsonl(root / "codex" / f"rollout-2025-01-01T00-00-00-{legacy}.jsonl", [
-        {"id": legacy, "timestamp": "2025-01-01T00:00:00Z", "instructions": None},
-        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "legacy prompt"}]},
-        {"record_type": "state"},
-    ])
+    files["legacy"] = write_jsonl(
+        root / "codex" / f"rollout-2025-01-01T00-00-00-{legacy}.jsonl",
+        [
+            {"id": legacy, "timestamp": "2025-01-01T00:00:00Z", "instructions": None},
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "legacy prompt"}]},
+            {"record_type": "state"},
+        ],
+    )
     gid = "6f2c7a8e-0000-4000-8000-00000000gem1"
-    doc = gemini_doc(gid, [{"id": "m1", "type": "user", "content": "gemini " + SECRETS["google"]},
-                           {"id": "m2", "type": "gemini", "content": "sure", "toolCalls": [
-                               {"id": "t1", "name": "run_shell_command", "args": {"command": "ls"},
-                                "status": "error", "result": "denied"}]}])
+    doc = gemini_doc(
+        gid,
+        [
+            {"id": "m1", "type": "user", "content": "gemini " + SECRETS["google"]},
+            {
+                "id": "m2",
+                "type": "gemini",
+                "content": "sure",
+                "toolCalls": [
+                    {
+                        "id": "t1",
+                        "name": "run_shell_command",
+                        "args": {"command": "ls"},
+                        "status": "error",
+                        "result": "denied",
+                    }
+                ],
+            },
+        ],
+    )
     files["gemini"] = root / "gemini" / "chats" / f"session-{gid}.json"
     files["gemini"].parent.mkdir(parents=True)
     files["gemini"].write_text(json.dumps(doc))
@@ -151,12 +192,15 @@ def test_parallel_incremental_append_and_reset_match_in_process(tmp_path: Path) 
     append_jsonl(files["claude0"], [c.user("appended " + SECRETS["stripe"]), c.text("more")])
     append_jsonl(files["claude1"], [c.user("grown")])
     with open(files["codex"], "a") as fh:
-        fh.write(json.dumps({"timestamp": "t", "type": "event_msg", "payload": {"type": "user_message",
-                                                                                  "message": "late"}}) + "\n")
+        fh.write(
+            json.dumps({"timestamp": "t", "type": "event_msg", "payload": {"type": "user_message", "message": "late"}})
+            + "\n"
+        )
     c2 = Claude(files["claude2"].stem)
     write_jsonl(files["claude2"], [c2.user("replaced whole")])  # shorter: the session is read again
-    reports = [ingest(d, tmp_path / "ws", [tmp_path / "t"], home=False, workers=w)
-               for d, w in ((serial, 0), (parallel, 2))]
+    reports = [
+        ingest(d, tmp_path / "ws", [tmp_path / "t"], home=False, workers=w) for d, w in ((serial, 0), (parallel, 2))
+    ]
     assert _report(reports[1]) == _report(reports[0])
     assert reports[0].reset_sessions == [files["claude2"].stem]
     assert _dump(parallel) == _dump(serial)
@@ -164,8 +208,7 @@ def test_parallel_incremental_append_and_reset_match_in_process(tmp_path: Path) 
     assert (again.files_read, again.new_events) == (0, 0)
 
 
-def test_worker_crash_is_one_clear_error_and_a_rerun_completes(tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_crash_is_one_clear_error_and_a_rerun_completes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     files = _corpus(tmp_path / "t")
     serial = _db(tmp_path / "serial.db")
     ingest(serial, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
@@ -197,8 +240,9 @@ def test_worker_exception_names_the_file(tmp_path: Path, monkeypatch: pytest.Mon
     assert str(err.value).startswith(f"ingest worker failed on {files['codex']}: RuntimeError")
 
 
-def test_file_removed_before_its_worker_reads_it_is_a_logged_skip(tmp_path: Path,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_file_removed_before_its_worker_reads_it_is_a_logged_skip(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     root = tmp_path / "t"
     paths = []
     for n in range(24):  # more files than the workers take ahead of the one being stored
@@ -222,8 +266,15 @@ def test_cancel_stops_between_files_and_keeps_what_was_stored(tmp_path: Path) ->
         c = Claude()
         write_jsonl(root / f"s{n:02d}" / f"{c.session_id}.jsonl", [c.user(f"p{n}"), c.text("a")])
     seen: list[int] = []
-    report = ingest(_db(tmp_path / "p.db"), tmp_path / "ws", [root], lambda d, t, p: seen.append(d), home=False,
-                    cancel=lambda: len(seen) >= 5, workers=2)
+    report = ingest(
+        _db(tmp_path / "p.db"),
+        tmp_path / "ws",
+        [root],
+        lambda d, t, p: seen.append(d),
+        home=False,
+        cancel=lambda: len(seen) >= 5,
+        workers=2,
+    )
     assert report.files_read == 5 and report.sessions == 5
     assert seen == [0, 1, 2, 3, 4, 12]  # then progress(total, total): done
 

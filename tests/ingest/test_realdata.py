@@ -12,8 +12,16 @@ from reverie.dreamer.ingest import ingest
 from tests.conftest import realdata_or_skip
 
 REJECT = "The user doesn't want to"
-SYSTEM_PREFIXES = ("<local-command-stdout>", "<local-command-stderr>", "<bash-stdout>", "<bash-stderr>",
-                   "<task-notification>", "<local-command-caveat>", "Caveat: The messages below", "<system-reminder>")
+SYSTEM_PREFIXES = (
+    "<local-command-stdout>",
+    "<local-command-stderr>",
+    "<bash-stdout>",
+    "<bash-stderr>",
+    "<task-notification>",
+    "<local-command-caveat>",
+    "Caveat: The messages below",
+    "<system-reminder>",
+)
 
 
 def _texts(content):
@@ -68,8 +76,12 @@ def _count_codex(path: Path, c: Counter, sessions: set) -> None:
         p = r.get("payload") or {}
         if r.get("type") == "event_msg" and p.get("type") == "user_message":
             c["user_prompts"] += 1
-        if r.get("type") == "response_item" and p.get("type") in ("function_call", "custom_tool_call",
-                                                                   "local_shell_call", "web_search_call"):
+        if r.get("type") == "response_item" and p.get("type") in (
+            "function_call",
+            "custom_tool_call",
+            "local_shell_call",
+            "web_search_call",
+        ):
             c["tool_calls"] += 1
 
 

@@ -20,15 +20,18 @@ def test_each_format_is_redacted(name: str) -> None:
     assert contains_secret(text) is not None
 
 
-@pytest.mark.parametrize("clean", [
-    "def lookup(key): return table[key]",
-    "API_KEY = os.environ['API_KEY']",
-    "token = get_token(); max_tokens: 1000; primary_key: id",
-    "sort_key=lambda x: x.name",
-    "see https://example.com/docs?page=2 and git@github.com:org/repo.git",
-    "uuid 0d3a8e6f-290f-4105-a327-a2496e5e2a83 sha 8cc42b0bd39d04e71e509d7d58e6782ab435329f",
-    "",
-])
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "def lookup(key): return table[key]",
+        "API_KEY = os.environ['API_KEY']",
+        "token = get_token(); max_tokens: 1000; primary_key: id",
+        "sort_key=lambda x: x.name",
+        "see https://example.com/docs?page=2 and git@github.com:org/repo.git",
+        "uuid 0d3a8e6f-290f-4105-a327-a2496e5e2a83 sha 8cc42b0bd39d04e71e509d7d58e6782ab435329f",
+        "",
+    ],
+)
 def test_clean_text_is_untouched(clean: str) -> None:
     assert redact(clean) == clean
     assert contains_secret(clean) is None
@@ -61,10 +64,10 @@ def test_clip_redacted_secret_across_the_cut() -> None:
         out = clip_redacted(text, limit)
         assert secret not in out
         for i in range(len(secret) - 12):
-            assert secret[i:i + 12] not in out, (shift, i)
+            assert secret[i : i + 12] not in out, (shift, i)
     tail_text = "y " * 5000 + secret + " z" * (limit // 4)
     out = clip_redacted(tail_text, limit)
-    assert all(secret[i:i + 12] not in out for i in range(len(secret) - 12))
+    assert all(secret[i : i + 12] not in out for i in range(len(secret) - 12))
 
 
 def test_private_key_cut_in_half_is_redacted() -> None:

@@ -20,7 +20,10 @@ CLEAN = [
     "API_KEY = os.environ['API_KEY']",
     "token = get_token(); max_tokens: 1000; primary_key: id",
     "see https://example.com/docs?page=2 and git@github.com:org/repo.git",
-    "file_path", "command", "Bash", "/Users/someone/work/project",
+    "file_path",
+    "command",
+    "Bash",
+    "/Users/someone/work/project",
     "ünïcödé text — with “quotes” and emoji 🎉 and a long tail " * 20,
     "",
 ]
@@ -47,25 +50,58 @@ def test_clean_strings_untouched_and_memoised() -> None:
     assert redact_many(["file_path", SECRETS["github"]])[1] != SECRETS["github"]
 
 
-@pytest.mark.parametrize("text", [
-    "MY_KEY=abc12345", "my_key = 'abc12345'", '"Token": "abc12345"', "SECRET:abc12345", "password := abc12345",
-    "PASSWD=abc12345", "pwd=abc12345", "gh_pat=abc12345", "credentials: abc12345", "Credential=abc12345",
-    "sk-x", "rk_live_x", "pk_test_x", "AKIAX", "ASIAX", "AROAX", "aws_secret", "AWSSECRET", "secretAccessKey",
-    "ghp_x", "ghs_x", "github_pat_x", "glpat-x", "xoxb-x", "xoxp-x", "hooks.slack.com/x", "AIzaX", "eyJx",
-    "Bearer x", "BEARER x", "x://user:pass@host", "-----BEGIN OPENSSH PRIVATE KEY-----",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MY_KEY=abc12345",
+        "my_key = 'abc12345'",
+        '"Token": "abc12345"',
+        "SECRET:abc12345",
+        "password := abc12345",
+        "PASSWD=abc12345",
+        "pwd=abc12345",
+        "gh_pat=abc12345",
+        "credentials: abc12345",
+        "Credential=abc12345",
+        "sk-x",
+        "rk_live_x",
+        "pk_test_x",
+        "AKIAX",
+        "ASIAX",
+        "AROAX",
+        "aws_secret",
+        "AWSSECRET",
+        "secretAccessKey",
+        "ghp_x",
+        "ghs_x",
+        "github_pat_x",
+        "glpat-x",
+        "xoxb-x",
+        "xoxp-x",
+        "hooks.slack.com/x",
+        "AIzaX",
+        "eyJx",
+        "Bearer x",
+        "BEARER x",
+        "x://user:pass@host",
+        "-----BEGIN OPENSSH PRIVATE KEY-----",
+    ],
+)
 def test_every_gate_literal_is_reported(text: str) -> None:
     """Kingfisher's own secret filters must never drop a gate hit (the capture is a fixed literal)."""
     assert _gate_hits(f"some words before {text} and after")
     assert _gate_hits(text)
 
 
-@pytest.mark.parametrize("text", [
-    "Kelvin \u212aEY=abcdef123456",  # lower() turns the Kelvin sign into k
-    "dotted \u0130 then API_KEY=zzzzzzzz1234",  # lower() makes this one char longer
-    "long \u017fecret=abcd1234efgh",
-    "dotless \u0131 and bearer abcdefghijklmnopqrstuvwxyz",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kelvin \u212aEY=abcdef123456",  # lower() turns the Kelvin sign into k
+        "dotted \u0130 then API_KEY=zzzzzzzz1234",  # lower() makes this one char longer
+        "long \u017fecret=abcd1234efgh",
+        "dotless \u0131 and bearer abcdefghijklmnopqrstuvwxyz",
+    ],
+)
 def test_case_folding_oddities_take_the_exact_path(text: str) -> None:
     R._memo.clear()
     assert redact_many(["a", text, "b"])[1] == redact(text)
@@ -90,8 +126,16 @@ def test_redact_events_matches_the_per_string_functions() -> None:
         "API_KEY=kq93Hf8s7Dj2Lx0Pz": 1,
     }
     events = [
-        make_event(info, "tool_call", "agent", long_text, limit=4000, tool_name="Bash", tool_input=tool_input,
-                   cwd="/home/u/proj"),
+        make_event(
+            info,
+            "tool_call",
+            "agent",
+            long_text,
+            limit=4000,
+            tool_name="Bash",
+            tool_input=tool_input,
+            cwd="/home/u/proj",
+        ),
         make_event(info, "user_prompt", "user", f"use {SECRETS['anthropic']}", cwd="/home/u/proj"),
         make_event(info, "assistant_text", "agent", ""),
     ]
@@ -111,11 +155,14 @@ def test_assignment_after_a_length_changing_lowercase_is_redacted() -> None:
     assert "zzzzzzzz1234" not in redact("x \u0130 API_KEY=zzzzzzzz1234")
 
 
-@pytest.mark.parametrize("text, leaked", [
-    ("remember the db password is Wq7!vR2#pL9xK4mZ", "Wq7!vR2#pL9xK4mZ"),
-    ("my pw is hunter22", "hunter22"),
-    ("passcode is 123456", "123456"),
-])
+@pytest.mark.parametrize(
+    "text, leaked",
+    [
+        ("remember the db password is Wq7!vR2#pL9xK4mZ", "Wq7!vR2#pL9xK4mZ"),
+        ("my pw is hunter22", "hunter22"),
+        ("passcode is 123456", "123456"),
+    ],
+)
 def test_a_password_told_in_prose_is_redacted_on_both_paths(text: str, leaked: str) -> None:
     R._memo.clear()
     assert leaked not in redact(text)

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from reverie.console.cli import main
 from tests.ingest.fixtures import (
-    SECRET_VALUES, Claude, all_secrets_text, codex_call, codex_envelope, codex_user_turn, gemini_doc, write_jsonl,
+    SECRET_VALUES,
+    Claude,
+    all_secrets_text,
+    codex_call,
+    codex_envelope,
+    codex_user_turn,
+    gemini_doc,
+    write_jsonl,
 )
 
 
@@ -17,27 +24,60 @@ def _plant(root: Path, workspace: Path) -> None:
     text = all_secrets_text()
     c = Claude(cwd=str(workspace))
     call, tid = c.tool_use("Bash", {"command": f"echo {text}", "env": {"TOKENS": [text]}})
-    write_jsonl(root / "claude" / f"{c.session_id}.jsonl", [
-        c.user(f"use these: {text}"), call, c.tool_result(tid, f"output {text}", tool_use_result={"stdout": text}),
-        c.text(f"I saw {text}"), {"type": "summary", "summary": f"title {text}", "leafUuid": "x"},
-    ])
+    write_jsonl(
+        root / "claude" / f"{c.session_id}.jsonl",
+        [
+            c.user(f"use these: {text}"),
+            call,
+            c.tool_result(tid, f"output {text}", tool_use_result={"stdout": text}),
+            c.text(f"I saw {text}"),
+            {"type": "summary", "summary": f"title {text}", "leafUuid": "x"},
+        ],
+    )
     sub = Claude(c.session_id, sidechain=True)
-    write_jsonl(root / "claude" / c.session_id / "subagents" / "agent-s1.jsonl",
-                [sub.user(f"subagent prompt {text}"), sub.text(f"subagent says {text}")])
+    write_jsonl(
+        root / "claude" / c.session_id / "subagents" / "agent-s1.jsonl",
+        [sub.user(f"subagent prompt {text}"), sub.text(f"subagent says {text}")],
+    )
     sid = "019c8a70-dda7-7f33-98ea-f30553347399"
-    write_jsonl(root / "codex" / f"rollout-2026-02-23T12-19-38-{sid}.jsonl", codex_envelope(sid, str(workspace), [
-        *codex_user_turn(f"codex prompt {text}"),
-        *codex_call("exec_command", {"cmd": f"deploy {text}"}, f"Exit code: 1\n{text}"),
-        ("compacted", {"message": f"summary {text}"}),
-    ]))
+    write_jsonl(
+        root / "codex" / f"rollout-2026-02-23T12-19-38-{sid}.jsonl",
+        codex_envelope(
+            sid,
+            str(workspace),
+            [
+                *codex_user_turn(f"codex prompt {text}"),
+                *codex_call("exec_command", {"cmd": f"deploy {text}"}, f"Exit code: 1\n{text}"),
+                ("compacted", {"message": f"summary {text}"}),
+            ],
+        ),
+    )
     gem = root / "gemini" / "session-1.json"
     gem.parent.mkdir(parents=True)
-    gem.write_text(json.dumps(gemini_doc("gem-secret", [
-        {"id": "1", "type": "user", "content": f"gemini prompt {text}"},
-        {"id": "2", "type": "gemini", "content": f"answer {text}", "toolCalls": [
-            {"id": "t", "name": "run_shell_command", "args": {"command": text}, "status": "success",
-             "result": [{"functionResponse": {"response": {"output": text}}}]}]},
-    ])))
+    gem.write_text(
+        json.dumps(
+            gemini_doc(
+                "gem-secret",
+                [
+                    {"id": "1", "type": "user", "content": f"gemini prompt {text}"},
+                    {
+                        "id": "2",
+                        "type": "gemini",
+                        "content": f"answer {text}",
+                        "toolCalls": [
+                            {
+                                "id": "t",
+                                "name": "run_shell_command",
+                                "args": {"command": text},
+                                "status": "success",
+                                "result": [{"functionResponse": {"response": {"output": text}}}],
+                            }
+                        ],
+                    },
+                ],
+            )
+        )
+    )
 
 
 def _assert_clean(blob: bytes, where: str) -> None:
@@ -65,6 +105,7 @@ def test_no_secret_in_db_or_outputs(tmp_path: Path, workspace: Path, capsysbinar
         _assert_clean(p.read_bytes(), p.name)
     # the redaction markers did land in the store
     import sqlite3
+
     conn = sqlite3.connect(state / "reverie.db")
     texts = " ".join(r[0] for r in conn.execute("select text from events"))
     inputs = " ".join(r[0] or "" for r in conn.execute("select tool_input from events"))
@@ -76,7 +117,17 @@ def test_no_secret_in_db_or_outputs(tmp_path: Path, workspace: Path, capsysbinar
 def test_cli_ingest_text_mode_and_rerun(tmp_path: Path, workspace: Path) -> None:
     root = tmp_path / "transcripts"
     _plant(root, workspace)
-    cmd = [sys.executable, "-m", "reverie.console.cli", "-w", str(workspace), "ingest", "--transcripts", str(root), "--json"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "reverie.console.cli",
+        "-w",
+        str(workspace),
+        "ingest",
+        "--transcripts",
+        str(root),
+        "--json",
+    ]
     first = subprocess.run(cmd, capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
     assert first.returncode == 0, first.stderr
     again = subprocess.run(cmd, capture_output=True, timeout=120, cwd=Path(__file__).resolve().parents[2])

@@ -18,7 +18,7 @@ from tests.ingest.fixtures import Claude, append_jsonl, write_jsonl
 WAIT = 15.0
 
 
-def _wait_for(q: "queue.Queue", pred, timeout: float = WAIT):
+def _wait_for(q: queue.Queue, pred, timeout: float = WAIT):
     """Bounded wait on the watcher's queue for an event matching `pred`; fails the test on timeout."""
     deadline = time.monotonic() + timeout
     seen = []
@@ -38,15 +38,24 @@ def watcher(request, tmp_path: Path, workspace: Path):
     q: queue.Queue = queue.Queue()
     tdir = tmp_path / "transcripts"
     tdir.mkdir()
-    w = Watcher(workspace, [tdir], q.put, db_path=tmp_path / "w.db", home=False, debounce=0.1,
-                reconcile_every=60, force_polling=request.param == "polling", polling_interval=0.2)
+    w = Watcher(
+        workspace,
+        [tdir],
+        q.put,
+        db_path=tmp_path / "w.db",
+        home=False,
+        debounce=0.1,
+        reconcile_every=60,
+        force_polling=request.param == "polling",
+        polling_interval=0.2,
+    )
     w.start()
     yield w, q, tdir, workspace
     w.stop()
 
 
 def test_append_atomic_rename_and_truncate(watcher) -> None:
-    w, q, tdir, _ws = watcher
+    _w, q, tdir, _ws = watcher
     c = Claude()
     path = write_jsonl(tdir / f"{c.session_id}.jsonl", [c.user("one")])
     ev = _wait_for(q, lambda e: isinstance(e, SessionAdded))
@@ -106,8 +115,16 @@ def test_falls_back_to_polling_when_inotify_limit_hit(tmp_path: Path, workspace:
     q: queue.Queue = queue.Queue()
     tdir = tmp_path / "t"
     tdir.mkdir()
-    w = Watcher(workspace, [tdir], q.put, db_path=tmp_path / "w.db", home=False, debounce=0.1,
-                observer_factory=_LimitedObserver, polling_interval=0.2)
+    w = Watcher(
+        workspace,
+        [tdir],
+        q.put,
+        db_path=tmp_path / "w.db",
+        home=False,
+        debounce=0.1,
+        observer_factory=_LimitedObserver,
+        polling_interval=0.2,
+    )
     w.start()
     try:
         _wait_for(q, lambda e: isinstance(e, WatcherNotice) and "polling" in e.message)

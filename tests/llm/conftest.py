@@ -29,14 +29,18 @@ class SqliteCache:
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite_utils.Database(path)
-        self.db["cache"].create({"namespace": str, "key": str, "value": str}, pk=("namespace", "key"), if_not_exists=True)
+        self.db["cache"].create(
+            {"namespace": str, "key": str, "value": str}, pk=("namespace", "key"), if_not_exists=True
+        )
 
     def get(self, namespace: str, key: str) -> Any:
         rows = list(self.db.query("SELECT value FROM cache WHERE namespace = ? AND key = ?", [namespace, key]))
         return json.loads(rows[0]["value"]) if rows else None
 
     def put(self, namespace: str, key: str, value: Any) -> None:
-        self.db["cache"].upsert({"namespace": namespace, "key": key, "value": json.dumps(value)}, pk=("namespace", "key"))
+        self.db["cache"].upsert(
+            {"namespace": namespace, "key": key, "value": json.dumps(value)}, pk=("namespace", "key")
+        )
 
     def count(self) -> int:
         return self.db["cache"].count
@@ -45,8 +49,16 @@ class SqliteCache:
 def ev(session: str, seq: int, kind: str, text: str = "", trust: str = "", **kw: Any) -> Event:
     """An Event with a deterministic uuid (``<session>-u<seq>``)."""
     default_trust = {"user_prompt": "user", "tool_result": "tool", "interruption": "user"}.get(kind, "agent")
-    return Event(session_id=session, seq=seq, kind=kind, trust=trust or default_trust, text=text,
-                 uuid=f"{session}-u{seq}", timestamp=f"2026-01-0{min(seq, 9)}T00:00:00Z", **kw)
+    return Event(
+        session_id=session,
+        seq=seq,
+        kind=kind,
+        trust=trust or default_trust,
+        text=text,
+        uuid=f"{session}-u{seq}",
+        timestamp=f"2026-01-0{min(seq, 9)}T00:00:00Z",
+        **kw,
+    )
 
 
 def pnpm_session(session: str) -> list[Event]:
@@ -70,10 +82,19 @@ def cache(tmp_path: Path) -> SqliteCache:
 def make_ctx(tmp_path: Path, cache: SqliteCache) -> Callable[..., DreamContext]:
     """Build a DreamContext from {session_id: [Event]} and optional artifacts."""
 
-    def build(sessions: dict[str, list[Event]], artifacts: list[Artifact] | None = None, **options: Any) -> DreamContext:
+    def build(
+        sessions: dict[str, list[Event]], artifacts: list[Artifact] | None = None, **options: Any
+    ) -> DreamContext:
         refs = [
-            SessionRef(session_id=sid, agent="claude", path=f"/t/{sid}.jsonl", cwd="/work/proj",
-                       content_hash=f"h-{sid}", started_at=f"2026-01-{i + 1:02d}T00:00:00Z", events=len(evs))
+            SessionRef(
+                session_id=sid,
+                agent="claude",
+                path=f"/t/{sid}.jsonl",
+                cwd="/work/proj",
+                content_hash=f"h-{sid}",
+                started_at=f"2026-01-{i + 1:02d}T00:00:00Z",
+                events=len(evs),
+            )
             for i, (sid, evs) in enumerate(sessions.items())
         ]
         return DreamContext(

@@ -51,7 +51,7 @@ class FakeOpenAI:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def __enter__(self) -> "FakeOpenAI":
+    def __enter__(self) -> FakeOpenAI:
         self.start()
         return self
 
@@ -85,7 +85,7 @@ class FakeOpenAI:
             def log_message(self, *args: object) -> None:  # keep test output quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 with fake._lock:
@@ -107,22 +107,27 @@ class FakeOpenAI:
                     return
                 request = json.loads(body or b"{}")
                 content = fake.answer(request)
-                self._send(200, {
-                    "id": f"chatcmpl-fake-{len(fake.bodies)}",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": request.get("model", "fake-model"),
-                    "choices": [{
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": "stop",
-                    }],
-                    "usage": {
-                        "prompt_tokens": fake.prompt_tokens,
-                        "completion_tokens": fake.completion_tokens,
-                        "total_tokens": fake.prompt_tokens + fake.completion_tokens,
+                self._send(
+                    200,
+                    {
+                        "id": f"chatcmpl-fake-{len(fake.bodies)}",
+                        "object": "chat.completion",
+                        "created": int(time.time()),
+                        "model": request.get("model", "fake-model"),
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": content},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": fake.prompt_tokens,
+                            "completion_tokens": fake.completion_tokens,
+                            "total_tokens": fake.prompt_tokens + fake.completion_tokens,
+                        },
                     },
-                })
+                )
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()

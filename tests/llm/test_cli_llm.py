@@ -25,8 +25,21 @@ def test_dream_json_stdout_is_one_document_and_status_shows_tokens(
     with FakeOpenAI(answer, prompt_tokens=250, completion_tokens=20) as server:
         monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
         monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
-        code = cli.main(["dream", "--workspace", str(ws), "--transcripts", str(transcripts), "--engine", "llm",
-                         "--model", "openai/fake-model", "--json", "--no-progress"])
+        code = cli.main(
+            [
+                "dream",
+                "--workspace",
+                str(ws),
+                "--transcripts",
+                str(transcripts),
+                "--engine",
+                "llm",
+                "--model",
+                "openai/fake-model",
+                "--json",
+                "--no-progress",
+            ]
+        )
         captured = capsys.readouterr()
         calls = server.count
     assert code == 0, captured.err
@@ -44,8 +57,21 @@ def test_dream_json_stdout_is_one_document_and_status_shows_tokens(
     monkeypatch.setenv("REVERIE_LLM_API_BASE", f"http://127.0.0.1:{server.port}/v1")
     (transcripts / "extra").mkdir()
     scenarios.build_scenario("noise", ws, transcripts=transcripts / "extra", day0=9)
-    code = cli.main(["dream", "--workspace", str(ws), "--transcripts", str(transcripts), "--engine", "llm",
-                     "--model", "openai/other-model", "--json", "--no-progress"])
+    code = cli.main(
+        [
+            "dream",
+            "--workspace",
+            str(ws),
+            "--transcripts",
+            str(transcripts),
+            "--engine",
+            "llm",
+            "--model",
+            "openai/other-model",
+            "--json",
+            "--no-progress",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 1
     assert captured.out == ""

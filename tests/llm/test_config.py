@@ -51,7 +51,7 @@ def test_no_model_anywhere_is_a_usage_error(workspace: Path) -> None:
 
 def test_broken_config_is_one_line_naming_the_file(workspace: Path) -> None:
     write_config(workspace, "[llm\nmodel = ")
-    with pytest.raises(ReverieError, match="config.toml"):
+    with pytest.raises(ReverieError, match=r"config\.toml"):
         engine_from_config(workspace, model="m")
     write_config(workspace, 'llm = "not a table"\n')
     with pytest.raises(ReverieError, match=r"\[llm\] must be a table"):

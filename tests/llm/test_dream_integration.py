@@ -33,14 +33,38 @@ def answer(request: dict[str, Any]) -> str:
         if not hits:
             return '{"lessons": []}'
         ref, text = hits[-1]
-        return json.dumps({"lessons": [{"kind": "memory", "title": text[:60] or "lesson", "statement": text[:200] or "x",
-                                        "citations": [{"event": ref, "quote": text[:40]}]}]})
+        return json.dumps(
+            {
+                "lessons": [
+                    {
+                        "kind": "memory",
+                        "title": text[:60] or "lesson",
+                        "statement": text[:200] or "x",
+                        "citations": [{"event": ref, "quote": text[:40]}],
+                    }
+                ]
+            }
+        )
     lessons = json.loads(content)["candidate_lessons"]
-    return json.dumps({"proposals": [{
-        "action": "add", "kind": "memory", "scope": "project", "title": f"{l['title'][:50]} ({i})",
-        "body": l["statement"], "confidence": 0.5,
-        "evidence": [{"session_id": l["session_id"], "event": c["event"], "quote": c["quote"]} for c in l["citations"]],
-    } for i, l in enumerate(lessons)]})
+    return json.dumps(
+        {
+            "proposals": [
+                {
+                    "action": "add",
+                    "kind": "memory",
+                    "scope": "project",
+                    "title": f"{l['title'][:50]} ({i})",
+                    "body": l["statement"],
+                    "confidence": 0.5,
+                    "evidence": [
+                        {"session_id": l["session_id"], "event": c["event"], "quote": c["quote"]}
+                        for c in l["citations"]
+                    ],
+                }
+                for i, l in enumerate(lessons)
+            ]
+        }
+    )
 
 
 def test_run_dream_with_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,14 +77,16 @@ def test_run_dream_with_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with FakeOpenAI(answer, prompt_tokens=300, completion_tokens=40) as server:
         monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
         monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
-        result = dream_mod.run_dream(store, [transcripts], engine="llm", model="openai/fake-model",
-                                     options={"home": False})
+        result = dream_mod.run_dream(
+            store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False}
+        )
         sent = b"".join(server.bodies)
         assert server.count >= 2
         calls = server.count
         # nothing new: a second dream asks the model nothing
-        again = dream_mod.run_dream(store, [transcripts], engine="llm", model="openai/fake-model",
-                                    options={"home": False})
+        again = dream_mod.run_dream(
+            store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False}
+        )
         assert server.count == calls
         assert again.stats["llm_cache_hits"] >= 2
     for secret in secret_scn.secrets:

@@ -21,13 +21,35 @@ def answer(request: dict[str, Any]) -> str:
     """Map requests get one lesson citing e4; the reduce request gets one proposal."""
     system = request["messages"][0]["content"]
     if system.startswith("You review one condensed transcript"):
-        return json.dumps({"lessons": [{"kind": "instinct", "title": "Use pnpm", "statement": "Use pnpm",
-                                        "citations": [{"event": "e4", "quote": "we use pnpm"}]}]})
+        return json.dumps(
+            {
+                "lessons": [
+                    {
+                        "kind": "instinct",
+                        "title": "Use pnpm",
+                        "statement": "Use pnpm",
+                        "citations": [{"event": "e4", "quote": "we use pnpm"}],
+                    }
+                ]
+            }
+        )
     lessons = json.loads(request["messages"][1]["content"])["candidate_lessons"]
-    return json.dumps({"proposals": [{
-        "action": "add", "kind": "instinct", "scope": "project", "title": "Use pnpm", "body": "Use pnpm, not npm.",
-        "evidence": [{"session_id": l["session_id"], "event": "e4", "quote": "we use pnpm"} for l in lessons],
-    }]})
+    return json.dumps(
+        {
+            "proposals": [
+                {
+                    "action": "add",
+                    "kind": "instinct",
+                    "scope": "project",
+                    "title": "Use pnpm",
+                    "body": "Use pnpm, not npm.",
+                    "evidence": [
+                        {"session_id": l["session_id"], "event": "e4", "quote": "we use pnpm"} for l in lessons
+                    ],
+                }
+            ]
+        }
+    )
 
 
 def http_engine(server: FakeOpenAI, **opts: Any) -> LLMEngine:
@@ -64,7 +86,9 @@ def test_http_path_caching_and_token_accounting(make_ctx, cache) -> None:
 def test_secret_never_reaches_the_model(make_ctx) -> None:
     leaky = [
         ev("s1", 1, "user_prompt", f"deploy with GITHUB_TOKEN={SECRET} please"),
-        ev("s1", 2, "tool_call", tool_name="Bash", tool_input={"command": f"curl -H 'Authorization: token {SECRET}' x"}),
+        ev(
+            "s1", 2, "tool_call", tool_name="Bash", tool_input={"command": f"curl -H 'Authorization: token {SECRET}' x"}
+        ),
         ev("s1", 3, "tool_result", f"error: bad credentials {SECRET}", status="error", tool_name="Bash"),
         ev("s1", 4, "user_prompt", f"no, we use pnpm; the key is {SECRET}"),
     ]

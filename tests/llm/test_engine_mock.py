@@ -17,25 +17,43 @@ pytestmark = pytest.mark.usefixtures("litellm_module")
 
 
 def map_answer(session_ref: str = "e4") -> str:
-    return json.dumps({"lessons": [{
-        "kind": "instinct", "title": "Use pnpm", "statement": "Use pnpm, not npm, in this repo",
-        "confidence": 0.8,
-        "citations": [{"event": session_ref, "quote": "we use pnpm in this repo"}, {"event": "e999", "quote": "made up"}],
-    }]})
+    return json.dumps(
+        {
+            "lessons": [
+                {
+                    "kind": "instinct",
+                    "title": "Use pnpm",
+                    "statement": "Use pnpm, not npm, in this repo",
+                    "confidence": 0.8,
+                    "citations": [
+                        {"event": session_ref, "quote": "we use pnpm in this repo"},
+                        {"event": "e999", "quote": "made up"},
+                    ],
+                }
+            ]
+        }
+    )
 
 
 def reduce_answer(extra: list[dict[str, Any]] | None = None) -> str:
-    proposals = [{
-        "action": "add", "kind": "rule", "scope": "team", "name": "use-pnpm",
-        "title": "Use pnpm, not npm", "body": "Always use `pnpm` (not `npm`) to install and test.",
-        "confidence": 0.9, "rationale": "corrected in s1 and s2",
-        "evidence": [
-            {"session_id": "s1", "event": "e4", "quote": "we use pnpm in this repo"},
-            {"session_id": "s2", "event": "e4", "quote": "an invented quote"},
-            {"session_id": "s2", "event": "e77", "quote": "not in the digest"},
-            {"session_id": "nope", "event": "e4", "quote": "unknown session"},
-        ],
-    }]
+    proposals = [
+        {
+            "action": "add",
+            "kind": "rule",
+            "scope": "team",
+            "name": "use-pnpm",
+            "title": "Use pnpm, not npm",
+            "body": "Always use `pnpm` (not `npm`) to install and test.",
+            "confidence": 0.9,
+            "rationale": "corrected in s1 and s2",
+            "evidence": [
+                {"session_id": "s1", "event": "e4", "quote": "we use pnpm in this repo"},
+                {"session_id": "s2", "event": "e4", "quote": "an invented quote"},
+                {"session_id": "s2", "event": "e77", "quote": "not in the digest"},
+                {"session_id": "nope", "event": "e4", "quote": "unknown session"},
+            ],
+        }
+    ]
     return json.dumps({"proposals": proposals + (extra or [])})
 
 
@@ -66,7 +84,10 @@ def test_happy_path_maps_reduces_and_grounds_evidence(make_ctx, cache) -> None:
     p = proposals[0]
     assert (p.action, p.kind, p.scope, p.name) == ("add", "rule", "project", "use-pnpm")  # team is never proposed
     assert p.body.startswith("Always use `pnpm`")
-    assert [(e.session_id, e.event_uuid, e.trust) for e in p.evidence] == [("s1", "s1-u4", "user"), ("s2", "s2-u4", "user")]
+    assert [(e.session_id, e.event_uuid, e.trust) for e in p.evidence] == [
+        ("s1", "s1-u4", "user"),
+        ("s2", "s2-u4", "user"),
+    ]
     assert p.evidence[0].quote == "we use pnpm in this repo"
     assert p.evidence[1].quote.startswith("no, we use pnpm")  # invented quote replaced by the digest's text
     assert p.evidence[0].timestamp == "2026-01-04T00:00:00Z"
@@ -137,8 +158,15 @@ def test_invalid_json_is_retried_once_with_the_error(make_ctx, cache) -> None:
 
 def test_reduce_may_cite_only_what_the_lessons_cited(make_ctx) -> None:
     ctx = make_ctx({"s1": pnpm_session("s1")})
-    extra = [{"action": "add", "kind": "memory", "title": "Cites an uncited line", "body": "b",
-              "evidence": [{"session_id": "s1", "event": "e1"}]}]
+    extra = [
+        {
+            "action": "add",
+            "kind": "memory",
+            "title": "Cites an uncited line",
+            "body": "b",
+            "evidence": [{"session_id": "s1", "event": "e1"}],
+        }
+    ]
     titles = [p.title for p in engine(Scripted([map_answer()], [reduce_answer(extra)])).propose(ctx)]
     assert titles == ["Use pnpm, not npm"]
 
@@ -167,19 +195,56 @@ def test_reduce_failing_twice_yields_nothing_not_a_crash(make_ctx) -> None:
 def test_actions_replaces_and_scope_are_checked(make_ctx) -> None:
     art = Artifact(id="a-npm", kind="instinct", scope="project", name="use-npm", body="Use npm for everything.")
     extra = [
-        {"action": "retire", "kind": "instinct", "title": "Retire npm habit", "body": "-", "replaces": ["a-npm"],
-         "evidence": [{"session_id": "s1", "event": "e4"}]},
-        {"action": "retire", "kind": "memory", "title": "Retire ghost", "body": "-", "replaces": ["a-ghost"],
-         "evidence": [{"session_id": "s1", "event": "e4"}]},
-        {"action": "update", "kind": "memory", "title": "Update unknown", "body": "b", "replaces": ["a-ghost"],
-         "evidence": [{"session_id": "s1", "event": "e3"}]},
-        {"action": "add", "kind": "memory", "title": "Hallucinated", "body": "b",
-         "evidence": [{"session_id": "s1", "event": "e42"}]},
-        {"action": "add", "kind": "rule", "scope": "path", "paths": [], "title": "Path without paths", "body": "b",
-         "evidence": [{"session_id": "s1", "event": "e4"}]},
-        {"action": "add", "kind": "hook", "scope": "path", "paths": ["db/**", "/etc/*", "../x/**", "~/.ssh/*"],
-         "title": "Block npm",
-         "body": "#!/bin/sh\nexit 2", "matcher": "Bash", "evidence": [{"session_id": "s1", "event": "e2"}]},
+        {
+            "action": "retire",
+            "kind": "instinct",
+            "title": "Retire npm habit",
+            "body": "-",
+            "replaces": ["a-npm"],
+            "evidence": [{"session_id": "s1", "event": "e4"}],
+        },
+        {
+            "action": "retire",
+            "kind": "memory",
+            "title": "Retire ghost",
+            "body": "-",
+            "replaces": ["a-ghost"],
+            "evidence": [{"session_id": "s1", "event": "e4"}],
+        },
+        {
+            "action": "update",
+            "kind": "memory",
+            "title": "Update unknown",
+            "body": "b",
+            "replaces": ["a-ghost"],
+            "evidence": [{"session_id": "s1", "event": "e3"}],
+        },
+        {
+            "action": "add",
+            "kind": "memory",
+            "title": "Hallucinated",
+            "body": "b",
+            "evidence": [{"session_id": "s1", "event": "e42"}],
+        },
+        {
+            "action": "add",
+            "kind": "rule",
+            "scope": "path",
+            "paths": [],
+            "title": "Path without paths",
+            "body": "b",
+            "evidence": [{"session_id": "s1", "event": "e4"}],
+        },
+        {
+            "action": "add",
+            "kind": "hook",
+            "scope": "path",
+            "paths": ["db/**", "/etc/*", "../x/**", "~/.ssh/*"],
+            "title": "Block npm",
+            "body": "#!/bin/sh\nexit 2",
+            "matcher": "Bash",
+            "evidence": [{"session_id": "s1", "event": "e2"}],
+        },
     ]
     ctx = make_ctx({"s1": pnpm_session("s1")}, artifacts=[art])
     lesson = json.loads(map_answer())
@@ -233,7 +298,7 @@ def test_missing_model_is_a_usage_error() -> None:
 def test_cache_namespace_is_versioned() -> None:
     from reverie.dreamer.engines.llm_prompts import PROMPT_VERSION
 
-    assert CACHE_NAMESPACE == f"llm:v{PROMPT_VERSION}"
+    assert f"llm:v{PROMPT_VERSION}" == CACHE_NAMESPACE
 
 
 def test_progress_is_reported_and_cancel_stops_before_any_call(make_ctx) -> None:

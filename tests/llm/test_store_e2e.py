@@ -22,18 +22,38 @@ def answer(request: dict[str, Any]) -> str:
         return json.dumps({"lessons": [{"title": "Use pnpm", "statement": "Use pnpm", "citations": [{"event": "e4"}]}]})
     payload = json.loads(request["messages"][1]["content"])
     stale = [a["id"] for a in payload["existing_artifacts"] if "npm" in a["body"]]
-    return json.dumps({"proposals": [{
-        "action": "update", "kind": "instinct", "title": "Use pnpm, not npm", "body": "- Use pnpm, not npm.",
-        "replaces": stale, "confidence": 0.8, "rationale": "corrected in both sessions",
-        "evidence": [{"session_id": l["session_id"], "event": "e4"} for l in payload["candidate_lessons"]],
-    }]})
+    return json.dumps(
+        {
+            "proposals": [
+                {
+                    "action": "update",
+                    "kind": "instinct",
+                    "title": "Use pnpm, not npm",
+                    "body": "- Use pnpm, not npm.",
+                    "replaces": stale,
+                    "confidence": 0.8,
+                    "rationale": "corrected in both sessions",
+                    "evidence": [{"session_id": l["session_id"], "event": "e4"} for l in payload["candidate_lessons"]],
+                }
+            ]
+        }
+    )
 
 
 def dream(store: Any, server: FakeOpenAI, sessions: dict[str, list]) -> tuple[list, dict]:
     ctx = DreamContext(
         workspace=store.workspace,
-        sessions=[SessionRef(sid, "claude", f"/t/{sid}.jsonl", str(store.workspace), f"h{sid}",
-                             started_at=f"2026-02-0{i + 1}T00:00:00Z") for i, sid in enumerate(sessions)],
+        sessions=[
+            SessionRef(
+                sid,
+                "claude",
+                f"/t/{sid}.jsonl",
+                str(store.workspace),
+                f"h{sid}",
+                started_at=f"2026-02-0{i + 1}T00:00:00Z",
+            )
+            for i, sid in enumerate(sessions)
+        ],
         artifacts=store.active_artifacts(),
         load_events=lambda sid: iter(sessions[sid]),
         cache_get=store.cache_get,

@@ -30,7 +30,7 @@ class Score:
     guard_violations: list[str] = field(default_factory=list)
     over_limit: bool = False
 
-    def add(self, other: "Score") -> None:
+    def add(self, other: Score) -> None:
         self.expected += other.expected
         self.found += other.found
         self.proposals += other.proposals
@@ -62,12 +62,12 @@ def score(scenario: Scenario, proposals: list[dict[str, Any]]) -> Score:
             s.missed.append(repr(e))
     for p in proposals:
         good = any(e.matches(p) for e in scenario.expect) or any(
-            g.mentions in _text(p) and g.then.matches(p) for g in scenario.guards)
+            g.mentions in _text(p) and g.then.matches(p) for g in scenario.guards
+        )
         s.correct += good
         if not good:
             s.unexpected.append(f"{p.get('action')} {p.get('kind')}: {p.get('title')}")
-        s.guard_violations += [f"{p.get('title')} mentions {g.mentions!r}" for g in scenario.guards
-                               if g.violated_by(p)]
+        s.guard_violations += [f"{p.get('title')} mentions {g.mentions!r}" for g in scenario.guards if g.violated_by(p)]
     s.over_limit = scenario.max_proposals is not None and len(proposals) > scenario.max_proposals
     return s
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.scenarios.heldout import HELDOUT, HELDOUT_SECRETS, build_heldout
-from tests.scenarios.score import dream_scenario as dream_built, score
+from tests.scenarios.score import dream_scenario as dream_built
+from tests.scenarios.score import score
 
 
 def dream_heldout(name: str, root: Path) -> tuple[list[dict], object, Path]:
@@ -29,8 +30,9 @@ def dream_heldout(name: str, root: Path) -> tuple[list[dict], object, Path]:
 def test_heldout_outcome(name: str, tmp_path: Path) -> None:
     proposals, scenario, _ = dream_heldout(name, tmp_path)
     result = score(scenario, proposals)
-    shown = json.dumps([{k: p[k] for k in ("action", "kind", "scope", "paths", "title", "labels")}
-                        for p in proposals], indent=1)
+    shown = json.dumps(
+        [{k: p[k] for k in ("action", "kind", "scope", "paths", "title", "labels")} for p in proposals], indent=1
+    )
     assert not result.missed, f"{name}: missed {result.missed}\n{shown}"
     assert not result.guard_violations, f"{name}: {result.guard_violations}\n{shown}"
     assert not result.over_limit, f"{name}: {len(proposals)} proposals > {scenario.max_proposals}\n{shown}"
@@ -59,8 +61,10 @@ def test_rejection_reason_becomes_the_correction(tmp_path: Path) -> None:
 
 
 def test_content_correction_after_an_edit_is_not_a_path_guard(tmp_path: Path) -> None:
-    """"no default export!!" after a Write is about what was written, not about editing web/src."""
+    """ "no default export!!" after a Write is about what was written, not about editing web/src."""
     proposals, _, _ = dream_heldout("h_named_exports", tmp_path)
     assert not [p for p in proposals if p["kind"] == "hook"]
-    assert any(p["kind"] in ("instinct", "rule") and "export" in p["body"].lower() and p["scope"] == "project"
-               for p in proposals)
+    assert any(
+        p["kind"] in ("instinct", "rule") and "export" in p["body"].lower() and p["scope"] == "project"
+        for p in proposals
+    )

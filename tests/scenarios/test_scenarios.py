@@ -15,8 +15,8 @@ import pytest
 from reverie.dreamer.dream import run_dream
 from reverie.dreamer.scenarios import SCENARIOS, build_demo_workspace, build_scenario, demo_transcripts_dir
 from reverie.dreamer.scenarios.catalog import SECRETS
-from tests.scenarios.score import dream_scenario as dream_built
 from reverie.store.store import Store
+from tests.scenarios.score import dream_scenario as dream_built
 
 
 def dream_scenario(name: str, root: Path) -> tuple[list[dict], object, Path]:
@@ -28,9 +28,8 @@ def dream_scenario(name: str, root: Path) -> tuple[list[dict], object, Path]:
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_scenario_outcome(name: str, tmp_path: Path) -> None:
-    proposals, scenario, ws = dream_scenario(name, tmp_path)
-    shown = json.dumps([{k: p[k] for k in ("action", "kind", "scope", "title", "labels")} for p in proposals],
-                       indent=1)
+    proposals, scenario, _ws = dream_scenario(name, tmp_path)
+    shown = json.dumps([{k: p[k] for k in ("action", "kind", "scope", "title", "labels")} for p in proposals], indent=1)
     for expect in scenario.expect:
         assert any(expect.matches(p) for p in proposals), f"{name}: no proposal matches {expect}\n{shown}"
     for guard in scenario.guards:
@@ -51,8 +50,13 @@ def test_secrets_never_reach_any_output(tmp_path: Path) -> None:
         assert secret.encode() not in raw, "secret found in the store files"
     store = Store.open(ws)
     try:
-        quotes = [e.text for sid in store.db.execute("SELECT id FROM sessions").fetchall()
-                  for e in __import__("reverie.store.sessions", fromlist=["SessionIndex"]).SessionIndex(store.db).iter_events(sid[0])]
+        quotes = [
+            e.text
+            for sid in store.db.execute("SELECT id FROM sessions").fetchall()
+            for e in __import__("reverie.store.sessions", fromlist=["SessionIndex"])
+            .SessionIndex(store.db)
+            .iter_events(sid[0])
+        ]
     finally:
         store.close()
     assert any("[REDACTED:" in q for q in quotes), "the pasted credentials were seen and redacted at ingest"

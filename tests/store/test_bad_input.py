@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -22,8 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _child(code: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess[str]:
     full = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env=full, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=full, timeout=120, **kw
+    )
 
 
 def test_corrupt_database(workspace: Path) -> None:
@@ -39,8 +40,13 @@ def test_corrupt_database_cli_one_line(workspace: Path) -> None:
     db = workspace / ".reverie" / "reverie.db"
     db.parent.mkdir()
     db.write_bytes(b"\x00garbage" * 500)
-    proc = subprocess.run([sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "status"],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "status"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 1 and "is not a Reverie database" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
@@ -56,7 +62,7 @@ def test_escaping_targets_write_nothing(store: Store, workspace: Path, tmp_path:
     (workspace / ".claude").mkdir()
     os.symlink(outside, workspace / ".claude" / "commands")
     store.open_candidate([P("deploy", "Deploy.", kind="command")])
-    pid = [p for p in store.proposals()][0].id
+    pid = next(iter(store.proposals())).id
     store.approve([pid])
     with pytest.raises(UnsafePathError, match="unsafe target path"):
         store.apply()
@@ -82,7 +88,7 @@ def open_workspace() -> Path:
     os.chmod(root, 0o755)
     (root / "project").mkdir()
     yield root / "project"
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, _filenames in os.walk(root):
         os.chmod(dirpath, 0o755)
     shutil.rmtree(root, ignore_errors=True)
 
@@ -102,7 +108,8 @@ def test_read_only_workspace(open_workspace: Path, tmp_path: Path) -> None:
     code = f"""
         import os, sys
         from reverie.console.cli import main
-        import reverie.console.cmd_store, reverie.store.core, reverie.store.importer, reverie.store.sessions  # before dropping privileges
+        # imported before dropping privileges
+        import reverie.console.cmd_store, reverie.store.core, reverie.store.importer, reverie.store.sessions
         main(["--workspace", {str(workspace)!r}, "status"])  # warms every lazy import
         if os.getuid() == 0:
             os.setgid(65534); os.setuid(65534)  # root ignores permissions: become nobody

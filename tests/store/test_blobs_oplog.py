@@ -7,7 +7,6 @@ import pytest
 from reverie.store.core import Store
 from reverie.store.errors import NotFoundError, NothingToDoError, UsageError
 from reverie.store.oplog import new_id
-
 from tests.store.conftest import P
 
 

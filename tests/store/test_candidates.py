@@ -32,12 +32,16 @@ def test_summaries_of_an_empty_store_are_empty(store: Store) -> None:
 def test_summaries_fall_back_to_the_rows_when_the_summary_table_lacks_some(store: Store) -> None:
     """Rows written by a version without `proposal_summaries` still list, with the same fields."""
     cand = store.open_candidate([P("Use pnpm", "Use pnpm."), P("Fetched advice", "curl x | sh", labels=block())])
-    before = [(s.id, s.title, s.kind, s.scope, s.target, s.confidence, [l.label for l in s.labels])
-              for s in store.proposal_summaries(cand.id)]
+    before = [
+        (s.id, s.title, s.kind, s.scope, s.target, s.confidence, [l.label for l in s.labels])
+        for s in store.proposal_summaries(cand.id)
+    ]
     store.db.execute("DELETE FROM proposal_summaries WHERE candidate_id = ? AND seq = 1", [cand.id])
 
-    after = [(s.id, s.title, s.kind, s.scope, s.target, s.confidence, [l.label for l in s.labels])
-             for s in store.proposal_summaries(cand.id)]
+    after = [
+        (s.id, s.title, s.kind, s.scope, s.target, s.confidence, [l.label for l in s.labels])
+        for s in store.proposal_summaries(cand.id)
+    ]
 
     assert after == before and len(after) == 2 and after[1][6] == ["memory_poisoning"]
 

@@ -22,10 +22,17 @@ def run(capsys: pytest.CaptureFixture[str], ws: Path, *argv: str) -> tuple[int, 
 
 PROPOSALS = {
     "proposals": [
-        {"action": "add", "kind": "rule", "scope": "path", "paths": ["db/migrations/generated/**"],
-         "title": "Never edit generated migrations", "body": "Never edit generated migrations; regenerate them.",
-         "confidence": 0.8, "labels": [{"label": "unverified_procedure", "severity": "warn", "reason": "r"}],
-         "evidence": [{"session_id": "s1", "event_uuid": "u1", "trust": "user", "quote": "don't edit those"}]},
+        {
+            "action": "add",
+            "kind": "rule",
+            "scope": "path",
+            "paths": ["db/migrations/generated/**"],
+            "title": "Never edit generated migrations",
+            "body": "Never edit generated migrations; regenerate them.",
+            "confidence": 0.8,
+            "labels": [{"label": "unverified_procedure", "severity": "warn", "reason": "r"}],
+            "evidence": [{"session_id": "s1", "event_uuid": "u1", "trust": "user", "quote": "don't edit those"}],
+        },
         {"kind": "instinct", "scope": "team", "title": "Run tests", "body": "Run `pytest -x` before committing."},
         {"kind": "memory", "scope": "project", "title": "DB", "body": "The database is Postgres 16."},
     ]

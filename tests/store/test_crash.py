@@ -21,8 +21,13 @@ def _prepare(ws: Path) -> Store:
     (ws / "CLAUDE.md").write_text("# Project\n\nHand text.\n")
     s = Store.open(ws, create=True)
     s.init()
-    s.open_candidate([P("Run tests"), P("Deploy", "Deploy carefully.", kind="command"),
-                      P("Generated", "Never edit generated.", kind="rule", scope="path", paths=["gen/**"])])
+    s.open_candidate(
+        [
+            P("Run tests"),
+            P("Deploy", "Deploy carefully.", kind="command"),
+            P("Generated", "Never edit generated.", kind="rule", scope="path", paths=["gen/**"]),
+        ]
+    )
     s.approve([p.id for p in s.proposals()])
     return s
 
@@ -34,10 +39,18 @@ def test_sigkill_between_file_writes(workspace: Path, temp_home: Path, tmp_path:
     before = world(workspace, temp_home)
     s.close()
     marker = tmp_path / "paused"
-    env = dict(os.environ, PYTHONPATH=str(REPO), REVERIE_TEST_PAUSE_AFTER_WRITES=str(writes_before_kill),
-               REVERIE_TEST_PAUSE_MARKER=str(marker))
-    child = subprocess.Popen([sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "apply"],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        REVERIE_TEST_PAUSE_AFTER_WRITES=str(writes_before_kill),
+        REVERIE_TEST_PAUSE_MARKER=str(marker),
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "apply"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():

@@ -9,7 +9,6 @@ import pytest
 
 from reverie.store.core import Store
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
-
 from tests.store.conftest import P, block, world
 
 
@@ -40,23 +39,27 @@ def test_names_are_unique_slugs(store: Store) -> None:
 
 def test_apply_undo_redo_restore_byte_identical(store: Store, workspace: Path, temp_home: Path) -> None:
     initial = world(workspace, temp_home)
-    store.open_candidate([
-        P("Run tests first"),
-        P("Generated", "Never edit db/generated.", kind="rule", scope="path", paths=["db/generated/**"]),
-        P("guard", "exit 0", kind="hook", scope="team", meta={"matcher": "Bash"}),
-        P("DB is postgres", kind="memory", scope="project"),
-        P("Review", "Review the diff.", kind="command"),
-        P("Release", "Steps to release.", kind="skill"),
-        P("Reviewer", "You review code.", kind="subagent", meta={"tools": ["Read"]}),
-        P("Be terse", kind="instinct", scope="global"),
-    ])
+    store.open_candidate(
+        [
+            P("Run tests first"),
+            P("Generated", "Never edit db/generated.", kind="rule", scope="path", paths=["db/generated/**"]),
+            P("guard", "exit 0", kind="hook", scope="team", meta={"matcher": "Bash"}),
+            P("DB is postgres", kind="memory", scope="project"),
+            P("Review", "Review the diff.", kind="command"),
+            P("Release", "Steps to release.", kind="skill"),
+            P("Reviewer", "You review code.", kind="subagent", meta={"tools": ["Read"]}),
+            P("Be terse", kind="instinct", scope="global"),
+        ]
+    )
     _approve_all(store)
     approved = world(workspace, temp_home)
     assert approved == initial  # approving writes nothing
     res = store.apply()
     assert len(res.applied) == 8 and not res.conflicts
     applied = world(workspace, temp_home)
-    assert (workspace / "CLAUDE.md").read_text().startswith("# Project\n\nHand-written notes.\n\n<!-- reverie:begin -->")
+    assert (
+        (workspace / "CLAUDE.md").read_text().startswith("# Project\n\nHand-written notes.\n\n<!-- reverie:begin -->")
+    )
     assert (workspace / ".claude/hooks/reverie/guard.sh").stat().st_mode & 0o111
     assert (temp_home / ".claude/CLAUDE.md").exists()
     assert {p.status for p in store.proposals()} == {"applied"}
@@ -68,7 +71,7 @@ def test_apply_undo_redo_restore_byte_identical(store: Store, workspace: Path, t
     assert world(workspace, temp_home) == applied
     store.restore(res.op.id)  # no-op on files, still a new op
     assert world(workspace, temp_home) == applied
-    dream_op = [o for o in store.log() if o.kind == "dream"][0]
+    dream_op = next(o for o in store.log() if o.kind == "dream")
     store.restore(dream_op.id)
     assert world(workspace, temp_home) == initial
     assert {p.status for p in store.proposals()} == {"pending"}
@@ -152,8 +155,9 @@ def test_update_and_retire_replace_artifacts(store: Store, workspace: Path) -> N
     _approve_all(store)
     store.apply()
     art = next(a for a in store.active_artifacts() if a.kind == "rule")
-    store.open_candidate([P("Generated", "Never edit generated files; regenerate.", kind="rule", action="update",
-                            replaces=[art.id])])
+    store.open_candidate(
+        [P("Generated", "Never edit generated files; regenerate.", kind="rule", action="update", replaces=[art.id])]
+    )
     p = store.proposals()[0]
     assert p.name == art.name and "regenerate" in p.after and "Never edit generated.\n" in p.before
     _approve_all(store)
@@ -173,8 +177,9 @@ def test_head_moved_conflicts_reported_by_proposal(store: Store, workspace: Path
     _approve_all(store)
     store.apply()
     art = next(a for a in store.active_artifacts() if a.kind == "rule")
-    stale = store.open_candidate([P("R", "Rule one, v2.", kind="rule", action="update", replaces=[art.id]),
-                                  P("Other", "Unrelated.")])
+    stale = store.open_candidate(
+        [P("R", "Rule one, v2.", kind="rule", action="update", replaces=[art.id]), P("Other", "Unrelated.")]
+    )
     fresh = store.open_candidate([P("", action="retire", kind="rule", replaces=[art.id], body="")])
     store.approve([p.id for p in store.proposals(fresh.id)])
     store.apply(fresh.id)
@@ -234,12 +239,16 @@ def test_same_target_already_exists(store: Store, workspace: Path) -> None:
 def test_hook_settings_keep_user_entries(store: Store, workspace: Path) -> None:
     settings = workspace / ".claude/settings.json"
     settings.parent.mkdir(parents=True)
-    original = {"permissions": {"deny": ["Read(.env)"]},
-                "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt.sh"}]}]}}
+    original = {
+        "permissions": {"deny": ["Read(.env)"]},
+        "hooks": {"PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "fmt.sh"}]}]},
+    }
     settings.write_text(json.dumps(original, indent=4))
     store.import_workspace()
     raw = settings.read_bytes()
-    store.open_candidate([P("guard", "exit 2", kind="hook", scope="team", meta={"matcher": "Bash", "event": "PreToolUse"})])
+    store.open_candidate(
+        [P("guard", "exit 2", kind="hook", scope="team", meta={"matcher": "Bash", "event": "PreToolUse"})]
+    )
     _approve_all(store)
     store.apply()
     doc = json.loads(settings.read_text())
@@ -301,7 +310,7 @@ def test_one_store_shared_by_threads(store: Store) -> None:
     def dream(i: int) -> None:
         try:
             store.open_candidate([P(f"thread {i}")])
-        except BaseException as err:  # noqa: BLE001
+        except BaseException as err:
             errors.append(err)
 
     threads = [threading.Thread(target=dream, args=(i,)) for i in range(4)]

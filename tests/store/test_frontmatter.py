@@ -13,7 +13,7 @@ from tests.conftest import realdata_or_skip
     [
         ("---\nglobs: **/*.py\n---\nbody", "globs", "**/*.py"),
         ("---\ndescription: use: this\nname: x\n---\n", "description", "use: this"),
-        ("---\npaths:\n  - src/**\n  - \"lib/*.ts\"\n---\n", "paths", ["src/**", "lib/*.ts"]),
+        ('---\npaths:\n  - src/**\n  - "lib/*.ts"\n---\n', "paths", ["src/**", "lib/*.ts"]),
         ("---\ntools: [Read, Grep]\n---\n", "tools", ["Read", "Grep"]),
         ("---\nname: ok\n---\n", "name", "ok"),
     ],
@@ -40,7 +40,7 @@ def test_every_realdata_markdown_parses() -> None:
     files = sorted(root.rglob("*.md"))
     assert files
     for f in files:
-        meta, body, had = frontmatter.split(f.read_text(encoding="utf-8", errors="replace"))
+        meta, _body, had = frontmatter.split(f.read_text(encoding="utf-8", errors="replace"))
         assert isinstance(meta, dict)
         if had:
             assert meta, f"{f}: frontmatter present but nothing parsed"

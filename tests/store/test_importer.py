@@ -25,11 +25,16 @@ def _layout(ws: Path) -> None:
     (ws / ".claude/commands/git").mkdir(parents=True)
     (ws / ".claude/commands/git/commit.md").write_text("Commit carefully.\n")
     (ws / ".claude/agents").mkdir()
-    (ws / ".claude/agents/reviewer.md").write_text("---\nname: reviewer\ndescription: reviews\ntools: Read, Grep\n---\nReview.\n")
+    (ws / ".claude/agents/reviewer.md").write_text(
+        "---\nname: reviewer\ndescription: reviews\ntools: Read, Grep\n---\nReview.\n"
+    )
     (ws / ".claude/skills/release").mkdir(parents=True)
     (ws / ".claude/skills/release/SKILL.md").write_text("---\nname: release\ndescription: ship it: now\n---\nSteps.\n")
-    (ws / ".claude/settings.json").write_text(json.dumps(
-        {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "check.sh"}]}]}}))
+    (ws / ".claude/settings.json").write_text(
+        json.dumps(
+            {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "check.sh"}]}]}}
+        )
+    )
     mem = claude_memory_dir(ws)
     mem.mkdir(parents=True)
     (mem / "MEMORY.md").write_text("- [db](db.md)\n")
@@ -109,8 +114,12 @@ def test_realdata_workspaces_import_and_round_trip(tmp_path: Path, temp_home: Pa
         s.init()
         assert s.active_artifacts(), proj.name
         before = world(ws, temp_home)
-        s.open_candidate([P("Run the linter", kind="instinct", scope="team"),
-                          P("guard", "exit 0", kind="hook", scope="team", meta={"matcher": "Bash"})])
+        s.open_candidate(
+            [
+                P("Run the linter", kind="instinct", scope="team"),
+                P("guard", "exit 0", kind="hook", scope="team", meta={"matcher": "Bash"}),
+            ]
+        )
         s.approve([p.id for p in s.proposals()])
         res = s.apply()
         assert len(res.applied) == 2, (proj.name, res.conflicts)

@@ -69,15 +69,19 @@ def test_block_entries_deterministic_and_multiline() -> None:
 
 
 def test_settings_merge_keeps_other_keys_and_entries() -> None:
-    existing = {"permissions": {"allow": ["Bash(ls)"]},
-                "hooks": {"PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "mine.sh"}]}]}}
+    existing = {
+        "permissions": {"allow": ["Bash(ls)"]},
+        "hooks": {"PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "mine.sh"}]}]},
+    }
     hook = A("hook", "project", "guard", "echo hi", meta={"matcher": "Bash", "timeout": 5})
     out = json.loads(mat.render_settings(json.dumps(existing).encode(), [hook]))
     assert out["permissions"] == existing["permissions"]
     groups = out["hooks"]["PreToolUse"]
     assert groups[0] == existing["hooks"]["PreToolUse"][0]
-    assert groups[1] == {"matcher": "Bash", "hooks": [{"type": "command", "timeout": 5,
-                         "command": '"$CLAUDE_PROJECT_DIR"/.claude/hooks/reverie/guard.sh'}]}
+    assert groups[1] == {
+        "matcher": "Bash",
+        "hooks": [{"type": "command", "timeout": 5, "command": '"$CLAUDE_PROJECT_DIR"/.claude/hooks/reverie/guard.sh'}],
+    }
     # removing the hook again gives back the original document
     assert json.loads(mat.render_settings(json.dumps(out).encode(), [])) == existing
     assert mat.render_settings(b"{}", [hook]).endswith(b"}\n")

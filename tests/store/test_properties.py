@@ -36,8 +36,12 @@ TEMPLATES = [
 TITLES = ["Run tests", "Use ruff", "Small commits"]
 
 step = st.one_of(
-    st.tuples(st.just("propose"), st.lists(st.tuples(st.integers(0, len(TEMPLATES) - 1),
-                                                     st.integers(0, len(TITLES) - 1)), min_size=1, max_size=3)),
+    st.tuples(
+        st.just("propose"),
+        st.lists(
+            st.tuples(st.integers(0, len(TEMPLATES) - 1), st.integers(0, len(TITLES) - 1)), min_size=1, max_size=3
+        ),
+    ),
     st.tuples(st.just("update"), st.integers(0, 20)),
     st.tuples(st.just("approve"), st.integers(0, 20)),
     st.tuples(st.just("reject"), st.integers(0, 20)),
@@ -70,10 +74,14 @@ def sandbox() -> Iterator[tuple[Path, Path]]:
 
 
 def _pending(s: Store) -> list[Proposal]:
-    return [p for p in s.proposals() if p.status in ("pending", "approved", "rejected")] if s.current_candidate() else []
+    return (
+        [p for p in s.proposals() if p.status in ("pending", "approved", "rejected")] if s.current_candidate() else []
+    )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(step, min_size=1, max_size=14))
 def test_random_sequences_keep_invariants(steps: list[tuple[str, object]]) -> None:
     with sandbox() as (ws, home):
@@ -84,17 +92,33 @@ def test_random_sequences_keep_invariants(steps: list[tuple[str, object]]) -> No
             before_world, before_view = world(ws, home), s.view()
             try:
                 if name == "propose":
-                    s.open_candidate([Proposal(id="", action="add", title=TITLES[t], body=f"{TITLES[t]} ({i}).",
-                                               **TEMPLATES[i]) for i, t in arg])
+                    s.open_candidate(
+                        [
+                            Proposal(id="", action="add", title=TITLES[t], body=f"{TITLES[t]} ({i}).", **TEMPLATES[i])
+                            for i, t in arg
+                        ]
+                    )
                 elif name == "update":
                     arts = [a for a in s.active_artifacts() if a.meta.get("layout") != "document"]
                     if not arts:
                         continue
                     a = arts[arg % len(arts)]
                     action = "retire" if arg % 2 else "update"
-                    s.open_candidate([Proposal(id="", action=action, kind=a.kind, scope=a.scope, title=a.title,
-                                               body="" if action == "retire" else a.body + " (v2)",
-                                               paths=a.paths, replaces=[a.id], meta=dict(a.meta))])
+                    s.open_candidate(
+                        [
+                            Proposal(
+                                id="",
+                                action=action,
+                                kind=a.kind,
+                                scope=a.scope,
+                                title=a.title,
+                                body="" if action == "retire" else a.body + " (v2)",
+                                paths=a.paths,
+                                replaces=[a.id],
+                                meta=dict(a.meta),
+                            )
+                        ]
+                    )
                 elif name in ("approve", "reject"):
                     props = _pending(s)
                     if not props:

@@ -35,8 +35,11 @@ def test_update_map_equals_put_map(tmp_path_factory, base: dict, edits: dict) ->
 def test_view_roundtrip_with_big_maps(tmp_path) -> None:
     db = open_db(tmp_path / "r.db", create=True)
     blobs = Blobs(db)
-    v = View(artifacts={f"a-{i}": f"h{i}" for i in range(500)}, reviews={f"p-{i}": {"status": "approved"} for i in range(700)},
-             candidates={f"c-{i}": "applied" for i in range(90)})
+    v = View(
+        artifacts={f"a-{i}": f"h{i}" for i in range(500)},
+        reviews={f"p-{i}": {"status": "approved"} for i in range(700)},
+        candidates={f"c-{i}": "applied" for i in range(90)},
+    )
     h = save_view(blobs, v)
     loaded = load_view(blobs, h)
     assert (loaded.artifacts, loaded.reviews, loaded.candidates) == (v.artifacts, v.reviews, v.candidates)
