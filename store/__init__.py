@@ -5,8 +5,10 @@ with views, candidate stores and proposals, the sessions index; materializing
 the active store into workspace files and importing it back.
 """
 
+from typing import Any
 
-def __getattr__(name: str):  # lazy: `from store import Store` without importing sqlite at package import
+
+def __getattr__(name: str) -> Any:  # lazy: `from store import Store` without importing sqlite at package import
     if name in ("Store", "ApplyPlan", "ApplyResult", "Preview"):
         from reverie.store import core
 

@@ -82,7 +82,7 @@ def candidates_in(db: sqlite_utils.Database, statuses: dict[str, str]) -> list[C
     if not statuses:
         return []
     ids = list(statuses)
-    out = []
+    out: list[Candidate] = []
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         marks = ",".join("?" * len(chunk))

@@ -216,7 +216,8 @@ def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], r
 def _entries(inner: str) -> list[tuple[str, str]]:
     """Split a managed block's text into (title, body) entries."""
     out: list[tuple[str, str]] = []
-    cur_title, cur_lines = None, []
+    cur_title: str | None = None
+    cur_lines: list[str] = []
     for line in inner.splitlines():
         if line.startswith("### "):
             if cur_title is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,7 @@ def json_region(data: Any) -> list[Any]:
     return out
 
 
-def strip_hooks(data: dict[str, Any], drop_commands: set[str] = frozenset()) -> dict[str, Any]:
+def strip_hooks(data: dict[str, Any], drop_commands: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """Remove Reverie's hook entries (and entries running `drop_commands`)."""
     hooks = data.get("hooks")
     if not isinstance(hooks, dict):
@@ -253,7 +254,9 @@ def strip_hooks(data: dict[str, Any], drop_commands: set[str] = frozenset()) -> 
     return data
 
 
-def render_settings(existing: bytes | None, arts: list[Artifact], drop_commands: set[str] = frozenset()) -> bytes:
+def render_settings(
+    existing: bytes | None, arts: list[Artifact], drop_commands: AbstractSet[str] = frozenset()
+) -> bytes:
     """Merge Reverie's hook entries into a settings document (other keys kept)."""
     data: dict[str, Any] = {}
     if existing is not None and existing.strip():
@@ -289,6 +292,7 @@ def render_whole(key: str, a: Artifact) -> tuple[bytes, int | None]:
         if not body.startswith("#!"):
             body = "#!/usr/bin/env bash\n" + body
         return body.encode("utf-8"), 0o755
+    meta: dict[str, Any]
     if a.kind == "memory":
         meta = {"name": a.title or a.name, "description": desc, "type": str(a.meta.get("type") or "project")}
     elif a.kind == "skill":
@@ -310,7 +314,7 @@ def render_whole(key: str, a: Artifact) -> tuple[bytes, int | None]:
 
 
 def render_file(
-    key: str, arts: list[Artifact], existing: bytes | None, drop_commands: set[str] = frozenset()
+    key: str, arts: list[Artifact], existing: bytes | None, drop_commands: AbstractSet[str] = frozenset()
 ) -> tuple[bytes | None, int | None]:
     """New content of file `key` given every artifact that targets it.
 
@@ -338,7 +342,7 @@ def is_empty(key: str, data: bytes | None) -> bool:
         return not data.strip()
     if ftype == "json":
         try:
-            return json.loads(data) == {}
+            return bool(json.loads(data) == {})
         except ValueError:
             return False
     return False

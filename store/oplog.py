@@ -131,7 +131,7 @@ class OpLog:
         return [_row_to_op(r) for r in self.db.query(sql)]
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM operations").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM operations").fetchone()[0])
 
     def append(
         self,

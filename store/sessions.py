@@ -460,7 +460,8 @@ class SessionIndex:
     def sessions(self, ids: Iterable[str] | None = None, agent: str | None = None) -> list[dict[str, Any]]:
         """Session rows as dicts (newest first), optionally only `ids` / one agent."""
         sql = "SELECT * FROM sessions"
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[Any] = []
         if agent:
             where.append("agent = ?")
             params.append(agent)

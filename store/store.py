@@ -46,4 +46,8 @@ from __future__ import annotations
 
 # The implementation lives in store.core; this module re-exports it so callers
 # import `from store import Store`.
-from reverie.store.core import ApplyPlan, ApplyResult, Preview, Store  # noqa: F401
+from reverie.store.apply import ApplyPlan, ApplyResult
+from reverie.store.core import Store
+from reverie.store.proposals import Preview
+
+__all__ = ["ApplyPlan", "ApplyResult", "Preview", "Store"]

@@ -86,7 +86,7 @@ def plan_sync(
         )
         if disk is not None and disk == t_b:
             after = t_b  # already there: only the record changes
-        elif unrecorded_ok:
+        elif unrecorded_ok and disk is not None:
             after = mat.splice_region(key, disk, t_b)  # a person's file: add our region, keep the rest
         elif disk == rec_b:
             if trec is None:
@@ -107,9 +107,15 @@ def plan_sync(
                 after = mat.splice_region(key, rec_b, t_b)  # keep people's text as it is now
             else:
                 after = t_b
-        elif splice_ok and mat.region_of(key, disk) == mat.region_of(key, rec_b):
+        elif splice_ok and disk is not None and mat.region_of(key, disk) == mat.region_of(key, rec_b):
             after = mat.splice_region(key, disk, t_b)
-            if after is not None and trec is None and rec.get("created") and mat.is_empty(key, after):
+            if (
+                after is not None
+                and trec is None
+                and rec is not None
+                and rec.get("created")
+                and mat.is_empty(key, after)
+            ):
                 after = None
         elif force:
             after = t_b

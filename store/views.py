@@ -121,6 +121,7 @@ def get_map(blobs: Blobs, h: str) -> dict[str, Any]:
     if cached is not None:
         return cached
     node = blobs.get_json(h)
+    out: dict[str, Any]
     if "flat" in node:
         out = node["flat"]
     else:
@@ -137,7 +138,8 @@ def _map_refs(blobs: Blobs, h: str, out: set[str]) -> dict[str, Any]:
     out.add(h)
     node = blobs.get_json(h)
     if "flat" in node:
-        return node["flat"]
+        flat: dict[str, Any] = node["flat"]
+        return flat
     merged: dict[str, Any] = {}
     for sub in node["buckets"].values():
         merged.update(_map_refs(blobs, sub, out))
