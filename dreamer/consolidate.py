@@ -18,220 +18,25 @@ supports. Thresholds (docs/DREAMING.md):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reverie.dreamer import hooks
-from reverie.dreamer.signals import EDIT_TOOLS, NOT_WORD, USE, _same_family, normalize_command
+from reverie.dreamer.artifact_text import artifact_lines, conflict_word
+from reverie.dreamer.clusters import (
+    DUPLICATE_SIMILARITY,
+    MIN_SESSIONS_DURABLE,
+    MIN_SESSIONS_PROCEDURE,
+    Cluster,
+    _has_word,
+    cluster_statements,
+    evidence_of,
+    resolve_conflicting_clusters,
+)
+from reverie.dreamer.signals import EDIT_TOOLS, _same_family, normalize_command
+from reverie.dreamer.staleness import artifact_updates
 from reverie.dreamer.wording import quote, similarity, slug, title_of, tokens
 from reverie.store.models import Artifact, Evidence, Label, Proposal
-
-MIN_SESSIONS_DURABLE = 2
-MIN_SESSIONS_PROCEDURE = 3
-DUPLICATE_SIMILARITY = 0.6
-CLUSTER_SIMILARITY = 0.5
-
-
-@dataclass
-class Cluster:
-    statements: list[dict[str, Any]] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
-    toks: frozenset[str] = frozenset()
-
-    @property
-    def sessions(self) -> list[str]:
-        return sorted({s["session_id"] for s in self.statements})
-
-    @property
-    def latest(self) -> str:
-        return max(s["ts"] for s in self.statements)
-
-    @property
-    def first(self) -> str:
-        return min(s["ts"] for s in self.statements)
-
-    _polarity: str = ""
-
-    def add(self, st: dict[str, Any]) -> None:
-        self.statements.append(st)
-        self.keys |= set(st["keys"])
-        self.toks = self.toks | tokens(st["line"])
-        self._polarity = ""
-
-    def best_similarity(self, toks: frozenset[str]) -> float:
-        """Similarity to the cluster: its whole vocabulary, or its closest recent statement
-        (a short restatement should not be drowned by a long first wording)."""
-        best = similarity(toks, self.toks)
-        for s in self.statements[-8:]:
-            best = max(best, similarity(toks, tokens(s["line"])))
-        return best
-
-    def representative(self) -> dict[str, Any]:
-        pairs = [k[4:].split(">") for k in self.keys if k.startswith("use:") and ">" in k]
-        dirs = self.forbid_dirs()
-
-        def score(s: dict[str, Any]) -> tuple:
-            low = s["line"].lower()
-            explicit = any(k.startswith("use:") for k in s["keys"])
-            # the line that carries the whole lesson: both sides of "use X not Y", or the guarded path
-            contrast = any(_has_word(low, a) and _has_word(low, b) for a, b in pairs)
-            names_dir = any(d.lower() in low for d in dirs)
-            return (
-                3 * explicit + 2 * contrast + 2 * names_dir + 2 * s["general"] + s["strong"] - 3 * s["temporal"],
-                -len(s["line"]) // 80,
-                s["ts"],
-            )
-
-        return max(self.statements, key=score)
-
-    def polarity(self) -> str:
-        if self._polarity:
-            return self._polarity
-        self._polarity = self._count_polarity()
-        return self._polarity
-
-    def _count_polarity(self) -> str:
-        counts: dict[str, int] = {}
-        for s in self.statements:
-            counts[s["polarity"]] = counts.get(s["polarity"], 0) + 1
-        return max(sorted(counts), key=lambda k: counts[k])
-
-    def forbid_dirs(self) -> list[str]:
-        """Guarded paths; one inside another guarded folder adds nothing."""
-        found = {k.split(":", 1)[1] for k in self.keys if k.startswith("forbid:")}
-        return sorted(p for p in found if not any(p.startswith(q.rstrip("/") + "/") for q in found if q != p))
-
-
-def _has_word(text: str, word: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
-
-
-def _forbid_overlap(a: set[str], b: set[str]) -> bool:
-    """A guarded file inside a guarded folder is the same lesson."""
-    fa = [k[7:] for k in a if k.startswith("forbid:")]
-    fb = [k[7:] for k in b if k.startswith("forbid:")]
-    return any(x.startswith(y + "/") or y.startswith(x + "/") for x in fa for y in fb)
-
-
-def evidence_of(st: dict[str, Any]) -> Evidence:
-    return Evidence(
-        session_id=st["session_id"],
-        event_uuid=st.get("uuid", ""),
-        timestamp=st.get("ts", ""),
-        trust=st.get("trust", "user"),
-        quote=quote(st.get("text", ""), 200),
-        agent=st.get("agent", ""),
-    )
-
-
-# --- artifact text helpers -------------------------------------------------------
-
-
-def artifact_lines(art: Artifact) -> list[str]:
-    """Lines of an artifact body that state something (no headings, fences, frontmatter)."""
-    out, fence, front = [], False, False
-    for i, line in enumerate(art.body.splitlines()):
-        s = line.strip()
-        if i == 0 and s == "---":
-            front = True
-            continue
-        if front:
-            front = s != "---"
-            continue
-        if s.startswith("```"):
-            fence = not fence
-            continue
-        if fence or not s or s.startswith(("#", "<!--")):
-            continue
-        out.append(line)
-    return out
-
-
-def negated_words(line: str) -> set[str]:
-    words = set()
-    for m in USE.finditer(line):
-        words.add(m.group(2).lower().strip("`'\".,;:!?"))
-    for m in NOT_WORD.finditer(line):
-        w = m.group(1).lower().strip("`'\".,;:!?")
-        if w and w not in ("the", "a", "an", "to", "be", "just", "that", "this", "it", "so", "only", "more"):
-            words.add(w)
-    return words
-
-
-NEG_WINDOW = re.compile(
-    r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I
-)
-
-
-def mentions_positively(line: str, word: str) -> bool:
-    """`word` appears in `line` and is not itself negated there (nor within a few words after a
-    negation: "is not allowed to push to main" does not recommend pushing)."""
-    low = line.lower()
-    if not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", low):
-        return False
-    if word in negated_words(line):
-        return False
-    window = {w.strip("`'\".,;:!?") for m in NEG_WINDOW.finditer(low) for w in m.group(1).split()}
-    return word not in window
-
-
-PROGRAMS = frozenset(
-    [
-        "npm",
-        "pnpm",
-        "yarn",
-        "bun",
-        "pip",
-        "pip3",
-        "uv",
-        "poetry",
-        "cargo",
-        "go",
-        "mix",
-        "make",
-        "npx",
-        "docker",
-        "podman",
-        "git",
-        "tabs",
-        "spaces",
-        "pytest",
-        "vitest",
-        "jest",
-        "unittest",
-        "black",
-        "ruff",
-        "flake8",
-        "eslint",
-        "prettier",
-        "biome",
-        "tsc",
-        "webpack",
-        "vite",
-    ]
-)
-
-
-def code_words(line: str) -> list[str]:
-    """Words of backticked commands and parts of code identifiers ("unittest.TestCase", "snake_case"):
-    they name a tool as surely as a known program does."""
-    out = " ".join(re.findall(r"`([^`]+)`", line)).lower().split()
-    return out + [p for ident in re.findall(r"\b\w+(?:[._]\w+)+\b", line.lower()) for p in re.split(r"[._]", ident)]
-
-
-def conflict_word(new_line: str, old_line: str) -> str | None:
-    """A word the new line rejects that the old line recommends, if any.
-
-    The word must name a tool (a known program or a backticked command in the old
-    line), or the two lines must otherwise talk about the same thing."""
-    related = similarity(tokens(new_line), tokens(old_line)) >= 0.2
-    ticked = code_words(old_line)
-    for w in sorted(negated_words(new_line)):
-        if len(w) >= 2 and mentions_positively(old_line, w) and (related or w in PROGRAMS or w in ticked):
-            return w
-    return None
-
 
 # --- the consolidation ---------------------------------------------------------------
 
@@ -249,14 +54,14 @@ def consolidate(
     user_sts = [s for s in statements if s["kind"] != "external" and "[REDACTED:" not in s["line"]]
     external_sts = [s for s in statements if s["kind"] == "external"]
     clusters = cluster_statements(user_sts)
-    clusters = _resolve_conflicting_clusters(clusters)
+    clusters = resolve_conflicting_clusters(clusters)
     proposals: list[Proposal] = []
     absorbed: set[int] = set()
 
     # 1. procedures → skills (statements about their steps are absorbed)
     proposals += _procedures(signals, clusters, absorbed)
     # 2. artifact updates: stale commands/paths and contradicted lines
-    updates, used = _artifact_updates(signals, clusters, artifacts, workspace, absorbed)
+    updates, used = artifact_updates(signals, clusters, artifacts, workspace, absorbed)
     absorbed |= used
     proposals += updates
     # 3. statement clusters → memory / instinct / rule (+ hook)
@@ -274,49 +79,6 @@ def consolidate(
     # 6. instruction-like text from tool / external content (critics will block it)
     proposals += _external(external_sts)
     return proposals
-
-
-def cluster_statements(statements: list[dict[str, Any]]) -> list[Cluster]:
-    clusters: list[Cluster] = []
-    for st in statements:
-        keys = {k for k in st["keys"] if not k.startswith("sub:")} | {k for k in st["keys"] if k.startswith("sub:")}
-        toks = tokens(st["line"])
-        best, best_score = None, 0.0
-        for cl in clusters:
-            if cl.polarity() == "must_not" and st["polarity"] in ("use", "prefer") and not (keys & cl.keys):
-                continue
-            reversed_pairs = {
-                f"use:{k[4:].split('>')[1]}>{k[4:].split('>')[0]}" for k in keys if k.startswith("use:") and ">" in k
-            }
-            if reversed_pairs & cl.keys:
-                continue  # the opposite lesson: kept apart so the newer one can win
-            shared = keys & cl.keys or _forbid_overlap(keys, cl.keys)
-            score = 1.0 if shared else cl.best_similarity(toks)
-            if score > best_score:
-                best, best_score = cl, score
-        if best is not None and best_score >= CLUSTER_SIMILARITY:
-            best.add(st)
-        else:
-            cl = Cluster()
-            cl.add(st)
-            clusters.append(cl)
-    return clusters
-
-
-def _resolve_conflicting_clusters(clusters: list[Cluster]) -> list[Cluster]:
-    """ "use X not Y" vs "use Y not X": the cluster with the newer evidence wins."""
-    drop: set[int] = set()
-    for i, a in enumerate(clusters):
-        for j, b in enumerate(clusters):
-            if i >= j or i in drop or j in drop:
-                continue
-            pa = {tuple(k[4:].split(">")) for k in a.keys if k.startswith("use:")}
-            pb = {tuple(k[4:].split(">")) for k in b.keys if k.startswith("use:")}
-            if any((y, x) in pb for x, y in pa):
-                loser, winner = (i, b) if a.latest < b.latest else (j, a)
-                drop.add(loser)
-                winner.statements[-1].setdefault("superseded", []).append(clusters[loser].representative()["line"])
-    return [c for k, c in enumerate(clusters) if k not in drop]
 
 
 def _glob(path: str) -> str:
@@ -599,167 +361,6 @@ def _skill(common: list[str], members: list[dict[str, Any]], clusters: list[Clus
             ),
         },
     )
-
-
-# --- stale and contradicted artifacts -------------------------------------------------------------
-
-
-def _artifact_updates(
-    signals: list[dict[str, Any]],
-    clusters: list[Cluster],
-    artifacts: list[Artifact],
-    workspace: Path,
-    absorbed: set[int] | None = None,
-) -> tuple[list[Proposal], set[int]]:
-    skip = set(absorbed or ())
-    fixes: dict[str, dict[str, Any]] = {}
-    recovered: dict[str, str] = {}
-    for sig in signals:
-        for fx in sig.get("error_fixes", []):
-            if fx["ts"] >= fixes.get(fx["failed_norm"], {}).get("ts", ""):
-                fixes[fx["failed_norm"]] = dict(fx, session_id=sig["session_id"])
-        for c in sig.get("tool_calls", []):
-            if c.get("norm") and c.get("status") == "ok":
-                recovered[c["norm"]] = max(recovered.get(c["norm"], ""), c.get("ts", ""))
-    out: list[Proposal] = []
-    used: set[int] = set()
-    for art in artifacts:
-        if art.kind in ("hook",):
-            continue
-        new_lines: list[str] = []
-        changed = False
-        labels: list[Label] = []
-        evidence: list[Evidence] = []
-        reasons: list[str] = []
-        in_lines = set(artifact_lines(art))
-        for line in art.body.splitlines():
-            if line not in in_lines:
-                new_lines.append(line)
-                continue
-            replacement = line
-            for cmd in re.findall(r"`([^`\n]{2,120})`", line):
-                norm = normalize_command(cmd)
-                fx = fixes.get(norm)
-                if fx and recovered.get(norm, "") <= fx["ts"] and fx["fixed_norm"] != norm:
-                    replacement = replacement.replace(f"`{cmd}`", f"`{fx['fixed']}`")
-                    labels.append(
-                        Label(
-                            "stale_authority",
-                            "warn",
-                            f"`{cmd}` failed in session {fx['session_id'][:8]} (event {fx['uuid'][:8]}) "
-                            f"and `{fx['fixed']}` worked instead",
-                        )
-                    )
-                    evidence.append(
-                        Evidence(
-                            session_id=fx["session_id"],
-                            event_uuid=fx["uuid"],
-                            timestamp=fx["ts"],
-                            trust="agent",
-                            quote=quote(f"{cmd}: {fx['error']}", 160),
-                        )
-                    )
-                    reasons.append(f"`{cmd}` now fails; `{fx['fixed']}` works")
-            gone = [p for p in _local_paths(line) if not (workspace / p).exists()]
-            if gone and replacement == line:
-                labels.append(
-                    Label("stale_authority", "warn", f"names {', '.join(gone)}, which the workspace no longer has")
-                )
-                reasons.append(f"{', '.join(gone)} no longer exist")
-                changed = True
-                continue  # drop the line
-            if replacement == line:
-                for idx, cl in enumerate(clusters):
-                    if idx in skip:
-                        continue
-                    rep = cl.representative()
-                    rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
-                    word = conflict_word(rep["line"], line) or next(
-                        (
-                            w
-                            for w in rejected
-                            if mentions_positively(line, w)
-                            and (
-                                w in PROGRAMS
-                                or w in code_words(line)
-                                or similarity(tokens(rep["line"]), tokens(line)) >= 0.2
-                            )
-                        ),
-                        None,
-                    )
-                    if word and (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
-                        indent = re.match(r"^\s*(?:[-*] |\d+\. )?", line).group(0)  # type: ignore[union-attr]
-                        replacement = indent + rep["line"]
-                        used.add(idx)
-                        labels.append(
-                            Label(
-                                "contradiction_drift",
-                                "warn",
-                                f"{art.kind} '{art.name}' says '{quote(line.strip(), 80)}'; newer "
-                                f"sessions ({', '.join(s[:8] for s in cl.sessions[:4])}) say "
-                                f"'{quote(rep['line'], 80)}' — the newer evidence wins",
-                            )
-                        )
-                        evidence += [evidence_of(s) for s in cl.statements[:4]]
-                        reasons.append(f"contradicted by {len(cl.sessions)} newer session(s) ('{word}')")
-                        break
-            if replacement != line:
-                changed = True
-                # a statement saying the same thing as the fixed line is part of this update
-                for idx, cl in enumerate(clusters):
-                    if (
-                        idx not in used
-                        and similarity(tokens(cl.representative()["line"]), tokens(replacement)) >= 0.3
-                        and set(k for k in cl.keys if k.startswith(("sub:", "not:"))) & _line_keys(line, replacement)
-                    ):
-                        used.add(idx)
-                        evidence += [evidence_of(s) for s in cl.statements[:3]]
-            new_lines.append(replacement)
-        if not changed:
-            continue
-        body = "\n".join(new_lines) + ("\n" if art.body.endswith("\n") else "")
-        retire = not artifact_lines(Artifact(id="", kind=art.kind, scope=art.scope, name=art.name, body=body))
-        out.append(
-            Proposal(
-                id="",
-                action="retire" if retire else "update",
-                kind=art.kind,
-                scope=art.scope,
-                paths=list(art.paths),
-                name=art.name,
-                title=f"{'Retire' if retire else 'Update'} {art.title or art.name}",
-                body="" if retire else body,
-                replaces=[art.id],
-                confidence=0.7 if not retire else 0.6,
-                rationale="; ".join(reasons) + ".",
-                labels=labels,
-                evidence=evidence[:8],
-                meta=dict(art.meta) | {"signal": "stale"},
-            )
-        )
-    return out, used
-
-
-def _line_keys(old: str, new: str) -> set[str]:
-    olds = {normalize_command(c).split(" ")[0] for c in re.findall(r"`([^`\n]+)`", old)}
-    news = {normalize_command(c).split(" ")[0] for c in re.findall(r"`([^`\n]+)`", new)}
-    return {f"sub:{a}>{b}" for a in olds for b in news if a != b} | {f"not:{a}" for a in olds - news}
-
-
-def _local_paths(line: str) -> list[str]:
-    out = []
-    for m in re.finditer(
-        r"(?<![\w/:.~`$-])([A-Za-z0-9_][\w.-]*/[\w./-]*[\w-]|[\w-]+\.(?:ya?ml|json|toml|md|py|ts|js|sql|sh|cfg|ini|lock))(?![\w/])",
-        line,
-    ):
-        p = m.group(1)
-        ctx = line[max(0, m.start() - 10) : m.start()]
-        if "://" in ctx or "*" in p or p.startswith(("http", "www")):
-            continue
-        if "/" not in p and not re.search(r"\.(ya?ml|json|toml|lock|cfg|ini|sh|sql)$", p):
-            continue
-        out.append(p.rstrip("."))
-    return out
 
 
 # --- error fixes, environment, external --------------------------------------------------------------

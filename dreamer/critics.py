@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reverie.dreamer.consolidate import _local_paths, artifact_lines, conflict_word
+from reverie.dreamer.artifact_text import artifact_lines, conflict_word, local_paths
 from reverie.dreamer.redact import contains_secret as _contains_secret
 from reverie.dreamer.redact import redact as _redact
 from reverie.dreamer.redact import redact_obj as _redact_obj
@@ -264,7 +264,7 @@ def stale_authority(p: Proposal, env: CriticEnv) -> list[Label]:
         {
             x
             for line in p.body.splitlines()
-            for x in _local_paths(line)
+            for x in local_paths(line)
             if not (env.workspace / x).exists() and not any(x.startswith(g.rstrip("*/")) for g in p.paths)
         }
     )

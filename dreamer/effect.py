@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reverie.dreamer import hooks
-from reverie.dreamer.consolidate import negated_words
+from reverie.dreamer.artifact_text import negated_words
 from reverie.dreamer.signals import EDIT_TOOLS
 from reverie.dreamer.wording import similarity, tokens
 from reverie.store.models import Artifact
