@@ -218,7 +218,7 @@ class ReverieApp(App[None]):
         counts: dict[str, int] = {}
         main = self.main_screen
         if main is not None:
-            for p in main.queue._all:
+            for p in main.queue.all_proposals:
                 counts[p.status] = counts.get(p.status, 0) + 1
         info.counts = counts
         info.undreamed = self._index_undreamed

@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from reverie.console.output import Output
 from reverie.store.errors import ReverieError
@@ -63,7 +64,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of printing usage and exiting."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise _BadUsage(message)
 
 

@@ -201,6 +201,21 @@ def _matching_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     return merged
 
 
+class _AnchoredMatcher(difflib.SequenceMatcher[str]):
+    """difflib's opcodes and grouping over the blocks `_matching_blocks` finds.
+
+    Why a subclass: only `get_matching_blocks` is replaced; difflib never indexes
+    the sequences (they are not even given to it) and the opcode logic stays its own.
+    """
+
+    def __init__(self, a: list[str], b: list[str]) -> None:
+        super().__init__(None, [], [])
+        self._blocks = [difflib.Match(i, j, n) for i, j, n in _matching_blocks(a, b)]
+
+    def get_matching_blocks(self) -> list[difflib.Match]:
+        return self._blocks
+
+
 def _match(
     a: list[str], b: list[str], alo: int, ahi: int, blo: int, bhi: int, out: list[tuple[int, int, int]], depth: int
 ) -> None:
@@ -291,10 +306,7 @@ def build_diff(before: str, after: str, target: str = "", context: int | None = 
         return diff
     a_esc, b_esc = _escaped(a_raw, inv_a), _escaped(b_raw, inv_b)
     diff.max_no = max(len(a_raw), len(b_raw))
-    matcher = difflib.SequenceMatcher(None, [], [])
-    matcher.a, matcher.b = a_raw, b_raw
-    matcher.matching_blocks = _matching_blocks(a_raw, b_raw)  # type: ignore[assignment]
-    matcher.opcodes = None  # type: ignore[assignment]
+    matcher = _AnchoredMatcher(a_raw, b_raw)
     groups = [matcher.get_opcodes()] if context is None else list(matcher.get_grouped_opcodes(context))
 
     def old(i: int, tag: str, with_new: int | None = None) -> DiffLine:

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from reverie.store import paths
 
@@ -88,7 +88,7 @@ ALL: tuple[Key, ...] = MAIN + HISTORY + TRANSCRIPT + EDIT + DREAM
 BY_ID: dict[str, Key] = {k.id: k for k in ALL}
 
 
-def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+def bindings(keys: tuple[Key, ...]) -> list[BindingType]:
     """Textual bindings for a screen, each carrying its id (namespaced ``reverie.<id>``)."""
     return [
         Binding(k.key, k.action, k.description, show=k.show, id=binding_id(k.id), priority=k.priority) for k in keys

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from reverie.dreamer.redact import redact
 from reverie.store.models import Event
 
 log = logging.getLogger(__name__)
@@ -65,46 +65,20 @@ _FALLBACK_RULES: list[tuple[str, re.Pattern[str], int]] = [
 def _fallback_redact(text: str) -> str:
     for rule, pattern, group in _FALLBACK_RULES:
         if group:
-            text = pattern.sub(lambda m, r=rule: m.group(1) + f"[REDACTED:{r}]", text)
+            text = pattern.sub(rf"\g<1>[REDACTED:{rule}]", text)  # keep the `name=` part
         else:
             text = pattern.sub(f"[REDACTED:{rule}]", text)
     return text
 
 
-_project_redact: Callable[[str], Any] | None = None
-_project_redact_loaded = False
-
-
-def _load_project_redact() -> Callable[[str], Any] | None:
-    """`dreamer.redact.redact` when the ingest engineer's module exists."""
-    global _project_redact, _project_redact_loaded
-    if not _project_redact_loaded:
-        _project_redact_loaded = True
-        try:
-            from reverie.dreamer.redact import redact as fn  # type: ignore[attr-defined]
-
-            _project_redact = fn
-        except Exception:  # module absent or broken: our own rules still run
-            _project_redact = None
-    return _project_redact
-
-
 def scrub(text: str) -> str:
-    """Redact `text` with the project's redactor (if any) and our fallback rules."""
+    """Redact `text` with the project's redactor, then our fallback rules."""
     if not text:
         return text
-    fn = _load_project_redact()
-    if fn is not None:
-        try:
-            result = fn(text)
-            if isinstance(result, tuple):
-                result = result[0]
-            elif not isinstance(result, str):
-                result = getattr(result, "text", result)
-            if isinstance(result, str):
-                text = result
-        except Exception as err:  # never let a redactor bug leak text unredacted
-            log.warning("redactor failed (%s); using fallback rules only", type(err).__name__)
+    try:
+        text = redact(text)
+    except Exception as err:  # never let a redactor bug leak text unredacted
+        log.warning("redactor failed (%s); using fallback rules only", type(err).__name__)
     return _fallback_redact(text)
 
 

@@ -254,14 +254,17 @@ def sniff(path: str) -> FileInfo | None:
                         continue
                     if agent == "claude":
                         session_id = session_id or str(rec.get("sessionId") or "")
-                        cwd = cwd or (rec.get("cwd") if isinstance(rec.get("cwd"), str) else "")
+                        rec_cwd = rec.get("cwd")
+                        cwd = cwd or (rec_cwd if isinstance(rec_cwd, str) else "")
                     else:
-                        payload = rec.get("payload") if isinstance(rec.get("payload"), dict) else rec
+                        raw_payload = rec.get("payload")
+                        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else rec
+                        payload_cwd = payload.get("cwd")
                         if rec.get("type") == "session_meta" or (n == 0 and "payload" not in rec and "id" in rec):
                             session_id = session_id or str(payload.get("id") or "")
-                            cwd = cwd or (payload.get("cwd") if isinstance(payload.get("cwd"), str) else "")
-                        if not cwd and rec.get("type") == "turn_context" and isinstance(payload.get("cwd"), str):
-                            cwd = payload["cwd"]
+                            cwd = cwd or (payload_cwd if isinstance(payload_cwd, str) else "")
+                        if not cwd and rec.get("type") == "turn_context" and isinstance(payload_cwd, str):
+                            cwd = payload_cwd
                         if not cwd:
                             m = _CWD.search(line[:20000].decode("utf-8", "replace").replace("\\n", "\n"))
                             if m:
@@ -282,8 +285,8 @@ def sniff(path: str) -> FileInfo | None:
             session_id = p.parent.parent.name if p.parent.name == "subagents" else stem
     else:
         if not session_id:
-            m = _UUID.findall(stem)
-            session_id = m[-1] if m else stem
+            uuids = _UUID.findall(stem)
+            session_id = uuids[-1] if uuids else stem
     return FileInfo(path=path, agent=agent, session_id=session_id, is_sidechain=sidechain, cwd=cwd)
 
 

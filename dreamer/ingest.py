@@ -453,11 +453,12 @@ class _Run:
                     jobs.append(_Job(info, rec, st, False))
                 in_scope.add(rec.session_id)
                 continue
-            info = discovery.sniff(f.path)
-            if info is None:
+            sniffed = discovery.sniff(f.path)
+            if sniffed is None:
                 if st.st_size > 0:
                     self._remember_skip(f.path, st, "not a transcript we read")
                 continue
+            info = sniffed
             if f.from_home and not self._matches(info):
                 self._remember_skip(f.path, st, "another workspace")
                 continue

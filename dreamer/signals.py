@@ -529,22 +529,22 @@ def extract(events: Iterable[Event]) -> dict[str, Any]:
                 if task is not None:
                     task["steps"].append(rec)
         elif ev.kind == "tool_result":
-            rec = calls_by_id.get(ev.tool_use_id)
-            if rec is not None:
-                rec["status"] = ev.status or "ok"
-                if rec["shell"] and rec["status"] == "error":
-                    rec["error"] = quote(ev.text, 160)
+            called = calls_by_id.get(ev.tool_use_id)
+            if called is not None:
+                called["status"] = ev.status or "ok"
+                if called["shell"] and called["status"] == "error":
+                    called["error"] = quote(ev.text, 160)
             if ev.status == "rejected":
                 after_rejection = True
                 reason = _rejection_reason(ev)
                 if reason:
                     said = replace(ev, kind="user_prompt", trust="user", text=reason, tool_name="", tool_input=None)
-                    handle_user(said, rec)
+                    handle_user(said, called)
                     agent_acted = True  # the rejected call was the agent acting; what follows may correct it
             if ev.trust in ("external", "tool") and ev.text and not ev.is_sidechain:
-                st = _external_statement(ev)
-                if st is not None and len([s for s in statements if s["kind"] == "external"]) < 5:
-                    statements.append(st)
+                external = _external_statement(ev)
+                if external is not None and len([s for s in statements if s["kind"] == "external"]) < 5:
+                    statements.append(external)
         elif ev.kind == "interruption":
             after_rejection = True
         elif ev.kind == "assistant_text":
@@ -557,8 +557,8 @@ def extract(events: Iterable[Event]) -> dict[str, Any]:
             last_agent_call = None
 
     for st in statements:
-        for k in ("_sub_from", "_sub_status", "_message"):
-            st.pop(k, None)
+        for scratch in ("_sub_from", "_sub_status", "_message"):
+            st.pop(scratch, None)
     # error -> fix pairs among shell calls
     for i, rec in enumerate(shell_calls):
         if rec.get("status") != "error" or not rec["norm"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def _conflict(entry: Any) -> str:
     return " ".join(str(x) for x in (pid, path, reason) if x)
 
 
-def plan_summary(plan: Any, proposals: list[Proposal], workspace: Path | None = None) -> tuple[Text, list[str]]:
+def plan_summary(plan: Any, proposals: Sequence[Proposal], workspace: Path | None = None) -> tuple[Text, list[str]]:
     """The confirmation body and the list of files the apply will write (as a person reads them)."""
     from reverie.console.widgets.info import display_path
 

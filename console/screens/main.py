@@ -131,7 +131,7 @@ class MainScreen(Screen[None]):
                 self.reload()
                 return
         self._full_ids.update(fresh)
-        items = [fresh.get(p.id, p) for p in self.queue._all]
+        items = [fresh.get(p.id, p) for p in self.queue.all_proposals]
         self.queue.set_proposals(items)
         self.show_detail(self.queue.current)
         self.app.refresh_status()  # type: ignore[attr-defined]
@@ -478,7 +478,7 @@ class MainScreen(Screen[None]):
         from reverie.console.screens.applyplan import plan_summary
         from reverie.console.screens.modals import ConfirmScreen
 
-        summary, writes = plan_summary(plan, self.queue._all, self.app.workspace)  # type: ignore[attr-defined]
+        summary, writes = plan_summary(plan, self.queue.all_proposals, self.app.workspace)  # type: ignore[attr-defined]
         if not writes:
             self.notify("nothing to apply: approve proposals first (a)", severity="warning")
             return
@@ -537,7 +537,7 @@ class MainScreen(Screen[None]):
         from reverie.console.screens.modals import ConfirmScreen
 
         counts: dict[str, int] = {}
-        for p in self.queue._all:
+        for p in self.queue.all_proposals:
             counts[p.status] = counts.get(p.status, 0) + 1
         body = Text(
             f"{cand.id}: {', '.join(f'{n} {s}' for s, n in counts.items()) or 'no proposals'}\n\n"

@@ -7,12 +7,14 @@ store; the screen gives it `Proposal`s and listens for `Highlighted`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -102,7 +104,7 @@ class QueueView(ScrollView, can_focus=True):
         self.rows: list[Row] = []
         self.cursor = -1
         self.marked: set[str] = set()
-        self.query = ""
+        self.filter_text = ""  # not `query`: that is Widget.query(), the DOM lookup
         self._cache: dict[tuple[int, int], Strip] = {}
 
     # --- data -----------------------------------------------------------------
@@ -116,13 +118,13 @@ class QueueView(ScrollView, can_focus=True):
         self._rebuild(keep)
 
     def set_filter(self, query: str) -> None:
-        self.query = query.strip()
+        self.filter_text = query.strip()
         self._rebuild(self.current.id if self.current else None)
 
     def _rebuild(self, keep: str | None) -> None:
         groups: dict[str, list[Proposal]] = {}
         for p in self._all:
-            if matches(p, self.query):
+            if matches(p, self.filter_text):
                 groups.setdefault(p.kind, []).append(p)
         order = [k for k in KINDS if k in groups] + sorted(k for k in groups if k not in KINDS)
         rows: list[Row] = []
@@ -156,6 +158,11 @@ class QueueView(ScrollView, can_focus=True):
     def proposals(self) -> list[Proposal]:
         """Proposals as shown (filtered, in group order)."""
         return [r.proposal for r in self.rows if r.proposal is not None]
+
+    @property
+    def all_proposals(self) -> Sequence[Proposal]:
+        """Every proposal loaded, whatever the filter shows (read-only: use `set_proposals`)."""
+        return self._all
 
     @property
     def total(self) -> int:
@@ -238,7 +245,7 @@ class QueueView(ScrollView, can_focus=True):
     def cursor_bottom(self) -> None:
         self._move(self._nearest(len(self.rows) - 1, -1))
 
-    def on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_click(self, event: events.Click) -> None:
         row = event.y + round(self.scroll_y)
         if 0 <= row < len(self.rows) and self.rows[row].proposal is not None:
             self._move(row)

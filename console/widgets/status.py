@@ -68,8 +68,8 @@ class StatusLine(Static):
     StatusLine { height: 1; background: $panel; color: $text; }
     """
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__("", **kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
         self.info = StatusInfo()
 
     def show(self, info: StatusInfo) -> None:

@@ -165,7 +165,7 @@ class CodexAdapter(LineAdapter):
         if pending is not None:
             out.append(Event(**pending))
         self.state["prev"] = ""
-        common = {"timestamp": ts, "line": line, "cwd": self.note_cwd(None)}
+        common: dict[str, Any] = {"timestamp": ts, "line": line, "cwd": self.note_cwd(None)}
 
         if rtype == "session_meta":
             cwd = payload.get("cwd")

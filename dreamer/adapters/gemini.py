@@ -68,7 +68,11 @@ def parse_document(doc: Any, info: FileInfo) -> list[Event]:
         if not isinstance(msg, dict):
             continue
         mtype = msg.get("type")
-        common = {"uuid": str(msg.get("id") or ""), "timestamp": str(msg.get("timestamp") or ""), "line": i + 1}
+        common: dict[str, Any] = {
+            "uuid": str(msg.get("id") or ""),
+            "timestamp": str(msg.get("timestamp") or ""),
+            "line": i + 1,
+        }
         text = text_of(msg.get("content"))
         if mtype == "user":
             if text.strip():
@@ -88,7 +92,8 @@ def parse_document(doc: Any, info: FileInfo) -> list[Event]:
 def _tool_call(call: dict[str, Any], info: FileInfo, common: dict[str, Any]) -> list[Event]:
     name = str(call.get("name") or "")
     cid = str(call.get("id") or "")
-    args = call.get("args") if isinstance(call.get("args"), dict) else {"input": call.get("args")}
+    raw_args = call.get("args")
+    args: dict[str, Any] = raw_args if isinstance(raw_args, dict) else {"input": raw_args}
     summary = name
     for key in ("command", "file_path", "absolute_path", "path", "url", "query", "pattern"):
         if isinstance(args.get(key), str):
@@ -137,7 +142,7 @@ def _parse_checkpoint(doc: list[Any], info: FileInfo) -> list[Event]:
         if not isinstance(msg, dict):
             continue
         role = msg.get("role")
-        common = {"line": i + 1}
+        common: dict[str, Any] = {"line": i + 1}
         for part in msg.get("parts") or []:
             if not isinstance(part, dict):
                 continue

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from reverie.dreamer.digest import DEFAULT_SESSION_TOKEN_BUDGET, Digest, approx_tokens, build_digest, scrub
 from reverie.dreamer.engines.base import DreamContext, SessionRef
 from reverie.dreamer.engines.llm_prompts import PROMPT_VERSION, map_messages, reduce_messages, retry_messages
@@ -120,7 +122,7 @@ class _Job:
     stage: str
     key: str
     messages: list[dict[str, str]]
-    schema: type
+    schema: type[BaseModel]
     label: str
     digest: Digest | None = None
     session: SessionRef | None = None

@@ -41,9 +41,11 @@ def _cap(value: object, limit: int) -> object:
 
 def _clamp01(value: object) -> float:
     """Models say 0.9, "0.9" or 90 for confidence; normalise into 0–1."""
+    if not isinstance(value, (int, float, str)):  # JSON gives numbers, strings, or worse
+        raise ValueError("confidence must be a number between 0 and 1")
     try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = float(value)
+    except ValueError:
         raise ValueError("confidence must be a number between 0 and 1") from None
     if number > 1.0 and number <= 100.0:
         number /= 100.0
@@ -67,7 +69,7 @@ class Lesson(_Base):
     @field_validator("confidence", mode="before")
     @classmethod
     def _confidence(cls, value: object) -> float:
-        return _clamp01(value)  # type: ignore[arg-type]
+        return _clamp01(value)
 
 
 class MapResult(_Base):
@@ -101,7 +103,7 @@ class ProposalOut(_Base):
     @field_validator("confidence", mode="before")
     @classmethod
     def _confidence(cls, value: object) -> float:
-        return _clamp01(value)  # type: ignore[arg-type]
+        return _clamp01(value)
 
 
 class ReduceResult(_Base):

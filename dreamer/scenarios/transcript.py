@@ -60,7 +60,7 @@ class SessionWriter:
     def _base(self, rtype: str) -> dict[str, Any]:
         self._n += 1
         ts = (self.start + timedelta(seconds=7 * self._n)).astimezone(UTC)
-        rec = {
+        rec: dict[str, Any] = {
             "parentUuid": self._last,
             "isSidechain": False,
             "userType": "external",
