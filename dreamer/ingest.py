@@ -47,7 +47,7 @@ from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapte
 from reverie.dreamer.redact import redact
 from reverie.store.errors import ReverieError
 from reverie.store.models import Event
-from reverie.store.sessions import _EVENT_COLS, FileRecord, SessionIndex
+from reverie.store.sessions import EventRow, FileRecord, RowWriter, SessionIndex, event_row
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ class IngestReport:
     bytes_read: int = 0
     malformed_lines: int = 0
     skipped_files: int = 0
+    workers: int = 0
+    """Reader processes this run used (0: read in this process)."""
     seconds: float = 0.0
     by_agent: dict[str, AgentReport] = field(default_factory=dict)
     session_ids: list[str] = field(default_factory=list)
@@ -258,6 +260,28 @@ def _same_head(path: str, recorded: str) -> bool:
     return f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}" == recorded
 
 
+def _tail_digest(path: str, start: int, offset: int, lines: int) -> str:
+    """What identifies the bytes read from `start` to `offset`, without hashing them all.
+
+    Transcripts only grow (a truncated or replaced file is read again from the
+    start: inode, size and head hash tell), so the range read, the line count and
+    the last `HEAD_BYTES` before `offset` identify the content as well as a hash of
+    every byte did, at a fixed cost instead of 25% of a bare parse loop.
+    """
+    h = hashlib.blake2b(f"{start}:{offset}:{lines}".encode(), digest_size=16)
+    n = min(offset - start, HEAD_BYTES)
+    if n > 0:
+        with open(path, "rb") as fh:
+            fh.seek(offset - n)
+            h.update(fh.read(n))
+    return h.hexdigest()
+
+
+def rows_of(events: list[Event]) -> list[EventRow]:
+    """Redact a batch of adapter events (one secret scan) and build their rows: the only way events are stored."""
+    return list(map(event_row, redact_events(events)))
+
+
 @dataclass(slots=True)
 class LinesRead:
     """What reading a JSONL file from an offset found (events went to the `emit` callback)."""
@@ -267,7 +291,7 @@ class LinesRead:
     lines: int
     malformed: int
     digest: str
-    """sha256 hex of the bytes read (an oversized line counts as ``[skipped]``)."""
+    """`_tail_digest` of what was read: changes whenever the file grew (see there)."""
     state: dict[str, Any]
     title: str
     """The session title the file carried, redacted ('' when none)."""
@@ -292,17 +316,17 @@ def scan_lines(
     start: int,
     state: dict[str, Any],
     line_no: int,
-    emit: Callable[[list[Event]], None],
+    emit: Callable[[list[EventRow]], None],
     warn: WarnFn = log.warning,
 ) -> LinesRead:
-    """Stream a JSONL transcript from `start`: events in batches to `emit` (raw, to be redacted).
+    """Stream a JSONL transcript from `start`: redacted event rows in batches to `emit`.
 
     Pure reading (no store): the in-process ingest and the worker processes of
-    `dreamer.ingest_parallel` share it, so both store the same thing. A partial
-    last line is left for next time; malformed lines go to `warn` as file:line.
+    `dreamer.ingest_parallel` share it, so both store the same rows (`rows_of`).
+    A partial last line is left for next time; malformed lines go to `warn` as
+    file:line.
     """
     adapter = line_adapter(info, state)
-    hasher = hashlib.sha256()
     offset = start
     malformed = 0
     batch: list[Event] = []
@@ -310,7 +334,7 @@ def scan_lines(
     decode = claude.decode_line if info.agent == "claude" else None
     with open(info.path, "rb") as fh:
         fh.seek(start)
-        readline, hash_update, feed = fh.readline, hasher.update, adapter.feed
+        readline, feed = fh.readline, adapter.feed
         while True:
             line = readline(MAX_LINE_BYTES + 1)
             if not line:
@@ -325,7 +349,6 @@ def scan_lines(
                 line_no += 1
                 malformed += 1
                 warn("%s:%d: line of %d bytes is over the limit; skipped", info.path, line_no, skipped)
-                hasher.update(b"[skipped]")
                 offset += skipped
                 continue
             complete = line.endswith(b"\n")
@@ -335,7 +358,6 @@ def scan_lines(
                     break  # a partial line being written: read it next time
                 line_no += 1
                 offset += len(line)
-                hasher.update(line)
                 continue
             if decode is not None:
                 try:
@@ -352,7 +374,6 @@ def scan_lines(
                 break  # the writer has not finished this line yet
             line_no += 1
             offset += len(line)
-            hash_update(line)
             if bad:
                 malformed += 1
                 warn(
@@ -373,17 +394,17 @@ def scan_lines(
                         batch_chars += pending_size(e)
                     batch.extend(new)
             if len(batch) >= BATCH_EVENTS or batch_chars >= BATCH_CHARS:
-                emit(batch)
+                emit(rows_of(batch))
                 batch = []
                 batch_chars = 0
         batch.extend(adapter.finish())
         if batch:
-            emit(batch)
+            emit(rows_of(batch))
     return LinesRead(
         offset=offset,
         lines=line_no,
         malformed=malformed,
-        digest=hasher.hexdigest(),
+        digest=_tail_digest(info.path, start, offset, line_no),
         state=adapter.state,
         title=redact(adapter.title) if adapter.title else "",
         head_hash=_head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:",
@@ -407,8 +428,7 @@ class _Run:
         self.workspace = workspace
         self.progress = progress
         self.cancel = cancel
-        self.next_seq: dict[str, int] = {}
-        self.last_cwd: dict[str, str] = {}
+        self.writer = RowWriter(index)
         self.touched: set[str] = set()
         self.scope_files: dict[str, str] = {}
         self.report = IngestReport()
@@ -475,7 +495,7 @@ class _Run:
                             sniffed = discovery.sniff(path)
                             if sniffed is not None:
                                 jobs.append(_Job(sniffed, None, os.stat(path), True))
-                    self.next_seq[sid] = 0
+                    self.writer.reset(sid)
             for j in jobs:
                 if j.info.session_id in reset:
                     j.rec, j.fresh = None, True
@@ -484,6 +504,7 @@ class _Run:
         total = len(jobs)
         tasks = [self._task(job) for job in jobs]
         workers = ingest_parallel.choose_workers(self.workers, [t.size for t in tasks if t is not None])
+        self.report.workers = workers
         with _Batch(self.conn) as batch, contextlib.ExitStack() as stack:
             if workers:
                 reader = stack.enter_context(ingest_parallel.Reader(workers))
@@ -590,7 +611,7 @@ class _Run:
         with _tx(self.conn):
             self._begin_file(rec, job.info, job.fresh, result.cwd)
             if result.rows:
-                self._store_rows(rec, result.rows)
+                self._write(rec, result.rows)
             self._finish_lines(job, rec, result.read, start)
 
     def _read(self, job: _Job) -> None:
@@ -611,50 +632,10 @@ class _Run:
         if rec.id is None:
             self.index.save_file(rec)
 
-    def _store(self, rec: FileRecord, events: list[Event]) -> None:
-        redact_events(events)
-        for e in events:
-            sid = e.session_id
-            if sid not in self.next_seq:
-                self.next_seq[sid] = self.index.next_seq(sid)
-            e.seq = self.next_seq[sid]
-            self.next_seq[sid] += 1
-            if e.cwd:
-                if self.last_cwd.get(sid) == e.cwd:
-                    e.cwd = ""
-                else:
-                    self.last_cwd[sid] = e.cwd
+    def _write(self, rec: FileRecord, rows: list[EventRow]) -> None:
+        """Store a file's redacted rows (from this process or a worker) through the run's one writer."""
         assert rec.id is not None
-        n = self.index.add_events(rec.id, events)
-        self.report.new_events += n
-        self.report.by_agent.setdefault(rec.agent, AgentReport()).new_events += n
-
-    def _store_rows(self, rec: FileRecord, rows: list[tuple[Any, ...]]) -> None:
-        """`_store` for rows a worker built (`ingest_parallel._row`: redacted, no seq, no file id)."""
-        assert rec.id is not None
-        fid = rec.id
-        next_seq, last_cwd = self.next_seq, self.last_cwd
-        out = []
-        last: dict[str, int] = {}
-        for row in rows:
-            sid = row[0]
-            seq = next_seq.get(sid)
-            if seq is None:
-                seq = self.index.next_seq(sid)
-            next_seq[sid] = seq + 1
-            last[sid] = seq
-            cwd = row[13]
-            if cwd:
-                if last_cwd.get(sid) == cwd:
-                    cwd = ""
-                else:
-                    last_cwd[sid] = cwd
-            out.append((sid, seq, fid, *row[1:13], cwd, row[14]))
-        marks = ", ".join("?" for _ in _EVENT_COLS)
-        self.conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLS)}) VALUES ({marks})", out)
-        for sid, seq in last.items():
-            self.conn.execute("UPDATE sessions SET next_seq = MAX(next_seq, ?) WHERE id = ?", (seq + 1, sid))
-        n = len(out)
+        n = self.writer.append(rec.id, rows)
         self.report.new_events += n
         self.report.by_agent.setdefault(rec.agent, AgentReport()).new_events += n
 
@@ -664,7 +645,7 @@ class _Run:
         start = self._prepare_lines(job, rec)
         with _tx(self.conn):
             self._begin_file(rec, info, fresh, redact(info.cwd))
-            read = scan_lines(info, start, rec.state, rec.lines, lambda batch: self._store(rec, batch))
+            read = scan_lines(info, start, rec.state, rec.lines, lambda rows: self._write(rec, rows))
             self._finish_lines(job, rec, read, start)
 
     def _prepare_lines(self, job: _Job, rec: FileRecord) -> int:
@@ -723,7 +704,7 @@ class _Run:
                 rec.content_hash = hashlib.sha256(fh.read()).hexdigest()[:32]
             self._begin_file(rec, info, True, redact(info.cwd))
             if events:
-                self._store(rec, events)
+                self._write(rec, rows_of(events))
             self.index.save_file(rec)
         self.report.files_read += 1
         self.report.bytes_read += size

@@ -36,8 +36,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from reverie.store.errors import ReverieError
 
 log = logging.getLogger(__name__)
@@ -82,7 +80,7 @@ class Task:
 
 @dataclass(slots=True)
 class FileResult:
-    """A worker's reading of one file: redacted rows (no seq, no file id) and what `scan_lines` found."""
+    """A worker's reading of one file: its redacted `store.sessions.EventRow`s and what `scan_lines` found."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     read: Any = None
@@ -100,30 +98,9 @@ class FileResult:
 # --- worker side -------------------------------------------------------------------
 
 
-def _row(e: Any) -> tuple[Any, ...]:
-    """An event as the `events` columns minus seq and file_id (the parent adds those)."""
-    return (
-        e.session_id,
-        e.kind,
-        e.trust,
-        e.text,
-        e.uuid,
-        e.parent_uuid,
-        e.timestamp,
-        e.agent,
-        e.tool_name,
-        e.tool_use_id,
-        orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
-        e.status,
-        int(e.is_sidechain),
-        e.cwd,
-        e.source_line,
-    )
-
-
 def read_file(task: Task) -> FileResult:
     """Worker entry: read, normalise and redact one file."""
-    from reverie.dreamer.adapters.common import FileInfo, redact_events
+    from reverie.dreamer.adapters.common import FileInfo
     from reverie.dreamer.ingest import scan_lines
     from reverie.dreamer.redact import redact
 
@@ -132,18 +109,13 @@ def read_file(task: Task) -> FileResult:
     if task.fail == "raise":
         raise RuntimeError("test failure requested by " + ENV_TEST_FAIL)
     out = FileResult()
-    rows = out.rows
-
-    def emit(batch: list[Any]) -> None:
-        redact_events(batch)
-        rows.extend(map(_row, batch))
 
     def warn(fmt: str, *args: Any) -> None:
         out.warnings.append((fmt, args))
 
     info = FileInfo(task.path, task.agent, task.session_id, task.is_sidechain, task.cwd)
     try:
-        out.read = scan_lines(info, task.start, task.state, task.line_no, emit, warn)
+        out.read = scan_lines(info, task.start, task.state, task.line_no, out.rows.extend, warn)
     except OSError as err:
         out.rows = []
         out.error = str(err.strerror or err)

@@ -155,10 +155,9 @@ _FILE_SELECT = (
     'content_hash, "offset", lines, malformed, state, skip_reason FROM session_files'
 )
 
-_EVENT_COLS = (
+ROW_COLS = (
     "session_id",
-    "seq",
-    "file_id",
+    "cwd",
     "kind",
     "trust",
     "text",
@@ -171,9 +170,82 @@ _EVENT_COLS = (
     "tool_input",
     "status",
     "is_sidechain",
-    "cwd",
     "source_line",
 )
+"""The columns of an `EventRow`, in order: what a reader knows of an event (no seq, no file id)."""
+_INSERT_COLS = ("seq", "file_id", *ROW_COLS)
+_INSERT_EVENT = f"INSERT INTO events ({', '.join(_INSERT_COLS)}) VALUES ({', '.join('?' for _ in _INSERT_COLS)})"
+_READ_EVENT = (
+    "SELECT session_id, seq, kind, trust, text, uuid, parent_uuid, timestamp, agent, tool_name, tool_use_id, "
+    "tool_input, status, is_sidechain, cwd, source_line FROM events WHERE session_id = ?"
+)
+
+EventRow = tuple[Any, ...]
+"""One event as `ROW_COLS` (redacted), built by `event_row`, written by `RowWriter.append`."""
+
+
+def event_row(e: Event) -> EventRow:
+    """The one builder of an events row (in-process and worker ingest alike); `e` must be redacted."""
+    return (
+        e.session_id,
+        e.cwd,
+        e.kind,
+        e.trust,
+        e.text,
+        e.uuid,
+        e.parent_uuid,
+        e.timestamp,
+        e.agent,
+        e.tool_name,
+        e.tool_use_id,
+        orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
+        e.status,
+        int(e.is_sidechain),
+        e.source_line,
+    )
+
+
+@dataclass(slots=True)
+class RowWriter:
+    """The one writer of event rows: sequence numbers per session and sparse cwd, across files and batches.
+
+    Lives for one ingest run: `next_seq` is read from the sessions table the first
+    time a session is seen (then kept here); a cwd equal to the previous event's of
+    the same session is stored empty (`iter_events` fills it forward).
+    """
+
+    index: SessionIndex
+    next_seq: dict[str, int] = field(default_factory=dict)
+    last_cwd: dict[str, str] = field(default_factory=dict)
+
+    def reset(self, session_id: str) -> None:
+        """The session's events were dropped: number from 0 again."""
+        self.next_seq[session_id] = 0
+        self.last_cwd.pop(session_id, None)
+
+    def append(self, file_id: int, rows: Iterable[EventRow]) -> int:
+        """Insert `rows` (in order) for one file; returns how many."""
+        next_seq, last_cwd = self.next_seq, self.last_cwd
+        out = []
+        for sid, cwd, *rest in rows:
+            seq = next_seq.get(sid)
+            if seq is None:
+                seq = self.index.next_seq(sid)
+            next_seq[sid] = seq + 1
+            if cwd:
+                if last_cwd.get(sid) == cwd:
+                    cwd = ""
+                else:
+                    last_cwd[sid] = cwd
+            out.append((seq, file_id, sid, cwd, *rest))
+        if not out:
+            return 0
+        conn = self.index.conn
+        conn.executemany(_INSERT_EVENT, out)
+        for sid in {r[2] for r in out}:
+            conn.execute("UPDATE sessions SET next_seq = MAX(next_seq, ?) WHERE id = ?", (next_seq[sid], sid))
+        return len(out)
+
 
 COUNT_KEYS: tuple[str, ...] = (
     "user_prompts",
@@ -331,44 +403,9 @@ class SessionIndex:
         row = self.conn.execute("SELECT next_seq FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return int(row[0]) if row else 0
 
-    def add_events(self, file_id: int, events: Iterable[Event]) -> int:
-        """Append events (already redacted, `seq` assigned) to a file; returns how many."""
-        rows = []
-        last_seq: dict[str, int] = {}
-        for e in events:
-            rows.append(
-                (
-                    e.session_id,
-                    e.seq,
-                    file_id,
-                    e.kind,
-                    e.trust,
-                    e.text,
-                    e.uuid,
-                    e.parent_uuid,
-                    e.timestamp,
-                    e.agent,
-                    e.tool_name,
-                    e.tool_use_id,
-                    orjson.dumps(e.tool_input).decode() if e.tool_input is not None else None,
-                    e.status,
-                    int(e.is_sidechain),
-                    e.cwd,
-                    e.source_line,
-                )
-            )
-            last_seq[e.session_id] = max(last_seq.get(e.session_id, -1), e.seq)
-        if not rows:
-            return 0
-        marks = ", ".join("?" for _ in _EVENT_COLS)
-        self.conn.executemany(f"INSERT INTO events ({', '.join(_EVENT_COLS)}) VALUES ({marks})", rows)
-        for sid, seq in last_seq.items():
-            self.conn.execute("UPDATE sessions SET next_seq = MAX(next_seq, ?) WHERE id = ?", (seq + 1, sid))
-        return len(rows)
-
     def iter_events(self, session_id: str, kinds: Iterable[str] | None = None) -> Iterator[Event]:
         """The session's events in order. `cwd` is stored sparsely and filled forward here."""
-        sql = f"SELECT {', '.join(c for c in _EVENT_COLS if c != 'file_id')} FROM events WHERE session_id = ?"
+        sql = _READ_EVENT
         params: list[Any] = [session_id]
         kind_list = list(kinds) if kinds is not None else None
         cwd = self.session_cwd(session_id)
