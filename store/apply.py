@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reverie.store import candidates as cands
+from reverie.store import importer, proposals, sync
 from reverie.store import materialize as mat
-from reverie.store import proposals, sync
 from reverie.store.blobs import Blobs
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.fsutil import read_bytes, safe_target
-from reverie.store.models import Artifact, Candidate, Operation, Proposal
+from reverie.store.lineedits import EditConflict, apply_edits
+from reverie.store.models import Artifact, Candidate, LineEdit, Operation, Proposal
 from reverie.store.sync import FileChange
 from reverie.store.views import View, put_artifact
 
@@ -74,6 +75,8 @@ class Staged:
     accepted: list[Proposal]
     props: list[Proposal]
     cand: Candidate
+    reread: set[str] = field(default_factory=set)
+    """Ids of hand-written artifacts whose file a line edit changed (same id, new body)."""
 
 
 def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[ApplyPlan, Staged]:
@@ -117,6 +120,8 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
         removed: list[Artifact] = []
         added: dict[str, Artifact] = {}
         for p in accepted:
+            if p.edits:
+                continue  # its lines change in place; the artifact is read back from the patched file below
             for rid in p.replaces:
                 if rid in new_arts:
                     removed.append(new_arts.pop(rid))
@@ -143,17 +148,26 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
             accepted = [p for p in accepted if p.id not in bad]
             continue
         affected: dict[str, set[str]] = {}
+        edits: dict[str, list[LineEdit]] = {}
+        rendered: set[str] = set()
         for p in accepted:
             keys = set()
-            for rid in p.replaces:
+            for e in p.edits:
+                edits.setdefault(e.path, []).append(e)
+                keys.add(e.path)
+            for rid in [] if p.edits else p.replaces:
                 if rid in arts:
                     keys.update(ctx.targets(arts[rid]))
+                    rendered.update(ctx.targets(arts[rid]))
             if p.id in added:
                 keys.update(mat.targets_of(added[p.id], store.workspace))
+                rendered.update(mat.targets_of(added[p.id], store.workspace))
             for k in keys:
                 affected.setdefault(k, set()).add(p.id)
         drop = {str(a.meta.get("command")) for a in removed if a.meta.get("layout") == "hook"}
-        changes, file_conflicts = _plan_files(store.workspace, store.blobs, view, new_arts, set(affected), drop, force)
+        changes, file_conflicts = _plan_files(
+            store.workspace, store.blobs, view, new_arts, rendered, drop, force, edits
+        )
         if file_conflicts:
             bad = set()
             for key, reason in file_conflicts:
@@ -163,13 +177,34 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
             accepted = [p for p in accepted if p.id not in bad]
             continue
         break
+    reread = _reread_edited(arts, new_arts, changes, edits)
     plan = ApplyPlan(
         candidate_id=cand.id,
         proposals=[p.id for p in accepted],
         files=[{"path": str(c.path), "key": c.key, "action": c.action} for c in changes if c.action != "none"],
         conflicts=conflicts,
     )
-    return plan, Staged(view=view, new_arts=new_arts, changes=changes, accepted=accepted, props=props, cand=cand)
+    return plan, Staged(
+        view=view, new_arts=new_arts, changes=changes, accepted=accepted, props=props, cand=cand, reread=reread
+    )
+
+
+def _reread_edited(
+    arts: dict[str, Artifact],
+    new_arts: dict[str, Artifact],
+    changes: list[FileChange],
+    edits: dict[str, list[LineEdit]],
+) -> set[str]:
+    """Hand-written artifacts whose file a line edit patched, read back from the new bytes (in `new_arts`)."""
+    after = {c.key: c.after for c in changes}
+    out = set()
+    for a in arts.values():
+        key = str(a.meta.get("source") or "")
+        data = after.get(key)
+        if a.origin == "import" and key in edits and data is not None and a.id in new_arts:
+            new_arts[a.id] = importer.reread(a, key, data)
+            out.add(a.id)
+    return out
 
 
 def _plan_files(
@@ -180,19 +215,36 @@ def _plan_files(
     keys: set[str],
     drop: set[str],
     force: bool,
+    edits: dict[str, list[LineEdit]] | None = None,
 ) -> tuple[list[FileChange], list[tuple[str, str]]]:
     """Render each affected file from `new_arts` over what is on disk; (key, reason) where it cannot.
 
     Why refuse: a file changed by hand inside Reverie's region (or a whole file
     Reverie did not write) is a person's work; only `force` overwrites it.
+    Line edits of a person's file (`edits`) are patched into the bytes on disk
+    (after Reverie's region is rendered, when both change the same file) as a
+    three-way patch: lines changed since the dream are a conflict, even with `force`.
     """
+    edits = edits or {}
+    changes: list[FileChange] = []
+    conflicts: list[tuple[str, str]] = []
+    for key in sorted(set(edits) - keys):
+        path = safe_target(workspace, key)
+        disk = read_bytes(path)
+        if disk is None:
+            conflicts.append((key, "deleted since the dream; nothing to edit"))
+            continue
+        try:
+            new_b = apply_edits(disk, edits[key], key)
+        except EditConflict as err:
+            conflicts.append((key, str(err).removeprefix(f"{key}: ")))
+            continue
+        changes.append(FileChange(key, path, disk, new_b, None, _edited_record(blobs, view, key, disk, new_b)))
     by_key: dict[str, list[Artifact]] = {}
     for a in new_arts.values():
         for k in mat.targets_of(a, workspace):
             if k in keys:
                 by_key.setdefault(k, []).append(a)
-    changes: list[FileChange] = []
-    conflicts: list[tuple[str, str]] = []
     for key in sorted(keys):
         path = safe_target(workspace, key)
         disk = read_bytes(path)
@@ -243,6 +295,18 @@ def _plan_files(
                 continue
             new, mode = mat.render_file(key, by_key.get(key, []), None, drop)
         created = bool(rec["created"]) if rec else disk is None
+        if key in edits and new is not None:
+            try:
+                patched = apply_edits(new, edits[key], key)
+            except EditConflict as err:
+                conflicts.append((key, str(err).removeprefix(f"{key}: ")))
+                continue
+            if disk is not None:
+                changes.append(
+                    FileChange(key, path, disk, patched, mode, _edited_record(blobs, view, key, disk, patched))
+                )
+                continue
+            new = patched
         if new is not None and ftype != "whole" and mat.is_empty(key, new) and (created or disk is None):
             new = None
         if new is None:
@@ -253,6 +317,24 @@ def _plan_files(
                 record["mode"] = mode
         changes.append(FileChange(key, path, disk, new, mode, record))
     return changes, conflicts
+
+
+def _edited_record(blobs: Blobs, view: View, key: str, before: bytes, after: bytes) -> dict[str, Any]:
+    """The view record of a person's file after Reverie edited lines of it.
+
+    `edited_from` names the bytes before the edit, so undo and redo know the
+    difference between this version and the one before is Reverie's and may be
+    taken back byte for byte (a person's own change never is).
+    """
+    rec = view.files.get(key) or {}
+    out: dict[str, Any] = {
+        "hash": blobs.put(after),
+        "created": bool(rec.get("created")),
+        "edited_from": blobs.put(before),
+    }
+    if rec.get("mode"):
+        out["mode"] = rec["mode"]
+    return out
 
 
 def proposal_conflict(
@@ -266,13 +348,20 @@ def proposal_conflict(
     """
     if p.blocking_labels():
         return "uncleared block label(s): " + ", ".join(l.label for l in p.blocking_labels())
+    if p.edits:
+        # lines of a person's file: checked as a three-way patch against the disk when planned
+        gone = [rid for rid in p.replaces if rid not in view.artifacts]
+        return f"replaced artifact {gone[0]} is gone since {base_op}" if gone else None
     for rid in p.replaces:
         if rid not in view.artifacts:
             return f"replaced artifact {rid} is gone since {base_op}"
         if rid in base_arts and base_arts[rid] != view.artifacts[rid]:
             return f"replaced artifact {rid} changed since {base_op}"
-        if arts[rid].meta.get("layout") == mat.DOCUMENT:
-            return f"{rid} is the hand-written document {arts[rid].meta.get('source')}: edit it by hand"
+        if arts[rid].meta.get("layout") in (mat.DOCUMENT, "file") and arts[rid].origin == "import":
+            return (
+                f"{rid} is the hand-written file {arts[rid].meta.get('source')}: it changes only through "
+                "line edits (or by hand)"
+            )
     return None
 
 
@@ -287,7 +376,7 @@ def apply(store: Store, candidate_id: str | None, force: bool) -> ApplyResult:
         return ApplyResult(None, plan.candidate_id, [], plan.conflicts, [])
     view = st.view
     new_view = view.copy()
-    new_view.artifacts = _artifact_hashes(store.blobs, view, st.new_arts)
+    new_view.artifacts = _artifact_hashes(store.blobs, view, st.new_arts, st.reread)
     for c in st.changes:
         if c.record is None:
             new_view.files.pop(c.key, None)
@@ -315,9 +404,11 @@ def apply(store: Store, candidate_id: str | None, force: bool) -> ApplyResult:
     return ApplyResult(op, cand.id, [p.id for p in accepted], plan.conflicts, plan.files)
 
 
-def _artifact_hashes(blobs: Blobs, view: View, new_arts: dict[str, Artifact]) -> dict[str, str]:
-    """The new artifacts map: unchanged artifacts keep their blob, new ones are stored."""
+def _artifact_hashes(
+    blobs: Blobs, view: View, new_arts: dict[str, Artifact], changed: frozenset[str] | set[str] = frozenset()
+) -> dict[str, str]:
+    """The new artifacts map: unchanged artifacts keep their blob, new (or re-read) ones are stored."""
     out = {}
     for aid, a in new_arts.items():
-        out[aid] = view.artifacts[aid] if aid in view.artifacts else put_artifact(blobs, a)
+        out[aid] = view.artifacts[aid] if aid in view.artifacts and aid not in changed else put_artifact(blobs, a)
     return out

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from reverie.store.errors import NotFoundError, UsageError
-from reverie.store.models import Candidate, Label, Proposal
+from reverie.store.models import Candidate, Label, LineEdit, Proposal
 from reverie.store.schema import SUMMARY_FIELDS
 
 if TYPE_CHECKING:
@@ -258,6 +258,8 @@ def overlay(p: Proposal, review: dict[str, Any] | None) -> Proposal:
         q.kind = review["kind"]
     if "name" in review:
         q.name = review["name"]
+    if "edits" in review:
+        q.edits = [LineEdit.from_dict(e) for e in review["edits"]]
     q.reject_reason = review.get("reason", "")
     q.cleared_labels = list(review.get("cleared") or [])
     prev = review.get("preview")

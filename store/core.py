@@ -412,6 +412,9 @@ class Store:
             raise UsageError("the new body is empty")
 
         def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+            if p.edits:  # a person's file changes only through line edits: the rewrite becomes edits
+                ctx = prop.PlanContext(self.workspace, self._arts(view))
+                review["edits"] = [e.to_dict() for e in prop.person_edits(p, body, ctx)]
             review["body"] = body
             self._repreview(p, review, view)
 
@@ -424,6 +427,8 @@ class Store:
             raise UsageError(f"unknown scope {scope!r} (expected one of {', '.join(SCOPES)})")
 
         def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+            if p.edits:
+                raise UsageError(f"{p.id} edits lines of a hand-written file; it keeps that file's scope")
             review["scope"] = scope
             if paths is not None:
                 review["paths"] = list(paths)
@@ -438,6 +443,8 @@ class Store:
             raise UsageError(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
 
         def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+            if p.edits:
+                raise UsageError(f"{p.id} edits lines of a hand-written file; it keeps that file's kind")
             review["kind"] = kind
             self._repreview(p, review, view)
 

@@ -149,6 +149,34 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
     return res
 
 
+def reread(old: Artifact, key: str, data: bytes) -> Artifact:
+    """A hand-written artifact as the importer would read it from `data` (after a line edit).
+
+    Why here: the body of an imported artifact is whatever `scan` makes of its
+    file, so after Reverie edits lines of that file the artifact must be read
+    back the same way. Identity (id, kind, scope, name, origin) stays: the
+    file is still the person's.
+    """
+    if old.meta.get("layout") == mat.DOCUMENT:
+        body = mat.splice_block(_text(data), None)
+        fresh = Artifact(id=old.id, kind=old.kind, scope=old.scope, name=old.name, body=body, title=old.title)
+    else:
+        fresh = _file_artifact(key, data, old.kind, old.scope, old.name)
+    return Artifact(
+        id=old.id,
+        kind=old.kind,
+        scope=old.scope,
+        name=old.name,
+        body=fresh.body,
+        title=fresh.title or old.title,
+        paths=fresh.paths if old.meta.get("layout") != mat.DOCUMENT else list(old.paths),
+        meta=dict(old.meta) if old.meta.get("layout") == mat.DOCUMENT else dict(fresh.meta),
+        confidence=old.confidence,
+        provenance=list(old.provenance),
+        origin=old.origin,
+    )
+
+
 def _adopt(a: Artifact, data: bytes) -> Artifact:
     """The artifact with the body (and path globs) a person wrote into its file."""
     text = _text(data)

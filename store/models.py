@@ -128,6 +128,63 @@ class Evidence:
 
 
 @dataclass(slots=True)
+class LineEdit:
+    """A line-precise change to a hand-written file: exactly `old` at `line` becomes `new`.
+
+    Why explicit lines, not a new body: a person's file (CLAUDE.md, a skill, a
+    subagent) is theirs byte for byte — frontmatter order, quoting, blank lines,
+    line endings. An update names the lines it changes and the evidence for
+    each, and is applied as a three-way patch: if those lines changed since the
+    dream, applying it is a conflict, never an overwrite. `new` empty removes the
+    lines; `old` holds them without their line endings (the file's endings are kept).
+    """
+
+    path: str
+    """Workspace-relative key of the file (``CLAUDE.md``, ``.claude/agents/x.md``, ``~/...``)."""
+    line: int
+    """1-based number of the first of `old` in the file as the dream read it."""
+    old: list[str]
+    new: list[str] = field(default_factory=list)
+    reason: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "old": list(self.old),
+            "new": list(self.new),
+            "reason": self.reason,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LineEdit:
+        """Strict about shapes: a proposals file with a malformed edit is a usage error."""
+        if not isinstance(data, dict):
+            raise ValueError("an edit must be an object")
+        line = data.get("line")
+        if isinstance(line, bool) or not isinstance(line, int) or line < 1:
+            raise ValueError(f"edit line must be a positive integer, not {line!r}")
+        path = _text(data, "path")
+        if not path:
+            raise ValueError("edit path must be a non-empty string")
+        old, new = _texts(data, "old"), _texts(data, "new")
+        if any("\n" in x or "\r" in x for x in old + new):
+            raise ValueError("edit lines must not contain line breaks")
+        if not old:
+            raise ValueError("an edit names the lines it changes (old)")
+        return cls(
+            path=path,
+            line=line,
+            old=old,
+            new=new,
+            reason=_text(data, "reason"),
+            evidence=[Evidence.from_dict(e) for e in _objects(data, "evidence")],
+        )
+
+
+@dataclass(slots=True)
 class Artifact:
     """A unit of learned behaviour in the active store.
 
@@ -208,6 +265,8 @@ class Proposal:
     reject_reason: str = ""
     cleared_labels: list[str] = field(default_factory=list)
     """Block labels a person cleared explicitly (each clearing is an operation)."""
+    edits: list[LineEdit] = field(default_factory=list)
+    """For an update of a hand-written file: the exact lines it changes (see `LineEdit`)."""
 
     @property
     def edited(self) -> bool:
@@ -243,6 +302,8 @@ class Proposal:
         }
         if self.meta:
             data["meta"] = self.meta
+        if self.edits:
+            data["edits"] = [e.to_dict() for e in self.edits]
         if self.candidate_id:
             data["candidate_store"] = self.candidate_id
         if self.edited:
@@ -288,6 +349,7 @@ class Proposal:
             original_body=_text(data, "original_body"),
             reject_reason=_text(data, "reject_reason"),
             cleared_labels=_texts(data, "cleared_labels"),
+            edits=[LineEdit.from_dict(e) for e in _objects(data, "edits")],
         )
 
 

@@ -12,10 +12,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from reverie.store import frontmatter
 from reverie.store import materialize as mat
 from reverie.store.errors import UnsafePathError, UsageError
 from reverie.store.fsutil import read_bytes, safe_target
-from reverie.store.models import ACTIONS, KINDS, SCOPES, Artifact, Proposal
+from reverie.store.lineedits import EditConflict, apply_edits, diff_edits
+from reverie.store.models import ACTIONS, KINDS, SCOPES, Artifact, LineEdit, Proposal
 
 
 @dataclass
@@ -70,9 +72,36 @@ def validate(src: Proposal, i: int, arts: dict[str, Artifact], base_ids: set[str
     for rid in p.replaces:
         if rid not in arts and rid not in base_ids:
             raise UsageError(f"{where}: replaces unknown artifact {rid}")
+    if p.edits:
+        _validate_edits(p, where, arts)
     if not 0.0 <= p.confidence <= 1.0:
         p.confidence = min(1.0, max(0.0, p.confidence))
     return p
+
+
+def editable_sources(p: Proposal, arts: dict[str, Artifact]) -> set[str]:
+    """The hand-written files `p` may edit lines of: the sources of the artifacts it replaces."""
+    return {
+        str(arts[rid].meta["source"])
+        for rid in p.replaces
+        if rid in arts
+        and arts[rid].origin == "import"
+        and arts[rid].meta.get("layout") in (mat.DOCUMENT, "file")
+        and arts[rid].meta.get("source")
+    }
+
+
+def _validate_edits(p: Proposal, where: str, arts: dict[str, Artifact]) -> None:
+    """Line edits only touch the hand-written files the proposal replaces (never any other path)."""
+    if p.action not in ("update", "retire"):
+        raise UsageError(f"{where}: line edits belong to an update, not {p.action!r}")
+    allowed = editable_sources(p, arts)
+    for e in p.edits:
+        if e.path not in allowed:
+            raise UsageError(
+                f"{where}: edit of {e.path!r} is not a hand-written file this proposal replaces"
+                + (f" ({', '.join(sorted(allowed))})" if allowed else "")
+            )
 
 
 def unique(name: str, taken: set[str]) -> str:
@@ -118,6 +147,8 @@ def proposal_artifact(p: Proposal, arts: dict[str, Artifact]) -> Artifact | None
 
 def preview(p: Proposal, ctx: PlanContext) -> Preview:
     """What applying `p` alone would do to its primary target (block files: the managed region only)."""
+    if p.edits:
+        return _edit_preview(p, ctx)
     new = proposal_artifact(p, ctx.arts)
     removed = [ctx.arts[r] for r in p.replaces if r in ctx.arts]
     if new is not None:
@@ -149,3 +180,62 @@ def preview(p: Proposal, ctx: PlanContext) -> Preview:
         after_b.decode("utf-8", "replace") if after_b else "",
         key,
     )
+
+
+def _edit_preview(p: Proposal, ctx: PlanContext) -> Preview:
+    """A line edit's diff: the whole file before and after, so only the cited lines differ.
+
+    When the cited lines are no longer there, before and after are the file as
+    it is and the conflict shows at apply.
+    """
+    key = p.edits[0].path
+    try:
+        path = safe_target(ctx.workspace, key)
+        existing = read_bytes(path)
+    except UnsafePathError:
+        return Preview(key, "", "", key)
+    if existing is None:
+        return Preview(str(path), "", "", key)
+    text = existing.decode("utf-8", "replace")
+    try:
+        after = apply_edits(existing, [e for e in p.edits if e.path == key], key).decode("utf-8")
+    except EditConflict:
+        after = text
+    return Preview(str(path), text, after, key)
+
+
+def person_edits(p: Proposal, body: str, ctx: PlanContext) -> list[LineEdit]:
+    """The line edits of a person's rewrite (`body`) of a line-edit proposal.
+
+    The body is the hand-written artifact's body after the edits; the file keeps
+    everything around it (frontmatter, Reverie's block at the end), so the new
+    file text is that frame around `body`, and its difference from the file on
+    disk is the new set of edits (UsageError when that cannot be said in lines).
+    """
+    key = p.edits[0].path
+    if any(e.path != key for e in p.edits):
+        raise UsageError(f"{p.id} edits several files; edit them by hand")
+    existing = read_bytes(safe_target(ctx.workspace, key))
+    if existing is None:
+        raise UsageError(f"{key} is gone; nothing to edit")
+    try:
+        patched = apply_edits(existing, p.edits, key).decode("utf-8")
+    except EditConflict as err:
+        raise UsageError(str(err)) from None
+    layout = next((ctx.arts[r].meta.get("layout") for r in p.replaces if r in ctx.arts), "file")
+    if layout == mat.DOCUMENT:
+        block = mat.block_region(patched)
+        if block is not None and not patched.rstrip("\n").endswith(block):
+            raise UsageError(f"{key} has Reverie's block before its end; edit it by hand")
+        frame_head, frame_tail = "", patched[patched.index(block) :] if block else ""
+        if frame_tail:
+            body = body.rstrip("\n") + "\n\n"
+    else:
+        _meta, rest, had = frontmatter.split(patched)
+        frame_head, frame_tail = patched[: len(patched) - len(rest)] if had else "", ""
+    if patched.endswith("\n") and not body.endswith("\n") and not frame_tail:
+        body += "\n"
+    try:
+        return diff_edits(key, existing, frame_head + body + frame_tail, p.edits)
+    except EditConflict as err:
+        raise UsageError(str(err)) from None

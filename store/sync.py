@@ -84,8 +84,18 @@ def plan_sync(
             and mat.region_of(key, disk) in (None, [])
             and not mat.has_broken_markers(disk.decode("utf-8", "replace"))
         )
+        edited_b = _record_bytes(blobs, {"hash": rec["edited_from"]}) if rec and rec.get("edited_from") else None
         if disk is not None and disk == t_b:
             after = t_b  # already there: only the record changes
+        elif edited_b is not None and disk == rec_b and trec is not None and ftype == "block":
+            # leaving a version where Reverie edited lines of a person's text: those lines go back
+            after = mat.splice_region(key, edited_b, t_b)
+        elif rec is not None and edited_b is not None and disk != rec_b and not force:
+            conflicts.append({"file": key, "reason": "edited by hand since Reverie edited lines of it"})
+            result.files[key] = rec
+            continue
+        elif trec is not None and rec is not None and trec.get("edited_from") == rec["hash"] and disk == rec_b:
+            after = t_b  # redoing Reverie's line edit of a file nobody touched since
         elif unrecorded_ok and disk is not None:
             after = mat.splice_region(key, disk, t_b)  # a person's file: add our region, keep the rest
         elif disk == rec_b:
