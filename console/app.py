@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from textual.app import App
 
@@ -21,9 +21,32 @@ from reverie.console.commands_palette import ReverieCommands
 from reverie.console.widgets.status import StatusInfo, StatusLine
 from reverie.store import paths
 from reverie.store.errors import ReverieError
-from reverie.store.models import Candidate, Event
+from reverie.store.models import Candidate, Event, Proposal
+
+if TYPE_CHECKING:  # the dreamer is imported when a dream or the watcher starts, not at start-up
+    from reverie.console.screens.main import MainScreen
+    from reverie.dreamer.dream import DreamResult
+    from reverie.dreamer.engines.base import ProgressCallback
+    from reverie.dreamer.watch import Watcher, WatchEvent
+    from reverie.store.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+QueueRead = tuple[Candidate | None, list[Proposal], ReverieError | None, str]
+"""(open candidate, its proposal summaries, the error that stopped the read, head op id)."""
+
+DreamJob = Callable[["ProgressCallback", threading.Event], "DreamResult"]
+"""What the dream screen runs in its worker: job(progress, cancel) -> the dream's result."""
+
+
+class DreamFn(Protocol):
+    """`reverie.dreamer.dream.run_dream`, or a stand-in with its call shape (tests)."""
+
+    def __call__(
+        self, store: Store, *, transcripts: Sequence[Path], progress: ProgressCallback, cancel: threading.Event
+    ) -> DreamResult: ...
+
 
 ALWAYS_LOADED = ("CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md")
 MAX_TRANSCRIPT_EVENTS = 50_000
@@ -92,10 +115,10 @@ class ReverieApp(App[None]):
 
     def __init__(
         self,
-        store: Any,
-        store_factory: Callable[[], Any],
+        store: Store,
+        store_factory: Callable[[], Store],
         transcripts: Sequence[Path] = (),
-        dream: Callable[..., Any] | None = None,
+        dream: DreamFn | None = None,
         watch: bool = True,
     ) -> None:
         # Start-up objects (modules, classes, the store) live as long as the app:
@@ -114,13 +137,13 @@ class ReverieApp(App[None]):
         self.key_overrides = keymod.load_overrides(self.workspace)
         self.status_info = StatusInfo(workspace=short_home(self.workspace))
         self._index_undreamed: int | None = None
-        self._watcher: Any = None
-        self.watch_events: list[Any] = []
-        self._initial: tuple[Any, list[Any], ReverieError | None, str] | None = self.read_queue()
+        self._watcher: Watcher | None = None
+        self.watch_events: list[WatchEvent] = []
+        self._initial: QueueRead | None = self.read_queue()
 
     # --- the first load -------------------------------------------------------
 
-    def read_queue(self) -> tuple[Any, list[Any], ReverieError | None, str]:
+    def read_queue(self) -> QueueRead:
         """(candidate, proposal summaries, error, head) read before Textual starts, so the first frame shows the queue.
 
         Synchronous on purpose: the summaries are one SQLite read (about 50 ms
@@ -129,7 +152,7 @@ class ReverieApp(App[None]):
         so a change made before mount is noticed.
         """
 
-        def read(store: Any) -> tuple[Any, list[Any], str]:
+        def read(store: Store) -> tuple[Candidate | None, list[Proposal], str]:
             cand = store.current_candidate()
             return cand, list(store.proposal_summaries(cand.id)) if cand else [], store.head().id
 
@@ -138,8 +161,8 @@ class ReverieApp(App[None]):
         return cand, proposals, error, head
 
     def with_own_store(
-        self, action: Callable[[Any], Any], failure: str, reader: bool = False
-    ) -> tuple[Any, ReverieError | None]:
+        self, action: Callable[[Store], T], failure: str, reader: bool = False
+    ) -> tuple[T | None, ReverieError | None]:
         """Run `action` on a store connection of its own (SQLite connections are per
         thread) and close it; any error comes back as one line, never a crash.
 
@@ -158,7 +181,7 @@ class ReverieApp(App[None]):
             log.exception(failure)
             return None, ReverieError(f"{failure}: {type(err).__name__}: {err}")
 
-    def initial_load(self) -> tuple[Any, list[Any], ReverieError | None, str] | None:
+    def initial_load(self) -> QueueRead | None:
         """The queue read at construction, once (None after the first call)."""
         initial, self._initial = self._initial, None
         return initial
@@ -188,11 +211,11 @@ class ReverieApp(App[None]):
         self.stop_watcher()
         gc.unfreeze()
 
-    def open_store(self) -> Any:
+    def open_store(self) -> Store:
         return self.store_factory()
 
     @property
-    def main_screen(self) -> Any:
+    def main_screen(self) -> MainScreen | None:
         from reverie.console.screens.main import MainScreen
 
         for screen in self.screen_stack:
@@ -268,9 +291,7 @@ class ReverieApp(App[None]):
             log.debug("watcher unavailable: %s", err)
             return
         try:
-            self._watcher = Watcher(
-                self.workspace, self.transcripts, self.on_watch_event, db_path=getattr(self.store, "db_path", None)
-            )
+            self._watcher = Watcher(self.workspace, self.transcripts, self.on_watch_event, db_path=self.store.db_path)
         except Exception as err:
             log.warning("watcher not started: %s", err)
             self._watcher = None
@@ -293,28 +314,28 @@ class ReverieApp(App[None]):
             except Exception:
                 pass
 
-    def on_watch_event(self, event: Any) -> None:
+    def on_watch_event(self, event: WatchEvent) -> None:
         """Called from the watcher thread: hand over to the UI thread, never block it."""
         try:
             self.call_from_thread(self.apply_watch_event, event)
         except RuntimeError:  # app closing
             pass
 
-    def apply_watch_event(self, event: Any) -> None:
+    def apply_watch_event(self, event: WatchEvent) -> None:
         """Runs on the UI thread: update the status line; warn about hand edits."""
+        from reverie.dreamer.watch import ArtifactEdited, SessionAdded, SessionGrown, SessionReset, WatcherNotice
+
         self.watch_events.append(event)
-        name = type(event).__name__
-        if name in ("SessionAdded", "SessionGrown", "SessionReset"):
+        if isinstance(event, (SessionAdded, SessionGrown, SessionReset)):
             self._index_undreamed = self._undreamed_from_index()
-        elif name == "ArtifactEdited":
-            path = str(getattr(event, "path", ""))
-            rel = path
+        elif isinstance(event, ArtifactEdited):
+            rel = event.path
             try:
-                rel = str(Path(path).relative_to(self.workspace))
+                rel = str(Path(event.path).relative_to(self.workspace))
             except ValueError:
                 pass
-            if getattr(event, "managed", False):
-                verb = "deleted" if getattr(event, "deleted", False) else "edited by hand"
+            if event.managed:
+                verb = "deleted" if event.deleted else "edited by hand"
                 self.status_info.warnings.append(f"{rel} {verb}")
                 self.notify(
                     f"{rel} was {verb}: Reverie manages it, so apply/undo will show it as a conflict",
@@ -322,18 +343,18 @@ class ReverieApp(App[None]):
                     timeout=8,
                 )
             self.status_info.context_tokens = estimate_context_tokens(self.workspace)
-        elif name == "WatcherNotice":
-            self.notify(str(getattr(event, "message", "")), timeout=5)
+        elif isinstance(event, WatcherNotice):
+            self.notify(event.message, timeout=5)
         self.refresh_status()
 
     # --- dreaming -------------------------------------------------------------
 
-    def dream_job(self) -> Callable[[Callable[[str, int, int], None], threading.Event], Any]:
+    def dream_job(self) -> DreamJob:
         """A job for the dream screen: runs in a worker thread with its own store."""
         dream = self._dream
         transcripts = list(self.transcripts)
 
-        def job(progress: Callable[[str, int, int], None], cancel: threading.Event) -> Any:
+        def job(progress: ProgressCallback, cancel: threading.Event) -> DreamResult:
             fn = dream
             if fn is None:
                 from reverie.dreamer.dream import run_dream
@@ -347,19 +368,10 @@ class ReverieApp(App[None]):
 
         return job
 
-    def dream_summary(self, result: Any) -> str:
-        cand = getattr(result, "candidate", None) or getattr(result, "candidate_id", None)
-        cid = getattr(cand, "id", cand) or ""
-        props = getattr(result, "proposals", None)
-        n = len(props) if isinstance(props, (list, tuple)) else None
-        sessions = getattr(result, "sessions_read", None)
-        text = "dream done"
-        if cid:
-            text += f": candidate {cid}"
-        if n is not None:
-            text += f", {n} proposal{'s' if n != 1 else ''}"
-        if sessions is not None:
-            text += f" from {sessions} session{'s' if sessions != 1 else ''}"
+    def dream_summary(self, result: DreamResult) -> str:
+        n, sessions = len(result.proposals), result.sessions_read
+        text = f"dream done: candidate {result.candidate.id}, {n} proposal{'s' if n != 1 else ''}"
+        text += f" from {sessions} session{'s' if sessions != 1 else ''}"
         self._slow_status()
         return text
 
@@ -384,3 +396,15 @@ class ReverieApp(App[None]):
         except Exception as err:  # an index from an older version: say so, do not crash
             log.warning("cannot read session %s: %s", session_id, err)
             return [], f"cannot read session {session_id}: {err}"
+
+
+def reverie_app(app: App[Any]) -> ReverieApp:
+    """`app` as the ReverieApp that screens and the palette call into by name.
+
+    Why not `self.app.store`: Textual types `self.app` as a plain `App`, so every
+    call into ours would be unchecked, and a renamed method would fail only when a
+    person pressed the key. Through this, mypy checks each call.
+    """
+    if not isinstance(app, ReverieApp):
+        raise TypeError(f"this screen runs inside ReverieApp, not {type(app).__name__}")
+    return app

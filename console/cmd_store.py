@@ -28,10 +28,6 @@ def _open(args: argparse.Namespace, create: bool = False):  # -> Store
     return Store.open(args.workspace, args.db, create=create)
 
 
-def _short(op_id: str | None) -> str:
-    return op_id or "-"
-
-
 def _op_doc(op: Operation) -> dict[str, Any]:
     return {"op": op.id, "kind": op.kind, "description": op.description, "conflicts": op.data.get("conflicts", [])}
 

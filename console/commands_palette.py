@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -47,22 +46,29 @@ def palette_entries(keymap: dict[str, str] | None = None) -> list[tuple[str, str
 class ReverieCommands(Provider):
     """Runs the action on the main screen (where the review state lives)."""
 
-    def _target(self) -> Any:
-        return getattr(self.app, "main_screen", None) or self.screen
+    def _keymap(self) -> dict[str, str]:
+        from reverie.console.app import reverie_app  # not at import time: the app module imports this one
+
+        return reverie_app(self.app).key_overrides
 
     def _run(self, action: str) -> None:
-        target = self._target()
-        method = getattr(target, f"action_{action}", None)
-        if method is not None:
-            method()
+        """Run `action_<action>` on the main screen (or the current one if no main screen is up).
+
+        The action names come from `keys.MAIN`; tests/console check each has a method,
+        so the name lookup here cannot silently miss.
+        """
+        from reverie.console.app import reverie_app
+
+        target = reverie_app(self.app).main_screen or self.screen
+        getattr(target, f"action_{action}")()
 
     async def discover(self) -> Hits:
-        for action, text, key in palette_entries(getattr(self.app, "key_overrides", {})):
+        for action, text, key in palette_entries(self._keymap()):
             yield DiscoveryHit(Text(f"{text}  · key {key}"), partial(self._run, action), help=f"action: {action}")
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action, text, key in palette_entries(getattr(self.app, "key_overrides", {})):
+        for action, text, key in palette_entries(self._keymap()):
             label = f"{text}  · key {key}"
             score = matcher.match(label)
             if score > 0:

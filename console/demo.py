@@ -18,11 +18,19 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reverie.store.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDream:
+    """What the demo's own dream read."""
+
+    sessions_read: int
+    events_read: int
 
 
 @dataclass
@@ -32,7 +40,8 @@ class Demo:
     home: Path
     transcripts: Path
     reused: bool = False
-    dream: dict[str, Any] = field(default_factory=dict)
+    dream: DemoDream | None = None
+    """None when a candidate was already open (no dream ran)."""
 
     @contextlib.contextmanager
     def home_env(self) -> Iterator[None]:
@@ -82,24 +91,19 @@ def build_demo(directory: Path | None = None, log: Callable[[str], None] = print
     return demo
 
 
-def _dream_once(demo: Demo, log: Callable[[str], None]) -> dict[str, Any]:
+def _dream_once(demo: Demo, log: Callable[[str], None]) -> DemoDream | None:
     from reverie.store.store import Store
 
     store = Store.open(demo.workspace, create=True)
     try:
         store.init()
         if store.current_candidate() is not None:
-            return {}
+            return None
         from reverie.dreamer.dream import run_dream
 
         log("reverie demo: dreaming over the demo sessions…")
         result = run_dream(store, transcripts=[demo.transcripts])
-        cand = getattr(result, "candidate", None) or getattr(result, "candidate_id", None)
-        return {
-            "candidate_store": getattr(cand, "id", cand),
-            "sessions_read": getattr(result, "sessions_read", None),
-            "events_read": getattr(result, "events_read", None),
-        }
+        return DemoDream(result.sessions_read, result.events_read)
     finally:
         store.close()
 
@@ -123,6 +127,7 @@ def demo_summary(demo: Demo) -> dict[str, Any]:
         for label in p.labels:
             key = f"{label.label} ({label.severity})"
             by_label[key] = by_label.get(key, 0) + 1
+    read = {"sessions_read": demo.dream.sessions_read, "events_read": demo.dream.events_read} if demo.dream else {}
     return {
         "dir": str(demo.root),
         "workspace": str(demo.workspace),
@@ -134,7 +139,7 @@ def demo_summary(demo: Demo) -> dict[str, Any]:
         "by_kind": dict(sorted(by_kind.items())),
         "by_label": dict(sorted(by_label.items())),
         "by_status": by_status,
-        **{k: v for k, v in demo.dream.items() if k in ("sessions_read", "events_read") and v is not None},
+        **read,
     }
 
 

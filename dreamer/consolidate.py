@@ -35,7 +35,7 @@ from reverie.dreamer.clusters import (
 )
 from reverie.dreamer.signals import EDIT_TOOLS, _same_family, normalize_command
 from reverie.dreamer.staleness import artifact_updates
-from reverie.dreamer.wording import quote, similarity, slug, title_of, tokens
+from reverie.dreamer.wording import quote, similarity, title_of, tokens
 from reverie.store.models import Artifact, Evidence, Label, Proposal
 
 # --- the consolidation ---------------------------------------------------------------
@@ -498,8 +498,3 @@ def _external(statements: list[dict[str, Any]]) -> list[Proposal]:
             )
         )
     return out
-
-
-def proposal_key(p: Proposal) -> str:
-    """Stable sort key: kind strength, then title."""
-    return f"{p.kind}:{slug(p.title)}"

@@ -18,18 +18,20 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
-from reverie.dreamer.engines.base import DreamCancelled, DreamContext, ProgressCallback, SessionRef
+from reverie.dreamer.engines.base import DreamCancelled, DreamContext, Engine, ProgressCallback, SessionRef
 from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
 from reverie.dreamer.replay import replay_proposals
 from reverie.store.config import config_table
 from reverie.store.errors import UsageError
 from reverie.store.models import Candidate, Proposal
 from reverie.store.sessions import SessionIndex
+from reverie.store.store import Store
 
 ENGINES = ("heuristic", "llm")
 
@@ -75,14 +77,12 @@ def choose_engine(workspace: Path, engine: str | None, model: str | None) -> tup
     return name, chosen_model
 
 
-def make_engine(name: str, workspace: Path, model: str | None, options: dict[str, Any]) -> Any:
+def make_engine(name: str, workspace: Path, model: str | None, options: dict[str, Any]) -> Engine:
     if name == "heuristic":
         return HeuristicEngine()
     from reverie.dreamer.engines import llm  # lazy: litellm is only imported inside the engine's calls
 
-    if hasattr(llm, "engine_from_config"):
-        return llm.engine_from_config(workspace, model=model)
-    return llm.LLMEngine(model=model or "")
+    return llm.engine_from_config(workspace, model=model)
 
 
 def session_refs(index: SessionIndex) -> list[SessionRef]:
@@ -123,8 +123,8 @@ def replay_calls(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def run_dream(
-    store: Any,
-    transcripts: Any = (),
+    store: Store,
+    transcripts: Iterable[Path] = (),
     engine: str | None = None,
     model: str | None = None,
     progress: ProgressCallback | None = None,

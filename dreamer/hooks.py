@@ -10,7 +10,6 @@ command (`main()` reads stdin, exits 2 with the reason on stderr to block).
 from __future__ import annotations
 
 import fnmatch
-import json
 
 EDIT_MATCHER = "Edit|Write|MultiEdit|NotebookEdit"
 
@@ -79,17 +78,3 @@ def path_matches(target: str, globs: list[str]) -> bool:
         if fnmatch.fnmatch(rel, pattern) or rel == base or rel.startswith(base.rstrip("/") + "/"):
             return True
     return False
-
-
-def pretooluse_input(session_id: str, cwd: str, tool_name: str, tool_input: dict) -> str:
-    """The JSON Claude Code sends a PreToolUse hook, for replay."""
-    return json.dumps(
-        {
-            "session_id": session_id,
-            "transcript_path": "",
-            "cwd": cwd,
-            "hook_event_name": "PreToolUse",
-            "tool_name": tool_name,
-            "tool_input": tool_input,
-        }
-    )

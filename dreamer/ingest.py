@@ -55,7 +55,6 @@ HEAD_BYTES = 4096
 BATCH_EVENTS = 2000
 BATCH_CHARS = 4_000_000
 """A batch of events is redacted and stored when it holds this many events or characters."""
-AGENTS: tuple[str, ...] = ("claude", "codex", "gemini")
 
 ProgressFn = Callable[[int, int, str], None]
 """progress(files_done, files_total, path)."""
@@ -138,11 +137,6 @@ def _db_of(target: Any) -> Any:
     if not hasattr(db, "conn"):
         raise ReverieError("ingest needs a Reverie store or a sqlite_utils Database")
     return db
-
-
-def session_status(target: Any, workspace: Path | None = None) -> dict[str, Any]:
-    """Sessions indexed / not yet dreamed over, for `reverie status` and the console."""
-    return SessionIndex(_db_of(target)).status()
 
 
 def ingest(

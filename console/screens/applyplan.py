@@ -2,67 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from reverie.store.models import Proposal
+from reverie.store.models import Operation, Proposal
+
+if TYPE_CHECKING:
+    from reverie.store.apply import ApplyPlan, ApplyResult
 
 
-def _field(obj: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return None
+def _conflict(entry: Mapping[str, Any]) -> str:
+    """One conflict as a person reads it: proposal id, file, reason (apply and sync both give `reason`)."""
+    parts = (entry.get("proposal"), entry.get("file"), entry["reason"])
+    return " ".join(str(x) for x in parts if x)
 
 
-def _items(obj: Any, *names: str) -> list[Any]:
-    value = _field(obj, *names)
-    if value is None:
-        return []
-    if isinstance(value, dict):
-        return [{"path": k, **(v if isinstance(v, dict) else {"value": v})} for k, v in value.items()]
-    return list(value)
-
-
-def _path(entry: Any) -> str:
-    if isinstance(entry, str):
-        return entry
-    return str(_field(entry, "path", "target", "file") or entry)
-
-
-def _conflict(entry: Any) -> str:
-    if isinstance(entry, str):
-        return entry
-    pid = _field(entry, "proposal_id", "proposal", "id") or ""
-    path = _field(entry, "path", "target", "file") or ""
-    reason = _field(entry, "reason", "message", "why") or ""
-    return " ".join(str(x) for x in (pid, path, reason) if x)
-
-
-def plan_summary(plan: Any, proposals: Sequence[Proposal], workspace: Path | None = None) -> tuple[Text, list[str]]:
+def plan_summary(
+    plan: ApplyPlan, proposals: Sequence[Proposal], workspace: Path | None = None
+) -> tuple[Text, list[str]]:
     """The confirmation body and the list of files the apply will write (as a person reads them)."""
     from reverie.console.widgets.info import display_path
 
-    entries = _items(plan, "files", "writes", "targets")
-    writes = [display_path(_path(f), workspace) for f in entries]
-    actions = [str(_field(f, "action") or "write") if not isinstance(f, str) else "write" for f in entries]
-    conflicts = [_conflict(c) for c in _items(plan, "conflicts")]
-    ids = (
-        {str(x) for x in _items(plan, "proposals", "proposal_ids", "approved")}
-        if _field(plan, "proposals", "proposal_ids", "approved")
-        else set()
-    )
-    approved = [
-        p
-        for p in proposals
-        if p.status == "approved"
-        and (not ids or p.id in ids or any(p.id == getattr(i, "id", None) for i in _items(plan, "proposals")))
-    ]
+    writes = [display_path(str(f["path"]), workspace) for f in plan.files]
+    actions = [str(f["action"]) for f in plan.files]
+    conflicts = [_conflict(c) for c in plan.conflicts]
+    taken = set(plan.proposals)
+    approved = [p for p in proposals if p.id in taken]
     body = Text()
     if approved:
         body.append(f"{len(approved)} approved proposal{'s' if len(approved) != 1 else ''}\n", "bold")
@@ -85,24 +53,19 @@ def plan_summary(plan: Any, proposals: Sequence[Proposal], workspace: Path | Non
     return body, writes
 
 
-def result_summary(result: Any) -> tuple[str, bool]:
+def result_summary(result: ApplyResult) -> tuple[str, bool]:
     """One line after an apply, and whether anything conflicted."""
-    written = _items(result, "written", "files", "writes")
-    conflicts = _items(result, "conflicts")
-    applied = _items(result, "applied", "proposals", "proposal_ids")
-    text = f"applied {len(applied) if applied else ''} proposal(s): wrote {len(written)} file(s)".replace(
-        "applied  ", "applied "
-    )
-    if conflicts:
-        text += f"; {len(conflicts)} conflict(s): " + "; ".join(_conflict(c) for c in conflicts[:3])
-    return text, bool(conflicts)
+    n = len(result.applied)
+    text = f"applied {n} proposal{'s' if n != 1 else ''}: wrote {len(result.files)} file(s)"
+    if result.conflicts:
+        text += f"; {len(result.conflicts)} conflict(s): " + "; ".join(_conflict(c) for c in result.conflicts[:3])
+    return text, bool(result.conflicts)
 
 
-def op_outcome(verb: str, op: Any) -> tuple[str, bool]:
+def op_outcome(verb: str, op: Operation) -> tuple[str, bool]:
     """The line shown after undo/redo/restore: what it did, and any file it had to leave alone."""
-    text = f"{verb}: {getattr(op, 'description', '')}".strip()
-    data = getattr(op, "data", None) or {}
-    conflicts = data.get("conflicts") if isinstance(data, dict) else None
+    text = f"{verb}: {op.description}".strip()
+    conflicts: list[dict[str, Any]] = op.data.get("conflicts") or []
     if conflicts:
         text += f" — {len(conflicts)} file(s) left as they are: " + "; ".join(_conflict(c) for c in conflicts[:3])
     return text, bool(conflicts)

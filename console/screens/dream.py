@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import ComposeResult
@@ -15,8 +14,12 @@ from textual.worker import get_current_worker
 
 from reverie.console import keys as keymod
 
+if TYPE_CHECKING:
+    from reverie.console.app import DreamJob
+    from reverie.dreamer.dream import DreamResult
 
-class DreamScreen(ModalScreen[Any]):
+
+class DreamScreen(ModalScreen["DreamResult | BaseException"]):
     """Runs `job(progress, cancel)` in a thread; dismisses with its result, or an exception.
 
     The job gets `progress(stage, done, total)` (called from the worker thread; the
@@ -25,7 +28,7 @@ class DreamScreen(ModalScreen[Any]):
 
     BINDINGS = keymod.bindings(keymod.DREAM)
 
-    def __init__(self, job: Callable[[Callable[[str, int, int], None], threading.Event], Any]) -> None:
+    def __init__(self, job: DreamJob) -> None:
         super().__init__(classes="dialog-screen")
         self.job = job
         self.cancel_event = threading.Event()
@@ -50,7 +53,7 @@ class DreamScreen(ModalScreen[Any]):
                 self.app.call_from_thread(self._progress, stage, done, total)
 
         try:
-            result: Any = self.job(progress, self.cancel_event)
+            result: DreamResult | BaseException = self.job(progress, self.cancel_event)
         except BaseException as err:  # handed to the screen that opened us, shown as one line
             result = err
         self.app.call_from_thread(self.dismiss, result)

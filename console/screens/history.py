@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,21 +14,25 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reverie.console import keys as keymod
+from reverie.console.app import reverie_app
 from reverie.console.diffview import Diff, build_diff, combine
 from reverie.console.widgets.diffpane import DiffPane
 from reverie.store.errors import ReverieError
 from reverie.store.models import Operation
+from reverie.store.views import View
+
+if TYPE_CHECKING:
+    from reverie.store.store import Store
 
 log = logging.getLogger(__name__)
 LOG_LIMIT = 500
 
 
-def _files_of(view: Any) -> dict[str, dict[str, Any]]:
-    files = getattr(view, "files", None)
-    return dict(files or {})
+def _files_of(view: View) -> dict[str, dict[str, Any]]:
+    return dict(view.files)
 
 
-def _blob_text(store: Any, h: str | None) -> str:
+def _blob_text(store: Store, h: str | None) -> str:
     if not h:
         return ""
     try:
@@ -38,7 +43,7 @@ def _blob_text(store: Any, h: str | None) -> str:
         return f"(content unavailable: {err})"
 
 
-def view_changes(store: Any, op: Operation) -> Diff:
+def view_changes(store: Store, op: Operation) -> Diff:
     """What `op` changed: artifacts (bodies) and workspace files, against its parent's view."""
     sections: list[tuple[str, Diff]] = []
     try:
@@ -89,7 +94,7 @@ def op_line(op: Operation, head_id: str) -> Text:
 class HistoryScreen(Screen[None]):
     BINDINGS = keymod.bindings(keymod.HISTORY)
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.ops: list[Operation] = []
@@ -165,7 +170,7 @@ class HistoryScreen(Screen[None]):
     def action_redo(self) -> None:
         self._run(self.store.redo, "redid")
 
-    def _run(self, fn: Any, verb: str) -> None:
+    def _run(self, fn: Callable[[], Operation], verb: str) -> None:
         try:
             op = fn()
         except ReverieError as err:
@@ -175,15 +180,13 @@ class HistoryScreen(Screen[None]):
 
         text, conflicted = op_outcome(verb, op)
         self.notify(text, severity="warning" if conflicted else "information", timeout=8 if conflicted else 4)
-        self.reload(keep=getattr(op, "id", None))
-        changed = getattr(self.app, "store_changed", None)
-        if changed:
-            changed()
+        self.reload(keep=op.id)
+        reverie_app(self.app).store_changed()
 
     def action_help(self) -> None:
         from reverie.console.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(keymod.HISTORY, getattr(self.app, "key_overrides", {}), "history keys"))
+        self.app.push_screen(HelpScreen(keymod.HISTORY, reverie_app(self.app).key_overrides, "history keys"))
 
     def action_close(self) -> None:
         self.app.pop_screen()

@@ -13,25 +13,34 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widgets import Footer, Input, Static
 
 from reverie.console import keys as keymod
+from reverie.console.app import ReverieApp, reverie_app
 from reverie.console.diffview import Diff, build_diff, combine, lexer_name_for
 from reverie.console.widgets.diffpane import DiffPane
 from reverie.console.widgets.info import InfoPane, display_path
 from reverie.console.widgets.queue import QueueView
 from reverie.console.widgets.status import StatusLine
 from reverie.store.errors import ReverieError
-from reverie.store.models import KINDS, SCOPES, Proposal, scope_rank
+from reverie.store.models import KINDS, SCOPES, Candidate, Operation, Proposal, scope_rank
+
+if TYPE_CHECKING:
+    from reverie.console.screens.dream import DreamScreen
+    from reverie.dreamer.dream import DreamResult
+    from reverie.store.apply import ApplyResult
+    from reverie.store.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EMPTY_NO_CANDIDATE = "no candidate store — press d to dream"
 EMPTY_NO_PROPOSALS = "the open candidate has no proposals — press d to dream again, D to discard it"
@@ -44,14 +53,18 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.evidence_index = 0
         self._diff_cache: dict[str, Diff] = {}
-        self.dream_screen: Any = None
+        self.dream_screen: DreamScreen | None = None
         self._shown: Proposal | None = None
         self._full_ids: set[str] = set()
         """Ids of queue items already replaced by their full proposal."""
 
     @property
-    def store(self) -> Any:
-        return self.app.store  # type: ignore[attr-defined]
+    def reverie(self) -> ReverieApp:
+        return reverie_app(self.app)
+
+    @property
+    def store(self) -> Store:
+        return self.reverie.store
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
@@ -62,14 +75,14 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="filter: words in title, kind, scope, status, label…", id="filter")
             with Vertical(id="right"):
                 yield DiffPane(id="diff")
-                yield InfoPane(id="info")
+                yield InfoPane(workspace=self.reverie.workspace, id="info")
         yield Footer()
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).focus()
-        initial = self.app.initial_load()  # type: ignore[attr-defined]
+        initial = self.reverie.initial_load()
         if initial is not None:  # read before Textual started: the first frame shows the queue
             self._loaded(*initial)
             return
@@ -81,9 +94,11 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="load")
     def load_initial(self) -> None:
         """A load off the UI thread when the app's start-up read was already taken: the screen paints at once."""
-        self.app.call_from_thread(self._loaded, *self.app.read_queue())  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._loaded, *self.reverie.read_queue())
 
-    def _loaded(self, cand: Any, proposals: list[Proposal], error: ReverieError | None, head: str = "") -> None:
+    def _loaded(
+        self, cand: Candidate | None, proposals: list[Proposal], error: ReverieError | None, head: str = ""
+    ) -> None:
         if error is not None:
             self.notify(str(error), severity="error")
         elif head and head != self.store.head().id:  # changed since it was read (another screen, a test)
@@ -107,9 +122,9 @@ class MainScreen(Screen[None]):
             cand, proposals = None, []
         self._show_loaded(cand, proposals, keep)
 
-    def _show_loaded(self, cand: Any, proposals: list[Proposal], keep: str | None) -> None:
+    def _show_loaded(self, cand: Candidate | None, proposals: list[Proposal], keep: str | None) -> None:
         self._full_ids.clear()
-        self.app.candidate = cand  # type: ignore[attr-defined]
+        self.reverie.candidate = cand
         self.queue.set_proposals(proposals, keep=keep)
         empty = self.query_one("#empty", Static)
         if not proposals:
@@ -118,8 +133,8 @@ class MainScreen(Screen[None]):
         self.queue.display = bool(proposals)
         if not proposals:
             self.show_detail(None)
-        self.app.update_context()  # type: ignore[attr-defined]
-        self.app.refresh_status()  # type: ignore[attr-defined]
+        self.reverie.update_context()
+        self.reverie.refresh_status()
 
     def refresh_ids(self, ids: list[str]) -> None:
         """Re-read only these proposals (an approve of one in 10,000 stays instant)."""
@@ -134,9 +149,9 @@ class MainScreen(Screen[None]):
         items = [fresh.get(p.id, p) for p in self.queue.all_proposals]
         self.queue.set_proposals(items)
         self.show_detail(self.queue.current)
-        self.app.refresh_status()  # type: ignore[attr-defined]
+        self.reverie.refresh_status()
 
-    def _theme_changed(self, _theme: Any) -> None:
+    def _theme_changed(self, _theme: Theme) -> None:
         """Diff and provenance colours depend on dark/light: paint them again."""
         self._diff_cache.clear()
         self.queue.refresh_rows()
@@ -155,7 +170,7 @@ class MainScreen(Screen[None]):
         self.show_detail(p)
 
     def diff_for(self, p: Proposal) -> Diff:
-        dark = bool(getattr(self.app.current_theme, "dark", True))
+        dark = self.app.current_theme.dark
         key = hashlib.sha1(
             "\0".join([p.id, p.target, p.before, p.after, p.body, p.original_body, str(dark)]).encode(
                 "utf-8", "surrogatepass"
@@ -163,7 +178,7 @@ class MainScreen(Screen[None]):
         ).hexdigest()
         diff = self._diff_cache.get(key)
         if diff is None:
-            shown = display_path(p.target, self.app.workspace) or "target"  # type: ignore[attr-defined]
+            shown = display_path(p.target, self.reverie.workspace) or "target"
             main = build_diff(p.before, p.after, p.target or (p.name + ".md"), dark=dark)
             if p.edited:
                 edit = build_diff(p.original_body, p.body, p.target or (p.name + ".md"), context=None, dark=dark)
@@ -266,7 +281,7 @@ class MainScreen(Screen[None]):
             self.notify("nothing selected", severity="warning")
         return sel
 
-    def _do(self, fn: Callable[[], Any], done: str, ids: list[str] | None = None, full: bool = False) -> Any:
+    def _do(self, fn: Callable[[], T], done: str, ids: list[str] | None = None, full: bool = False) -> T | None:
         """Run one store operation; notify; refresh the affected rows."""
         try:
             result = fn()
@@ -478,7 +493,7 @@ class MainScreen(Screen[None]):
         from reverie.console.screens.applyplan import plan_summary
         from reverie.console.screens.modals import ConfirmScreen
 
-        summary, writes = plan_summary(plan, self.queue.all_proposals, self.app.workspace)  # type: ignore[attr-defined]
+        summary, writes = plan_summary(plan, self.queue.all_proposals, self.reverie.workspace)
         if not writes:
             self.notify("nothing to apply: approve proposals first (a)", severity="warning")
             return
@@ -492,17 +507,17 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="apply")
     def run_apply(self) -> None:
         """Apply on a store of its own (one SQLite connection per thread)."""
-        self.app.call_from_thread(self.app.set_busy, "applying…")  # type: ignore[attr-defined]
-        result, error = self.app.with_own_store(lambda store: store.apply(), "apply failed")  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.reverie.set_busy, "applying…")
+        result, error = self.reverie.with_own_store(lambda store: store.apply(), "apply failed")
         self.app.call_from_thread(self._applied, error or result)
 
-    def _applied(self, result: Any) -> None:
+    def _applied(self, result: ApplyResult | ReverieError | None) -> None:
         from reverie.console.screens.applyplan import result_summary
 
-        self.app.set_busy("")  # type: ignore[attr-defined]
+        self.reverie.set_busy("")
         if isinstance(result, ReverieError):
             self.notify(str(result), severity="error")
-        else:
+        elif result is not None:
             text, conflicted = result_summary(result)
             self.notify(text, severity="warning" if conflicted else "information", timeout=6)
         self.reload()
@@ -510,12 +525,17 @@ class MainScreen(Screen[None]):
     def action_dream(self) -> None:
         from reverie.console.screens.dream import DreamScreen
 
-        job = self.app.dream_job()  # type: ignore[attr-defined]
+        job = self.reverie.dream_job()
 
-        def finished(result: Any) -> None:
+        def finished(result: DreamResult | BaseException | None) -> None:
+            from reverie.dreamer.engines.base import DreamCancelled
+
+            if result is None:  # the screen closed without a result
+                self.reload()
+                return
             if isinstance(result, BaseException):
                 name = type(result).__name__
-                if "Cancel" in name:
+                if isinstance(result, DreamCancelled):
                     self.notify("dream cancelled; nothing was written", severity="warning")
                 elif isinstance(result, ReverieError):
                     self.notify(str(result), severity="error")
@@ -523,14 +543,14 @@ class MainScreen(Screen[None]):
                     self.notify(f"dream failed: {name}: {result}", severity="error")
                 self.reload()
                 return
-            self.notify(self.app.dream_summary(result), timeout=6)  # type: ignore[attr-defined]
+            self.notify(self.reverie.dream_summary(result), timeout=6)
             self.reload()
 
         self.dream_screen = DreamScreen(job)
         self.app.push_screen(self.dream_screen, finished)
 
     def action_discard(self) -> None:
-        cand = getattr(self.app, "candidate", None)
+        cand = self.reverie.candidate
         if cand is None:
             self.notify("no open candidate store to discard", severity="warning")
             return
@@ -562,7 +582,7 @@ class MainScreen(Screen[None]):
     def action_redo(self) -> None:
         self._undo_redo(self.store.redo, "redo")
 
-    def _undo_redo(self, fn: Callable[[], Any], verb: str) -> None:
+    def _undo_redo(self, fn: Callable[[], Operation], verb: str) -> None:
         from reverie.console.screens.applyplan import op_outcome
 
         op = self._do(fn, "", full=True)
@@ -609,13 +629,13 @@ class MainScreen(Screen[None]):
         ev = p.evidence[min(self.evidence_index, len(p.evidence) - 1)]
         from reverie.console.screens.transcript import TranscriptScreen
 
-        events, note = self.app.load_session(ev.session_id)  # type: ignore[attr-defined]
+        events, note = self.reverie.load_session(ev.session_id)
         self.app.push_screen(TranscriptScreen(ev, events, note))
 
     def action_help(self) -> None:
         from reverie.console.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(keymod.MAIN, getattr(self.app, "key_overrides", {}), "review keys"))
+        self.app.push_screen(HelpScreen(keymod.MAIN, self.reverie.key_overrides, "review keys"))
 
     def action_quit_screen(self) -> None:
         self.app.exit()

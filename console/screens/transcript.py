@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reverie.console import keys as keymod
+from reverie.console.app import reverie_app
 from reverie.console.widgets.info import TRUST
 from reverie.store.models import Event, Evidence
 from reverie.store.textsafe import escape_invisible
@@ -96,7 +97,7 @@ class TranscriptScreen(Screen[None]):
         self.query_one("#transcript-scroll").focus()
 
     def _paint(self) -> None:
-        dark = bool(getattr(self.app.current_theme, "dark", True))
+        dark = self.app.current_theme.dark
         if not self.events:
             msg = self.note or f"session {self.evidence.session_id} is not in the sessions index (run `reverie ingest`)"
             self.query_one("#transcript", Static).update(Text(msg, style="italic"))
@@ -116,7 +117,7 @@ class TranscriptScreen(Screen[None]):
     def action_help(self) -> None:
         from reverie.console.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(keymod.TRANSCRIPT, getattr(self.app, "key_overrides", {}), "transcript keys"))
+        self.app.push_screen(HelpScreen(keymod.TRANSCRIPT, reverie_app(self.app).key_overrides, "transcript keys"))
 
     def action_close(self) -> None:
         self.app.pop_screen()

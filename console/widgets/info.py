@@ -77,7 +77,7 @@ def proposal_info(
     head = Text()
     head.append(_visible(p.title or p.name or p.id), "bold")
     out.append(head)
-    meta = Text(style="dim" if False else "")
+    meta = Text()
     meta.append(f"{p.action} {p.kind}")
     if p.original_kind and p.original_kind != p.kind:
         meta.append(f" (was {p.original_kind})", "italic")
@@ -157,8 +157,10 @@ class InfoPane(ScrollView, can_focus=False):
     InfoPane { padding: 0 1; }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, workspace: Path | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.workspace = workspace
+        """Paths under it are shown relative to it."""
         self.renderable: RenderableType = Text("")
         self._strips: list[Strip] = []
         self._rendered_width = -1
@@ -169,7 +171,7 @@ class InfoPane(ScrollView, can_focus=False):
             dark = bool(self.app.current_theme.dark)
         except Exception:
             pass
-        self.renderable = proposal_info(p, evidence_index, dark, getattr(self.app, "workspace", None))
+        self.renderable = proposal_info(p, evidence_index, dark, self.workspace)
         self._rendered_width = -1
         self._layout_lines()
         self.scroll_to(0, 0, animate=False, immediate=True)

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -321,7 +320,3 @@ class QueueView(ScrollView, can_focus=True):
         """Repaint after proposals changed in place (status, labels)."""
         self._cache.clear()
         self.refresh()
-
-
-def render_segments(text: Text, console) -> list[Segment]:  # pragma: no cover - helper for debugging
-    return list(text.render(console))

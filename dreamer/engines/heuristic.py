@@ -18,9 +18,8 @@ from reverie.store.models import Proposal
 
 def collect_signals(ctx: DreamContext) -> list[dict[str, Any]]:
     """Signals of every session in the context (cached), memoised on the context."""
-    cached = getattr(ctx, "signals", None)
-    if cached is not None:
-        return cached
+    if ctx.signals is not None:
+        return ctx.signals
     out: list[dict[str, Any]] = []
     hits = 0
     total = len(ctx.sessions)

@@ -88,6 +88,31 @@ def test_every_binding_has_a_unique_id() -> None:
     } <= main_actions
 
 
+def test_every_key_names_an_action_its_screen_has() -> None:
+    """A renamed `action_*` method must fail here, not turn a key (or a palette entry) into a no-op."""
+    from reverie.console.screens.dream import DreamScreen
+    from reverie.console.screens.edit import EditScreen
+    from reverie.console.screens.history import HistoryScreen
+    from reverie.console.screens.main import MainScreen
+    from reverie.console.screens.transcript import TranscriptScreen
+
+    screens = [
+        (keys.MAIN, MainScreen),
+        (keys.HISTORY, HistoryScreen),
+        (keys.TRANSCRIPT, TranscriptScreen),
+        (keys.EDIT, EditScreen),
+        (keys.DREAM, DreamScreen),
+    ]
+    missing = [
+        f"{screen.__name__}.action_{k.action}"
+        for keys, screen in screens
+        for k in keys
+        if not callable(getattr(screen, f"action_{k.action}", None))
+    ]
+    assert sum(len(keys) for keys, _ in screens) == len(keys.ALL)
+    assert not missing, missing
+
+
 def test_palette_lists_every_action() -> None:
     from reverie.console.commands_palette import PALETTE_TEXT, palette_entries
 
