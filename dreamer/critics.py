@@ -144,11 +144,12 @@ def false_persistence(p: Proposal, env: CriticEnv) -> list[Label]:
         out.append(Label("false_persistence", "warn", f"temporary wording '{m.group(0)}' ({_ev(p)})"))
     elif quotes and temporal_quotes and len(temporal_quotes) == len(quotes):
         e = temporal_quotes[0]
+        said = TEMPORAL.search(e.quote)  # matches: that is why `e` is in temporal_quotes
         out.append(
             Label(
                 "false_persistence",
                 "warn",
-                f"the evidence says '{TEMPORAL.search(e.quote).group(0)}' "  # type: ignore[union-attr]
+                f"the evidence says '{said.group(0) if said else ''}' "
                 f"(session {e.session_id[:8]}, event {(e.event_uuid or '?')[:8]})",
             )
         )

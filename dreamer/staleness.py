@@ -109,7 +109,8 @@ def artifact_updates(
                         None,
                     )
                     if word and (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
-                        indent = re.match(r"^\s*(?:[-*] |\d+\. )?", line).group(0)  # type: ignore[union-attr]
+                        lead = re.match(r"^\s*(?:[-*] |\d+\. )?", line)  # all optional: always matches
+                        indent = lead.group(0) if lead else ""
                         replacement = indent + rep["line"]
                         used.add(idx)
                         labels.append(

@@ -13,7 +13,17 @@ import pytest
 # instead of recompiling them per test (never in a real home).
 os.environ.setdefault("REVERIE_KINGFISHER_CACHE", os.path.join(tempfile.gettempdir(), "reverie-test-kingfisher-rules"))
 
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+def _shared_dir() -> Path:
+    """<repo>/../shared, falling back to /work/shared (a worktree's parent holds no `shared`)."""
+    beside = Path(__file__).resolve().parents[2] / "shared"
+    for candidate in (beside, Path("/work/shared")):
+        if (candidate / "realdata").is_dir():
+            return candidate
+    return beside
+
+
+REALDATA = _shared_dir() / "realdata"
 """Real transcripts from public repositories, read in place (never copied)."""
 
 

@@ -3,8 +3,8 @@
 `tests/test_static.py` runs them in the suite (so the README's test command runs
 them in CI); run them by hand with
 
-    python -m tests.static_checks            # all three
-    python -m tests.static_checks mypy       # one of: ruff, format, mypy
+    python -m tests.static_checks            # all four
+    python -m tests.static_checks mypy       # one of: ruff, format, mypy, ignores
 
 mypy checks the installed names (`reverie.store`, `reverie.dreamer`,
 `reverie.console`), but the code lives in the top-level folders `store/`,
@@ -14,6 +14,10 @@ holding `reverie/<folder>` symlinks to the repo's folders, with the repo's
 `pyproject.toml` as its config. Paths in its output are mapped back to the repo's
 (`reverie/store/core.py` -> `store/core.py`) so they can be clicked and grepped.
 
+`ignores` holds every `# type: ignore` to the rule mypy alone cannot enforce:
+it names its error code(s) *and* says why, on the same line
+(`# type: ignore[arg-type]  # redact_events swaps in the str`).
+
 The link tree and mypy's cache live in a per-checkout directory under the system
 temp dir (not in the repo, not in HOME): a warm run takes about a second, a cold
 one about ten.
@@ -22,11 +26,14 @@ one about ten.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +41,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = ("store", "dreamer", "console")
 """The code folders, each installed as `reverie.<folder>` (see pyproject's package-dir)."""
+IGNORE_WITH_REASON = re.compile(r"#\s*type:\s*ignore\[[\w\-, ]+\]\s+#\s*\S.{4,}")
+"""`# type: ignore[code, ...]  # why` (the reason at least a few characters)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +115,33 @@ class StaticChecks:
             command += ["-p", f"reverie.{folder}"]
         return _run("mypy", command, tree, _to_repo_paths(tree))
 
+    def ignores(self) -> CheckResult:
+        """Every `# type: ignore` comment in the code and tests names its code and gives a reason."""
+        start = time.perf_counter()
+        bad = []
+        for folder in (*FOLDERS, "tests"):
+            for path in sorted((self.repo / folder).rglob("*.py")):
+                bad.extend(f"{path.relative_to(self.repo)}:{line}: {text}" for line, text in _bare_ignores(path))
+        output = "\n".join(bad) + ("\n" if bad else "")
+        if bad:
+            output += (
+                f"{len(bad)} `type: ignore` without an error code and a reason (write: # type: ignore[code]  # why)\n"
+            )
+        return CheckResult("type: ignore reasons", ["(scan)"], 1 if bad else 0, output, time.perf_counter() - start)
+
+
+def _bare_ignores(path: Path) -> list[tuple[int, str]]:
+    """(line, comment) of each `type: ignore` comment lacking a code or a reason (comments only, not strings)."""
+    out = []
+    source = path.read_text(encoding="utf-8")
+    if "ignore" not in source:
+        return out
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        is_ignore = tok.type == tokenize.COMMENT and re.search(r"type:\s*ignore", tok.string)
+        if is_ignore and not IGNORE_WITH_REASON.search(tok.string):
+            out.append((tok.start[0], tok.string))
+    return out
+
 
 def _to_repo_paths(tree: Path) -> Callable[[str], str]:
     """Rewrite `reverie/<folder>/x.py` (relative or absolute in the tree) to `<folder>/x.py`."""
@@ -132,6 +168,7 @@ CHECKS: dict[str, Callable[[], CheckResult]] = {
     "ruff": _checks.ruff_lint,
     "format": _checks.ruff_format,
     "mypy": _checks.mypy,
+    "ignores": _checks.ignores,
 }
 
 

@@ -187,7 +187,7 @@ def make_event(
         seq=0,
         kind=kind,
         trust="external" if side else trust,
-        text=_Clip(text, limit) if text else "",  # type: ignore[arg-type]
+        text=_Clip(text, limit) if text else "",  # type: ignore[arg-type]  # redact_events swaps in the str
         uuid=str(uuid or ""),
         parent_uuid=str(parent_uuid or ""),
         timestamp=str(timestamp or ""),

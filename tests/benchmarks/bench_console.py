@@ -150,12 +150,12 @@ async def _keys(ws: Path, presses: int) -> list[float]:
     frames: list[float] = []
     original = app._display
 
-    def display(screen, renderable):  # type: ignore[no-untyped-def]
+    def display(screen, renderable):  # type: ignore[no-untyped-def]  # wraps Textual's private _display
         if renderable is not None:
             frames.append(time.perf_counter())
         return original(screen, renderable)
 
-    app._display = display  # type: ignore[method-assign]
+    app._display = display  # type: ignore[method-assign]  # a timing hook, benchmark only
     out: list[float] = []
     first: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
