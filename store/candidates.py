@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 def insert_candidate(db: sqlite_utils.Database, cand: Candidate) -> None:
     db.execute(
-        "INSERT INTO candidates(id, base_op, created_at, engine, sessions_read, events_read, stats)"
-        " VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO candidates(id, base_op, created_at, engine, sessions_read, events_read, stats, source)"
+        " VALUES (?,?,?,?,?,?,?,?)",
         [
             cand.id,
             cand.base_op,
@@ -33,6 +33,7 @@ def insert_candidate(db: sqlite_utils.Database, cand: Candidate) -> None:
             int(cand.sessions_read),
             int(cand.events_read),
             orjson.dumps(cand.stats or {}, default=str).decode(),
+            cand.source,
         ],
     )
 
@@ -62,6 +63,7 @@ def _row_to_candidate(row: dict[str, Any], status: str) -> Candidate:
         sessions_read=row["sessions_read"],
         events_read=row["events_read"],
         stats=orjson.loads(row["stats"] or "{}"),
+        source=row.get("source") or "dream",
     )
 
 

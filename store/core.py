@@ -21,6 +21,7 @@ import orjson
 from reverie.store import apply as applying
 from reverie.store import candidates as cands
 from reverie.store import materialize as mat
+from reverie.store import observed as obs
 from reverie.store import proposals as prop  # not `proposals`: open_candidate's argument has that name
 from reverie.store import sync
 from reverie.store.apply import ApplyPlan, ApplyResult  # re-exported: callers import them from store.core
@@ -195,12 +196,17 @@ class Store:
         return cands.candidates_in(self.db, self.view().candidates)
 
     def current_candidate(self) -> Candidate | None:
-        opened = cands.candidates_in(self.db, {k: v for k, v in self.view().candidates.items() if v == "open"})
+        """The newest open *dream* candidate (observed writes are reviewed beside it, see `observed`)."""
+        opened = self._open_dreams(self.view())
         return opened[-1] if opened else None
+
+    def _open_dreams(self, view: View) -> list[Candidate]:
+        opened = cands.candidates_in(self.db, {k: v for k, v in view.candidates.items() if v == "open"})
+        return [c for c in opened if c.source == "dream"]
 
     def _candidate(self, candidate_id: str | None, view: View) -> Candidate:
         if candidate_id is None:
-            opened = cands.candidates_in(self.db, {k: v for k, v in view.candidates.items() if v == "open"})
+            opened = self._open_dreams(view)
             if not opened:
                 raise NothingToDoError("no open candidate store: run `reverie dream` or `reverie propose`")
             return opened[-1]
@@ -219,10 +225,10 @@ class Store:
         try:
             cand = self._candidate(candidate_id, view)
         except NothingToDoError:
-            if not view.candidates:
+            dreams = [c for c in cands.candidates_in(self.db, view.candidates) if c.source == "dream"]
+            if not dreams:
                 return []
-            newest = max(view.candidates)  # ids are time-ordered
-            cand = cands.candidate_of(self.db, cands.get_candidate_row(self.db, newest), view.candidates[newest])
+            cand = dreams[-1]
         return [cands.overlay(p, view.reviews.get(p.id)) for p in load(self.db, cand.id)]
 
     def proposal(self, pid: str) -> Proposal:
@@ -251,6 +257,7 @@ class Store:
             "artifacts_by_kind": _count_by(self.active_artifacts(), "kind"),
             "files": len(view.files),
             "proposals": counts,
+            "observed": obs.counts(self),
             "can_undo": undo_next is not None and self.oplog.get(undo_next).parent is not None,
             "can_redo": bool(redo),
         }
@@ -357,6 +364,8 @@ class Store:
                     raise UsageError(f"{p.id} belongs to candidate {cid}, which is not in the current history")
                 if status != "open":
                     raise UsageError(f"{p.id} belongs to candidate {cid}, which is {status}")
+                if obs.is_observed(p):
+                    raise UsageError(f"{p.id} is an observed write: keep it (approve) or revert it (reject)")
                 review = dict(new_view.reviews.get(p.id) or {})
                 current = cands.overlay(p, review)
                 if current.status == "applied":
@@ -372,6 +381,14 @@ class Store:
                 return self._commit(kind, "person", description.format(ids=", ".join(done)), new_view, payload)
 
     def approve(self, ids: list[str], clear_blocks: bool = False) -> Operation:
+        """Approve dream proposals; for observed writes (or their group ids) approve means keep."""
+        observed, ids = obs.split_refs(self, list(ids))
+        op = self.keep(observed, clear_blocks) if observed else None
+        if not ids and op is not None:
+            return op
+        return self._approve(ids, clear_blocks)
+
+    def _approve(self, ids: list[str], clear_blocks: bool) -> Operation:
         def change(p: Proposal, review: dict[str, Any], view: View) -> dict[str, Any] | None:
             blocking = p.blocking_labels()
             extra = None
@@ -391,6 +408,14 @@ class Store:
         return self._review("approve", "approve {ids}", list(ids), change, {"clear_blocks": clear_blocks})
 
     def reject(self, ids: list[str], reason: str = "") -> Operation:
+        """Reject dream proposals; for observed writes (or their group ids) reject means revert the file."""
+        observed, ids = obs.split_refs(self, list(ids))
+        op = self.revert(observed, reason) if observed else None
+        if not ids and op is not None:
+            return op
+        return self._reject(ids, reason)
+
+    def _reject(self, ids: list[str], reason: str) -> Operation:
         def change(p: Proposal, review: dict[str, Any], view: View) -> None:
             review["status"] = "rejected"
             if reason:
@@ -455,12 +480,44 @@ class Store:
             head = self.oplog.head()
             view = self._load_view(head)
             cand = self._candidate(candidate_id, view)
+            if cand.source == "observed":
+                raise UsageError(f"{cand.id} holds observed writes: keep (approve) or revert (reject) them")
             if cand.status != "open":
                 raise UsageError(f"candidate {cand.id} is {cand.status}, not open")
             new_view = view.copy()
             new_view.candidates[cand.id] = "discarded"
             with self._txn():
                 return self._commit("discard", "person", f"discard {cand.id}", new_view, {"candidate": cand.id})
+
+    # --- observed writes -----------------------------------------------------------
+
+    def observed_baseline(self) -> obs.Baseline:
+        """Per watched key, the bytes last seen and last reviewed (what the dreamer compares the disk with)."""
+        return obs.baseline(self)
+
+    def record_observation(
+        self, observations: list[obs.Observation], noticed_by: str = "watcher", stats: dict[str, Any] | None = None
+    ) -> tuple[Operation | None, Candidate | None]:
+        """Record agent/person writes as one ``observe`` operation and an observed candidate (see store.observed)."""
+        return obs.record(self, observations, noticed_by=noticed_by, stats=stats)
+
+    def observed_proposals(self, summaries: bool = False) -> list[Proposal]:
+        """Observed writes of every open observed group, review state merged in."""
+        return obs.proposals(self, summaries=summaries)
+
+    def keep(self, ids: list[str], clear_blocks: bool = False) -> Operation:
+        """Keep observed writes: adopt them into the active store (ids may be observed group ids)."""
+        observed, other = obs.split_refs(self, list(ids))
+        if other:
+            raise UsageError(f"{other[0]} is not an observed write")
+        return obs.keep(self, observed, clear_blocks)
+
+    def revert(self, ids: list[str], reason: str = "") -> Operation:
+        """Revert observed writes to the last reviewed bytes (ids may be observed group ids)."""
+        observed, other = obs.split_refs(self, list(ids))
+        if other:
+            raise UsageError(f"{other[0]} is not an observed write")
+        return obs.revert(self, observed, reason)
 
     # --- apply -------------------------------------------------------------------
 
@@ -484,12 +541,21 @@ class Store:
         force: bool = False,
         undo_next: str | None = "self",
         redo_stack: list[str] | None = None,
+        exact: list[str] | None = None,
+        carry: bool = True,
     ) -> Operation:
         current = self._load_view(self.oplog.head())
-        changes, conflicts, result = sync.plan_sync(self.workspace, self.blobs, current, target, force)
+        carried: list[str] = []
+        if carry:
+            target, carried = obs.carry(self, target)
+        changes, conflicts, result = sync.plan_sync(
+            self.workspace, self.blobs, current, target, force, set(exact or ()) - set(carried)
+        )
         data = dict(data)
         if conflicts:
             data["conflicts"] = conflicts
+        if carried:
+            data["kept_observed"] = carried
         return sync.execute(self, changes, kind, "person", description, result, data, undo_next, redo_stack)
 
     def undo(self, force: bool = False) -> Operation:
@@ -514,6 +580,7 @@ class Store:
                 force,
                 undo_next=parent_next,
                 redo_stack=[*redo, undone.id],
+                exact=obs.exact_keys(undone),
             )
 
     def redo(self, force: bool = False) -> Operation:
@@ -533,6 +600,7 @@ class Store:
                 force,
                 undo_next=redone_next,
                 redo_stack=redo[:-1],
+                exact=obs.exact_keys(redone),
             )
 
     def restore(self, op_ref: str, force: bool = False) -> Operation:
@@ -541,8 +609,16 @@ class Store:
             if self.oplog.is_pruned(op.id):
                 raise ReverieError(f"operation {op.id} was pruned by gc: its state is no longer restorable")
             target = self._load_view(op)
+            current = self._load_view(self.oplog.head())
+            watched = [k for k in set(target.files) | set(current.files) if _versioned(k)]
             return self._move_to(
-                target, "restore", f"restore to {op.id} ({op.kind}: {op.description})", {"restored": op.id}, force
+                target,
+                "restore",
+                f"restore to {op.id} ({op.kind}: {op.description})",
+                {"restored": op.id},
+                force,
+                exact=watched,
+                carry=False,
             )
 
     # --- import ------------------------------------------------------------------------
@@ -658,3 +734,14 @@ def _count_by(arts: list[Artifact], attr: str) -> dict[str, int]:
         v = getattr(a, attr)
         out[v] = out.get(v, 0) + 1
     return out
+
+
+def _versioned(key: str) -> bool:
+    """Files whose whole text Reverie versions (restore brings them back byte for byte).
+
+    The agent's own memory (auto memory, Codex memories, ``~/.gemini/GEMINI.md``):
+    their text outside Reverie's block is the agent's, and every version of it
+    was observed. Project instruction files keep today's hand-written text on a
+    restore, as they always did.
+    """
+    return key.startswith(("~/.claude/projects/", "~/.codex/", "~/.gemini/"))

@@ -4,6 +4,9 @@ Why: a crash or a full disk must never leave a half-written CLAUDE.md, and no
 target may land outside the workspace or ``$HOME/.claude`` (a malicious or
 buggy proposal must not write ``../../.bashrc``). Paths are stored as *keys*:
 workspace-relative (``CLAUDE.md``) or home-relative (``~/.claude/...``).
+Home keys may also name the other agents' own directories (``~/.gemini/``,
+``~/.codex/``): Reverie reverts an agent's write to ``~/.gemini/GEMINI.md`` or
+its Codex memories there, and nowhere else under ``$HOME``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from reverie.store.errors import ReverieError, UnsafePathError
 from reverie.store.paths import home
 
 HOME_PREFIX = "~/"
+HOME_ROOTS = (".claude", ".gemini", ".codex")
+"""The only directories under $HOME a home key may name (each agent's own)."""
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -31,13 +36,16 @@ def safe_target(workspace: Path, key: str) -> Path:
     """Resolve a target key to an absolute path, refusing anything that escapes.
 
     Workspace keys must stay inside the workspace; ``~/`` keys inside
-    ``$HOME/.claude``. ``..`` components, absolute paths and symlinked parents
-    that lead elsewhere raise UnsafePathError naming the key.
+    ``$HOME/.claude`` (or ``$HOME/.gemini``, ``$HOME/.codex``). ``..``
+    components, absolute paths and symlinked parents that lead elsewhere raise
+    UnsafePathError naming the key.
     """
     if not key or "\x00" in key:
         raise UnsafePathError(f"unsafe target path {key!r}: empty or contains NUL")
     if key.startswith(HOME_PREFIX):
-        rel, root = key[len(HOME_PREFIX) :], home() / ".claude"
+        rel = key[len(HOME_PREFIX) :]
+        first = rel.split("/", 1)[0]
+        root = home() / (first if first in HOME_ROOTS else ".claude")
         base = home()
     else:
         rel, root, base = key, workspace, workspace

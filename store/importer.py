@@ -26,7 +26,13 @@ from reverie.store.views import View
 log = logging.getLogger("reverie.import")
 
 MAX_BYTES = 2_000_000
-DOCUMENTS = {"CLAUDE.md": "team", ".claude/CLAUDE.md": "team", "CLAUDE.local.md": "project", "AGENTS.md": "team"}
+DOCUMENTS = {
+    "CLAUDE.md": "team",
+    ".claude/CLAUDE.md": "team",
+    "CLAUDE.local.md": "project",
+    "AGENTS.md": "team",
+    "GEMINI.md": "team",
+}
 SETTINGS = {".claude/settings.json": "team", ".claude/settings.local.json": "project"}
 
 

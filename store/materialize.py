@@ -2,7 +2,7 @@
 
 Pure functions of (artifacts, existing file bytes) → new file bytes. Three file
 types:
-- *block* files (CLAUDE.md, CLAUDE.local.md, AGENTS.md, MEMORY.md): Reverie
+- *block* files (CLAUDE.md, CLAUDE.local.md, AGENTS.md, GEMINI.md, MEMORY.md): Reverie
   owns one managed block between ``<!-- reverie:begin -->`` and
   ``<!-- reverie:end -->``; text outside it is never touched;
 - *json* settings files: Reverie owns the hook entries whose command runs a
@@ -28,7 +28,7 @@ BEGIN = "<!-- reverie:begin -->"
 END = "<!-- reverie:end -->"
 _BLOCK = re.compile(r"<!-- reverie:begin(?: [^>]*?)? -->\n?(.*?)<!-- reverie:end(?: [^>]*?)? -->", re.S)
 HOOK_DIR_MARK = ".claude/hooks/reverie/"
-BLOCK_NAMES = ("CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "MEMORY.md")
+BLOCK_NAMES = ("CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "GEMINI.md", "MEMORY.md")
 DOCUMENT = "document"
 
 

@@ -24,6 +24,14 @@ STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "applied")
 
 CANDIDATE_STATUSES: tuple[str, ...] = ("open", "applied", "discarded")
 
+CANDIDATE_SOURCES: tuple[str, ...] = ("dream", "observed")
+"""Where a candidate's proposals came from: a dream (the engine proposed them) or
+observed writes (changes to the agent's memory/instruction files Reverie did not make)."""
+
+WRITERS: tuple[str, ...] = ("agent", "person")
+"""Who made an observed write: an agent (a transcript shows the tool call) or, when it
+cannot be attributed, a person."""
+
 SEVERITIES: tuple[str, ...] = ("info", "warn", "block")
 
 LABELS: tuple[str, ...] = (
@@ -404,6 +412,8 @@ class Candidate:
     sessions_read: int = 0
     events_read: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+    source: str = "dream"
+    """``dream`` or ``observed`` (see CANDIDATE_SOURCES)."""
 
 
 @dataclass(slots=True)

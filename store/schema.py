@@ -105,3 +105,15 @@ def m002_proposal_summaries(db: sqlite_utils.Database) -> None:
         f" SELECT candidate_id, seq, id, substr(json_array(id, seq, {fields}), 2,"
         f" length(json_array(id, seq, {fields})) - 2) FROM proposals"
     )
+
+
+@migrations()
+def m003_candidate_source(db: sqlite_utils.Database) -> None:
+    """`candidates.source`: ``dream`` or ``observed`` (agent or person writes Reverie did not make).
+
+    Why a column: the review commands and the console address "the open dream
+    candidate" and "the observed writes" separately; every older row is a dream.
+    """
+    columns = {c.name for c in db["candidates"].columns}
+    if "source" not in columns:
+        db.execute("ALTER TABLE candidates ADD COLUMN source TEXT NOT NULL DEFAULT 'dream'")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,12 +52,16 @@ class FileChange:
 
 
 def plan_sync(
-    workspace: Path, blobs: Blobs, current: View, target: View, force: bool
+    workspace: Path, blobs: Blobs, current: View, target: View, force: bool, exact: Collection[str] = ()
 ) -> tuple[list[FileChange], list[dict[str, Any]], View]:
     """The writes that take the disk from `current` to `target`, the conflicts, and the resulting view.
 
     Why three answers: a file a person edited is left alone and reported, so the
     resulting view keeps that file's current record instead of the target's.
+    Keys in `exact` get the target's bytes whenever the disk still matches the
+    current record, text outside Reverie's region included: their whole text is
+    versioned (observed agent writes and their keep/revert), so it is restored
+    byte for byte instead of keeping today's outside text.
     """
     changes: list[FileChange] = []
     conflicts: list[dict[str, Any]] = []
@@ -110,6 +115,7 @@ def plan_sync(
                     after = disk
             elif (
                 ftype != "whole"
+                and key not in exact
                 and rec_b is not None
                 and t_b is not None
                 and mat.outside_of(key, rec_b) != mat.outside_of(key, t_b)
