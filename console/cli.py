@@ -109,13 +109,16 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name in ("proposals",):
         p.add_argument("--candidate", "-c", default=None, help="candidate store id (default: the open one)")
         p.add_argument("--status", default=None, help="only proposals with this status")
+        p.add_argument(
+            "--observed", action="store_true", help="the observed writes (agent/person edits Reverie did not make)"
+        )
     elif name == "show":
         p.add_argument("id")
     elif name == "approve":
-        p.add_argument("ids", nargs="+")
+        p.add_argument("ids", nargs="+", help="proposal ids; an observed group id keeps every write in it")
         p.add_argument("--clear-block", action="store_true", help="also clear block labels (logged)")
     elif name == "reject":
-        p.add_argument("ids", nargs="+")
+        p.add_argument("ids", nargs="+", help="proposal ids; an observed group id reverts every write in it")
         p.add_argument("--reason", default="")
     elif name == "edit":
         p.add_argument("id")

@@ -45,7 +45,13 @@ def cmd_ingest(args: argparse.Namespace, out: Output) -> int:
         report = ingest(
             store, args.workspace, args.transcripts, progress=_progress(out, not getattr(args, "no_progress", False))
         )
-        out.emit(report.to_dict(), report.text())
+        from reverie.dreamer.observe import observe
+
+        seen = observe(store, noticed_by="ingest")  # writes made while nothing watched
+        text = report.text()
+        if seen.writes:
+            text += f"\nobserved {len(seen.writes)} write(s) Reverie did not make: `reverie proposals --observed`"
+        out.emit(report.to_dict() | {"observed": seen.to_dict()}, text)
     finally:
         store.close()
     return 0

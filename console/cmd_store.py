@@ -41,11 +41,20 @@ def _warn_conflicts(out: Output, conflicts: list[dict[str, Any]]) -> None:
 # --- setup -------------------------------------------------------------------------
 
 
+def _observe(store: Any, noticed_by: str) -> Any:
+    """The observation pass (dreamer.observe): writes Reverie did not make since it last looked."""
+    from reverie.dreamer.observe import observe
+
+    return observe(store, noticed_by=noticed_by)
+
+
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
     store = _open(args, create=True)
     try:
         before = store.oplog.head_id()
         op = store.init()
+        _observe(store, "init")  # the first pass records the agent files that predate Reverie
+        op = store.head()
         n = len(store.view().artifacts)
         doc = {
             "op": op.id,
@@ -118,6 +127,7 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
                 if doc["proposals"]
                 else ""
             ),
+            "observed   " + _observed_line(doc.get("observed") or {}),
         ]
         for key in sorted(k for k in doc if k not in _STATUS_CORE):
             value = doc[key]
@@ -130,7 +140,19 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _observed_line(counts: dict[str, int]) -> str:
+    n = int(counts.get("unreviewed", 0))
+    if not n:
+        return "no unreviewed writes"
+    who = ", ".join(
+        f"{counts[w]} by {'the agent' if w == 'agent' else 'a person'}" for w in ("agent", "person") if counts.get(w)
+    )
+    groups = int(counts.get("groups", 0))
+    return f"{n} unreviewed write{'s' if n != 1 else ''} ({who}) in {groups} group{'s' if groups != 1 else ''}"
+
+
 _STATUS_CORE = {
+    "observed",
     "workspace",
     "db",
     "head",
@@ -205,6 +227,8 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
+    if getattr(args, "observed", False):
+        return _observed_proposals(args, out)
     store = _open(args)
     try:
         props = store.proposals(args.candidate)
@@ -235,6 +259,29 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
                 for p in props
             )
         out.emit(doc, text)
+    finally:
+        store.close()
+    return 0
+
+
+def _observed_proposals(args: argparse.Namespace, out: Output) -> int:
+    """`proposals --observed`: every write in an open observed group, with who wrote it."""
+    store = _open(args)
+    try:
+        props = store.observed_proposals()
+        if args.status:
+            props = [p for p in props if p.status == args.status]
+        doc = {"observed": [p.to_dict() for p in props]}
+        lines = []
+        for p in props:
+            info = p.meta.get("observed") or {}
+            via = f"  ({info.get('tool')}, session {str(info.get('session_id', ''))[:8]})" if info.get("tool") else ""
+            lines.append(
+                f"{p.id}  {p.candidate_id}  {p.status:<8} {info.get('writer', 'person'):<6} {info.get('change', ''):<6} "
+                f"{one_line(p.name)}{via}"
+                + (f"  [{', '.join(l.label + ':' + l.severity for l in p.labels)}]" if p.labels else "")
+            )
+        out.emit(doc, "\n".join(lines) or "No observed writes")
     finally:
         store.close()
     return 0
@@ -286,9 +333,10 @@ def cmd_approve(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         op = store.approve(args.ids, clear_blocks=args.clear_block)
+        verb = "Kept" if op.kind == "keep" else "Approved"
         out.emit(
-            _op_doc(op) | {"approved": op.data.get("proposals", [])},
-            f"Approved {', '.join(op.data['proposals'])} (op {op.id})",
+            _op_doc(op) | {"approved": op.data.get("proposals", []), "kind": op.kind},
+            f"{verb} {', '.join(op.data['proposals'])} (op {op.id})",
         )
     finally:
         store.close()
@@ -299,10 +347,11 @@ def cmd_reject(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         op = store.reject(args.ids, reason=args.reason)
-        out.emit(
-            _op_doc(op) | {"rejected": op.data.get("proposals", [])},
-            f"Rejected {', '.join(op.data['proposals'])} (op {op.id})",
-        )
+        files = op.data.get("files", {}) if op.kind == "revert" else {}
+        text = f"{'Reverted' if op.kind == 'revert' else 'Rejected'} {', '.join(op.data['proposals'])} (op {op.id})"
+        if files:
+            text += "\n" + "\n".join(f"  {a:<6} {k}" for k, a in sorted(files.items()))
+        out.emit(_op_doc(op) | {"rejected": op.data.get("proposals", []), "files": files}, text)
     finally:
         store.close()
     return 0

@@ -154,7 +154,8 @@ def _paths_and_texts(tool: str, inp: dict[str, Any]) -> tuple[list[str], list[st
         if isinstance(cmd, str):
             paths.extend(m.group(3) for m in _REDIRECT.finditer(cmd))
             for m in _SED_INPLACE.finditer(cmd):
-                paths.extend(w for w in m.group(1).split() if not w.startswith("-") and "/" in w or w.endswith(".md"))
+                words = [w.strip("'\"") for w in m.group(1).split() if not w.startswith("-")]
+                paths.extend(w for w in words if "/" in w or w.endswith(".md"))
             for m in _REMOVE.finditer(cmd):
                 removed.extend(w.strip("'\"") for w in m.group(2).split() if not w.startswith("-"))
     return paths, texts, bool(removed), removed

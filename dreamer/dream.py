@@ -46,6 +46,8 @@ class DreamResult:
     stats: dict[str, Any] = field(default_factory=dict)
     ingest: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    observed: dict[str, Any] = field(default_factory=dict)
+    """The observation pass the dream ran first (dreamer.observe.ObserveReport.to_dict)."""
 
     @property
     def candidate_id(self) -> str:
@@ -154,6 +156,9 @@ def run_dream(
     )
     if cancel is not None and cancel.is_set():
         raise DreamCancelled("dream cancelled")
+    from reverie.dreamer.observe import observe
+
+    observed = observe(store, noticed_by="dream")  # writes made while nothing watched become their own group
     index = SessionIndex(store.db)
     refs = session_refs(index)
     ctx = DreamContext(
@@ -201,4 +206,5 @@ def run_dream(
         stats=stats,
         ingest=report.to_dict(),
         seconds=time.perf_counter() - started,
+        observed=observed.to_dict(),
     )

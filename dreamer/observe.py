@@ -30,6 +30,7 @@ from typing import Any
 from reverie.dreamer import attribution as attr
 from reverie.dreamer import observed_proposals as build
 from reverie.dreamer.agent_files import MAX_BYTES, AgentFile, classify, path_of, watched_files
+from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET
 from reverie.store.blobs import sha256
 from reverie.store.config import config_table
 from reverie.store.errors import ReverieError
@@ -105,11 +106,17 @@ def settings(workspace: Path) -> tuple[bool, bool]:
     return bool(table.get("enabled", True)), bool(table.get("home", True))
 
 
-def observe(store: Any, noticed_by: str = "ingest", now: float | None = None) -> ObserveReport:
-    """One pass (see module doc). Never raises for one bad file: it is reported in `skipped`."""
+def observe(
+    store: Any, noticed_by: str = "ingest", now: float | None = None, include_home: bool | None = None
+) -> ObserveReport:
+    """One pass (see module doc). Never raises for one bad file: it is reported in `skipped`.
+
+    `include_home=False` leaves the files under ``~`` out whatever the config says.
+    """
     report = ObserveReport()
     ws = Path(store.workspace)
-    enabled, include_home = settings(ws)
+    enabled, home_on = settings(ws)
+    include_home = home_on and include_home is not False
     if not enabled or store.oplog.head_id() is None:
         return report
     now = time.time() if now is None else now
@@ -211,9 +218,9 @@ def _proposals(
         target = str(path_of(f.key, ws))
         out.append(build.build(f, before, data, w, target, _external_before(store, w)))
     try:
-        budget = int(config_table(ws, "dream").get("context_budget") or build.DEFAULT_CONTEXT_BUDGET)
+        budget = int(config_table(ws, "dream").get("context_budget") or DEFAULT_CONTEXT_BUDGET)
     except (ReverieError, ValueError):
-        budget = build.DEFAULT_CONTEXT_BUDGET
+        budget = DEFAULT_CONTEXT_BUDGET
     return build.label(out, store.active_artifacts(), ws, budget)
 
 

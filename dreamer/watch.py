@@ -14,6 +14,11 @@ background thread (the console marshals with `call_from_thread`).
   falls back to a PollingObserver.
 - A periodic reconciliation scan (an incremental ingest: a `stat` per file)
   means a lost file-system event never loses a session.
+- Writes to the agent's memory and instruction files (dreamer.agent_files)
+  run the observation pass (dreamer.observe) once the burst is quiet, so an
+  Auto Dream consolidation of twenty files is one group; each write comes out
+  as an `agent_write` event (``writer`` says agent or person). Needs an
+  initialized store; the pass also runs at start and on every reconciliation.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from reverie.store import paths
 
 log = logging.getLogger(__name__)
 
-ARTIFACT_NAMES = frozenset({"CLAUDE.md", "CLAUDE.local.md", "AGENTS.md"})
+ARTIFACT_NAMES = frozenset({"CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "AGENTS.override.md", "GEMINI.md"})
 TRANSCRIPT_SUFFIXES = (".jsonl", ".json")
 
 
@@ -98,6 +103,21 @@ class ArtifactEdited(WatchEvent):
 
 
 @dataclass(slots=True)
+class AgentWrite(WatchEvent):
+    """A write Reverie did not make to an agent memory/instruction file, now a pending proposal."""
+
+    key: str
+    path: str
+    change: str
+    writer: str
+    proposal: str = ""
+    candidate_store: str = ""
+    session_id: str = ""
+    tool: str = ""
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class WatcherNotice(WatchEvent):
     """Something a person may want to know about the watcher itself (polling fallback, …)."""
 
@@ -152,6 +172,7 @@ class Watcher:
         force_polling: bool = False,
         observer_factory: Callable[[], Any] | None = None,
         polling_interval: float = 1.0,
+        observe_quiet: float = 1.0,
     ) -> None:
         self.workspace = Path(workspace)
         self.transcripts = [Path(t) for t in transcripts]
@@ -163,6 +184,7 @@ class Watcher:
         self.force_polling = force_polling
         self.observer_factory = observer_factory
         self.polling_interval = polling_interval
+        self.observe_quiet = observe_quiet
         self.polling = False
         self._q: queue.Queue[str] = queue.Queue()
         self._stop = threading.Event()
@@ -172,6 +194,7 @@ class Watcher:
         self._ignored: dict[str, str] = {}
         self._ignore_lock = threading.Lock()
         self._db: Any = None
+        self._store: Any = None
         self._baseline_done = False
 
     # public ----------------------------------------------------------------------
@@ -185,6 +208,7 @@ class Watcher:
         """One reconciliation pass: ingest what is new, report artifacts changed since the store's record."""
         events = self._ingest()
         events += self._artifact_scan(initial=not self._baseline_done)
+        events += self._observe()
         self._baseline_done = True
         for e in events:
             self._emit(e)
@@ -213,6 +237,12 @@ class Watcher:
             except Exception:
                 pass
             self._db = None
+        if self._store is not None:
+            try:
+                self._store.close()
+            except Exception:
+                pass
+            self._store = None
 
     # observing -------------------------------------------------------------------
 
@@ -226,6 +256,10 @@ class Watcher:
             for d in (paths.claude_projects_dir(), paths.codex_sessions_dir(), paths.gemini_tmp_dir()):
                 if d.is_dir():
                     dirs.append((d, True))
+            h = paths.home()
+            for d, recursive in ((h / ".claude", False), (h / ".gemini", False), (h / ".codex" / "memories", True)):
+                if d.is_dir():
+                    dirs.append((d, recursive))
         for t in self.transcripts:
             if t.is_dir():
                 dirs.append((t, True))
@@ -284,6 +318,7 @@ class Watcher:
     def _run(self) -> None:
         pending_artifacts: dict[str, float] = {}
         ingest_due: float | None = None
+        observe_due: float | None = None
         next_reconcile = time.monotonic() + self.reconcile_every
         claude_seen = (self.workspace / ".claude").is_dir()
         while not self._stop.is_set():
@@ -291,6 +326,8 @@ class Watcher:
             deadlines = [next_reconcile, *list(pending_artifacts.values())]
             if ingest_due is not None:
                 deadlines.append(ingest_due)
+            if observe_due is not None:
+                deadlines.append(observe_due)
             timeout = max(0.01, min(deadlines) - now)
             try:
                 path = self._q.get(timeout=min(timeout, 0.5))
@@ -301,6 +338,7 @@ class Watcher:
                 kind = self._classify(path)
                 if kind == "artifact":
                     pending_artifacts[path] = now + self.debounce
+                    observe_due = now + max(self.debounce, self.observe_quiet)
                 elif kind == "transcript":
                     ingest_due = now + self.debounce
                 if not claude_seen and (self.workspace / ".claude").is_dir():
@@ -319,9 +357,13 @@ class Watcher:
                     ingest_due = None
                     for e in self._ingest():
                         self._emit(e)
+                if observe_due is not None and observe_due <= now:
+                    observe_due = None
+                    for e in self._ingest() + self._observe():  # the calls that wrote, then the writes
+                        self._emit(e)
                 if now >= next_reconcile:
                     next_reconcile = now + self.reconcile_every
-                    for e in self._ingest() + self._artifact_scan(initial=False):
+                    for e in self._ingest() + self._artifact_scan(initial=False) + self._observe():
                         self._emit(e)
             except Exception as err:
                 log.warning("watcher: %s: %s", type(err).__name__, err)
@@ -336,6 +378,8 @@ class Watcher:
 
     def _artifact_key(self, path: str) -> str | None:
         """The store's files-map key of an artifact path (workspace-relative or ``~/…``), or None."""
+        from reverie.dreamer.agent_files import classify
+
         p = os.path.abspath(path)
         ws = str(self.workspace)
         if p.startswith(ws + os.sep):
@@ -346,6 +390,11 @@ class Watcher:
         mem = str(paths.claude_memory_dir(self.workspace))
         if p.startswith(mem + os.sep) and p.endswith(".md"):
             return "~/" + os.path.relpath(p, str(paths.home())).replace(os.sep, "/")
+        h = str(paths.home())
+        if self.home and p.startswith(h + os.sep):
+            key = "~/" + os.path.relpath(p, h).replace(os.sep, "/")
+            if classify(key, self.workspace) is not None:
+                return key
         return None
 
     def _classify(self, path: str) -> str:
@@ -443,6 +492,46 @@ class Watcher:
         if h is None and before in (None, "<unknown>"):
             return []
         return [ArtifactEdited(path=key, managed=key in recorded, deleted=h is None)]
+
+    # observed writes ------------------------------------------------------------------------
+
+    def _observe(self) -> list[WatchEvent]:
+        """Run the observation pass on the store; its writes as `agent_write` events."""
+        store = self._open_store()
+        if store is None:
+            return []
+        from reverie.dreamer.observe import observe
+
+        report = observe(store, noticed_by="watcher", include_home=self.home)
+        return [
+            AgentWrite(
+                key=w.key,
+                path=w.path,
+                change=w.change,
+                writer=w.writer,
+                proposal=w.proposal,
+                candidate_store=w.candidate,
+                session_id=w.session_id,
+                tool=w.tool,
+                labels=list(w.labels),
+            )
+            for w in report.writes
+        ]
+
+    def _open_store(self) -> Any:
+        """The watcher thread's own Store, or None while the workspace has no initialized store."""
+        if self._store is not None:
+            return self._store
+        if not self.db_path.exists():
+            return None
+        try:
+            from reverie.store.core import Store
+
+            self._store = Store.open(self.workspace, self.db_path)
+        except Exception as err:  # not initialized yet, or unreadable: the watcher keeps ingesting
+            log.debug("watcher: no store to observe into: %s", err)
+            return None
+        return self._store
 
     # transcripts ----------------------------------------------------------------------------
 

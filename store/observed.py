@@ -304,7 +304,9 @@ def _pending_targets(store: Store, view: View, ids: list[str]) -> list[Proposal]
         if not is_observed(p):
             raise UsageError(f"{p.id} is not an observed write")
         if view.candidates.get(cid) != "open":
-            raise UsageError(f"{p.id} belongs to group {cid}, which is {view.candidates.get(cid, 'not in this history')}")
+            raise UsageError(
+                f"{p.id} belongs to group {cid}, which is {view.candidates.get(cid, 'not in this history')}"
+            )
         q = cands.overlay(p, view.reviews.get(p.id))
         if q.status != "pending":
             verb = {"applied": "kept", "rejected": "reverted"}.get(q.status, q.status)
@@ -361,11 +363,18 @@ def _adopt(store: Store, view: View, props: list[Proposal]) -> dict[str, str]:
             before.files.pop(str(info(p)["key"]), None)
     result = scan(store.workspace, before, arts, store.blobs)
     out = {
-        aid: h for aid, h in view.artifacts.items() if not (arts[aid].origin == "import" and arts[aid].meta.get("source") in keys)
+        aid: h
+        for aid, h in view.artifacts.items()
+        if not (arts[aid].origin == "import" and arts[aid].meta.get("source") in keys)
     }
     gone = {str(info(p)["key"]) for p in props if info(p).get("after") is None}
     for aid, a in arts.items():  # a kept deletion of a file Reverie wrote retires its artifact
-        if aid in out and a.origin != "import" and mat.file_type(_primary(a, store)) == "whole" and _primary(a, store) in gone:
+        if (
+            aid in out
+            and a.origin != "import"
+            and mat.file_type(_primary(a, store)) == "whole"
+            and _primary(a, store) in gone
+        ):
             del out[aid]
     for a in result.artifacts:
         if a.meta.get("source") in keys:
