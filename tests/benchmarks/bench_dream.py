@@ -1,6 +1,13 @@
-"""Dream benchmark: precision/recall over the authored and the held-out scenario sets, dream and re-dream times.
+"""Dream benchmark: quality on real sessions and on the scenario sets, dream and re-dream times.
 
 Run: python tests/benchmarks/bench_dream.py [--sessions 1000] [--pad-kb 500]
+     python tests/benchmarks/bench_dream.py --only-realdata [--realdata dev|heldout|all] [--corpus NAME]
+
+Real data: every corpus of tests/realdata_truth/ is dreamed as a user would
+(its tree copied to a temp git workspace with its own HOME, `reverie dream
+--transcripts` on the corpus in place) and scored against its hand-written
+truth file: precision, recall, traps persisted unlabelled, damaging updates.
+The held-out corpus prints its summary line only, unless --details.
 
 Prints numbers, asserts nothing about time (machines differ). The large corpus is
 made of the planted scenario sessions copied with fresh session ids and uuids,
@@ -27,6 +34,9 @@ from reverie.dreamer.scenarios.build import write_files
 from reverie.dreamer.scenarios.catalog import BASE_FILES
 from reverie.dreamer.scenarios.transcript import stable_uuid
 from reverie.store.store import Store
+from tests.realdata_truth.corpus import measure, shared_root
+from tests.realdata_truth.score import Report, combine
+from tests.realdata_truth.truth import load_truth, truth_paths
 from tests.scenarios.heldout import HELDOUT, build_heldout
 from tests.scenarios.score import Score, dream_scenario, score
 
@@ -113,15 +123,65 @@ def timed_dream(ws: Path, transcripts: Path) -> tuple[float, dict]:
     }
 
 
+def realdata(
+    root: Path,
+    split: str,
+    corpora: list[str],
+    details: bool,
+    report_path: Path | None,
+    data_root: Path | None = None,
+    paths: list[Path] | None = None,
+) -> None:
+    """Dream over each real corpus of `split` and print its score; totals per split at the end.
+
+    `data_root` and `paths` default to ../shared and tests/realdata_truth/; the
+    test passes a generated corpus instead.
+    """
+    data_root = data_root or shared_root()
+    if data_root is None:
+        print("real data: ../shared not found (fresh clone), skipped")
+        return
+    reports: dict[str, list[Report]] = {"dev": [], "heldout": []}
+    for path in paths if paths is not None else truth_paths(split):
+        truth = load_truth(path)
+        if corpora and truth.corpus not in corpora:
+            continue
+        try:
+            report, run = measure(truth, data_root, root / "realdata" / truth.corpus)
+        except (OSError, RuntimeError, ValueError) as e:
+            print(f"real data [{truth.split}] {truth.corpus}: not measured: {e}")
+            continue
+        reports[truth.split].append(report)
+        timing = f"  (dream {run.seconds:.1f}s, {run.doc.get('sessions_read')} sessions)"
+        show_all = truth.split == "dev" or details
+        print(("real data " + report.details() if show_all else "real data " + report.summary()) + timing)
+    for name, items in reports.items():
+        if len(items) > 1:
+            print("real data total " + combine(items, f"{len(items)} corpora", name).summary())
+    if report_path is not None:
+        doc = {name: [r.to_dict() for r in items] for name, items in reports.items()}
+        report_path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        print(f"real data report written to {report_path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--pad-kb", type=int, default=500)
     ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--realdata", choices=("dev", "heldout", "all", "none"), default="dev")
+    ap.add_argument("--corpus", action="append", default=[], help="only this real corpus (repeatable)")
+    ap.add_argument("--details", action="store_true", help="per-lesson table for the held-out corpus too")
+    ap.add_argument("--only-realdata", action="store_true", help="skip the scenario and speed sections")
+    ap.add_argument("--report", type=Path, help="write the real-data reports as JSON here")
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="reverie-bench-dream-"))
     os.environ["HOME"] = str(root / "home")
     try:
+        if args.realdata != "none":
+            realdata(root, args.realdata, args.corpus, args.details, args.report)
+        if args.only_realdata:
+            return
         for label, catalog, build in (("authored", SCENARIOS, build_scenario), ("held-out", HELDOUT, build_heldout)):
             pr = precision_recall(root / label, catalog, build)
             print(
