@@ -47,6 +47,8 @@ class ProposalView:
     after: str
     labels: frozenset[str]
     edit_paths: tuple[str, ...]
+    edit_lines: tuple[str, ...] = ()
+    """The `old` and `new` lines of the proposal's line edits."""
 
     @property
     def text(self) -> str:
@@ -58,7 +60,7 @@ class ProposalView:
         """Title, body and the lines the proposal adds or removes (for expected edits)."""
         diff = difflib.ndiff(self.before.splitlines(), self.after.splitlines())
         changed = [line[2:] for line in diff if line[:2] in ("+ ", "- ")]
-        return "\n".join([self.title, self.body, *changed])
+        return "\n".join([self.title, self.body, *changed, *self.edit_lines])
 
     def short(self) -> str:
         return f"{self.action} {self.kind}/{self.scope}: {self.title[:90]}"
@@ -70,7 +72,9 @@ class ProposalView:
         for holder in (p, p.get("meta") or {}):
             if isinstance(holder, Mapping) and isinstance(holder.get("edits"), list):
                 edits += holder["edits"]
-        paths = tuple(str(e.get("path")) for e in edits if isinstance(e, Mapping) and e.get("path"))
+        edits = [e for e in edits if isinstance(e, Mapping)]
+        paths = tuple(str(e.get("path")) for e in edits if e.get("path"))
+        lines = tuple(str(x) for e in edits for key in ("old", "new") for x in (e.get(key) or []))
         return cls(
             index=index,
             id=str(p.get("id") or f"#{index}"),
@@ -84,6 +88,7 @@ class ProposalView:
             after=str(p.get("after") or ""),
             labels=labels,
             edit_paths=paths,
+            edit_lines=lines,
         )
 
 

@@ -182,6 +182,18 @@ def test_line_edits_naming_a_protected_file_are_damaging() -> None:
     p = prop("Tidy", action="update", target="notes.md", meta={"edits": [{"path": ".claude/commands/x.md", "line": 3}]})
     r = score([p], truth())
     assert len(r.damaging) == 1 and ".claude/commands/x.md" in r.damaging[0]
+    home = prop("Tidy", action="update", edits=[{"path": "~/.claude/CLAUDE.md", "line": 1, "old": ["a"], "new": []}])
+    assert score([home], truth()).damaging == []
+
+
+def test_an_expected_edit_is_recognised_from_its_line_edits() -> None:
+    """The store's LineEdit shape: top-level `edits` with path, line, old and new lines."""
+    edit = {"path": "CLAUDE.md", "line": 5, "old": ["- Run the tests with `npm test`."], "new": ["- Run `pnpm test`."]}
+    p = prop("Tests now run with a different runner", action="update", kind="rule", target="CLAUDE.md", edits=[edit])
+    r = score([p], truth())
+    assert r.damaging == [] and r.expected_edits_made
+    wrong = dict(edit, new=["- Deploy with heroku."], old=["- Keep components small."])
+    assert len(score([dict(p, edits=[wrong])], truth()).damaging) == 1
 
 
 def test_an_expected_edit_is_not_damage_and_credits_its_lesson() -> None:

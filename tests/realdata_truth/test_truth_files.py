@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from tests.realdata_truth.corpus import shared_root
-from tests.realdata_truth.truth import Predicate, TruthFile, glob_matches, load_truth, truth_paths
+from tests.realdata_truth.truth import (
+    ExpectedEdit,
+    Lesson,
+    Predicate,
+    Trap,
+    TruthFile,
+    glob_matches,
+    load_truth,
+    truth_paths,
+)
 
 PATHS = truth_paths()
 IDS = [p.stem for p in PATHS]
@@ -127,7 +136,7 @@ def test_corpus_layout_exists(truth: TruthFile) -> None:
 def test_evidence_names_real_records(truth: TruthFile) -> None:
     """Each cited file exists; a cited event uuid is on the cited line; a cited session id is in the file."""
     corpus = _corpus(truth)
-    items = [*truth.lessons, *truth.traps, *truth.expected_edits]
+    items: list[Lesson | Trap | ExpectedEdit] = [*truth.lessons, *truth.traps, *truth.expected_edits]
     problems = []
     cache: dict[Path, list[str]] = {}
     for item in items:
