@@ -17,22 +17,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from reverie.store.models import KINDS, LABELS, SCOPES
+
 HERE = Path(__file__).resolve().parent
 DEV_DIR = HERE / "dev"
 HELDOUT_DIR = HERE / "heldout"
-
-KINDS = ("memory", "instinct", "rule", "hook", "command", "skill", "subagent")
-SCOPES = ("path", "project", "team", "global")
-LABELS = (
-    "false_persistence",
-    "stale_authority",
-    "preference_overreach",
-    "context_pollution",
-    "contradiction_drift",
-    "memory_poisoning",
-    "secret_exposure",
-    "unverified_procedure",
-)
 
 
 class Durable(StrEnum):
@@ -67,6 +56,14 @@ class TrapType(StrEnum):
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def known(values: list[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    """`values` unchanged, or a ValueError naming the words outside DESIGN's vocabulary."""
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ValueError(f"unknown {what} {bad}; known: {allowed}")
+    return values
 
 
 class Predicate(Strict):
@@ -136,18 +133,12 @@ class Lesson(Strict):
     @field_validator("kinds")
     @classmethod
     def _known_kinds(cls, kinds: list[str]) -> list[str]:
-        bad = [k for k in kinds if k not in KINDS]
-        if bad:
-            raise ValueError(f"unknown kinds {bad}; known: {KINDS}")
-        return kinds
+        return known(kinds, KINDS, "kinds")
 
     @field_validator("scopes")
     @classmethod
     def _known_scopes(cls, scopes: list[str]) -> list[str]:
-        bad = [s for s in scopes if s not in SCOPES]
-        if bad:
-            raise ValueError(f"unknown scopes {bad}; known: {SCOPES}")
-        return scopes
+        return known(scopes, SCOPES, "scopes")
 
 
 class Trap(Strict):
@@ -164,10 +155,7 @@ class Trap(Strict):
     @field_validator("labels")
     @classmethod
     def _known_labels(cls, labels: list[str]) -> list[str]:
-        bad = [l for l in labels if l not in LABELS]
-        if bad:
-            raise ValueError(f"unknown labels {bad}; known: {LABELS}")
-        return labels
+        return known(labels, LABELS, "labels")
 
 
 class ExpectedEdit(Strict):
