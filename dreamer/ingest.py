@@ -33,6 +33,7 @@ import logging
 import os
 import sqlite3
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -44,7 +45,7 @@ import msgspec
 from reverie.dreamer import discovery, ingest_parallel
 from reverie.dreamer.adapters import claude, codex, gemini
 from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
-from reverie.dreamer.redact import redact
+from reverie.dreamer.redact import redact, redact_many
 from reverie.store.errors import ReverieError
 from reverie.store.models import Event
 from reverie.store.sessions import EventRow, FileRecord, RowWriter, SessionIndex, event_row
@@ -271,6 +272,10 @@ def _tail_digest(path: str, start: int, offset: int, lines: int) -> str:
     return h.hexdigest()
 
 
+def _unchanged(events: list[Event]) -> list[Event]:
+    return events
+
+
 def rows_of(events: list[Event]) -> list[EventRow]:
     """Redact a batch of adapter events (one secret scan) and build their rows: the only way events are stored."""
     return list(map(event_row, redact_events(events)))
@@ -312,14 +317,20 @@ def scan_lines(
     line_no: int,
     emit: Callable[[list[EventRow]], None],
     warn: WarnFn = log.warning,
+    *,
+    raw: bool = False,
 ) -> LinesRead:
     """Stream a JSONL transcript from `start`: redacted event rows in batches to `emit`.
 
     Pure reading (no store): the in-process ingest and the worker processes of
     `dreamer.ingest_parallel` share it, so both store the same rows (`rows_of`).
     A partial last line is left for next time; malformed lines go to `warn` as
-    file:line.
+    file:line. With `raw`, `emit` gets the adapter's events unredacted and the
+    title is left unredacted: the caller must pass both through `rows_of` /
+    `redact` before anything stores them (`_Run` reads ahead while the secret
+    scanner loads).
     """
+    build: Callable[[list[Event]], Any] = _unchanged if raw else rows_of
     adapter = line_adapter(info, state)
     offset = start
     malformed = 0
@@ -388,21 +399,79 @@ def scan_lines(
                         batch_chars += pending_size(e)
                     batch.extend(new)
             if len(batch) >= BATCH_EVENTS or batch_chars >= BATCH_CHARS:
-                emit(rows_of(batch))
+                emit(build(batch))
                 batch = []
                 batch_chars = 0
         batch.extend(adapter.finish())
         if batch:
-            emit(rows_of(batch))
+            emit(build(batch))
     return LinesRead(
         offset=offset,
         lines=line_no,
         malformed=malformed,
         digest=_tail_digest(info.path, start, offset, line_no),
         state=adapter.state,
-        title=redact(adapter.title) if adapter.title else "",
+        title=(adapter.title if raw else redact(adapter.title)) if adapter.title else "",
         head_hash=_head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:",
     )
+
+
+@dataclass(slots=True)
+class _Ahead:
+    """A line file read while the secret scanner loads: raw events, to be redacted and stored in order."""
+
+    job: _Job
+    rec: FileRecord
+    start: int
+    batches: list[list[Event]]
+    read: LinesRead
+
+
+_SCANNER_READY = threading.Event()
+_SCANNER_LOADING = threading.Lock()
+
+
+def _load_scanner() -> None:
+    try:
+        redact_many(["reverie: load the secret scanners"])
+    except Exception as err:  # the first real redaction reports it again
+        log.debug("secret scanner warm-up failed: %s", err)
+    finally:
+        _SCANNER_READY.set()
+
+
+class _ReadAhead:
+    """Overlap loading the secret scanner (~0.7 s, off the GIL) with reading the first files.
+
+    Kingfisher's compiled rules take most of a second to load even from their
+    cache. Instead of waiting, the in-process ingest loads them in a thread and
+    meanwhile parses files without redacting (`scan_lines(raw=True)`), holding at
+    most `READ_AHEAD_CHARS` of raw text in memory; nothing is stored until it is
+    redacted, and files are stored in their order, as without read-ahead.
+    """
+
+    READ_AHEAD_CHARS = 32_000_000
+
+    def __init__(self, started: bool) -> None:
+        self.items: list[_Ahead] = []
+        self.chars = 0
+        self.active = started and not _SCANNER_READY.is_set()
+        if self.active and _SCANNER_LOADING.acquire(blocking=False):
+            threading.Thread(target=_load_scanner, name="reverie-scanner-load", daemon=True).start()
+
+    def wants(self, job: _Job) -> bool:
+        if not self.active or _SCANNER_READY.is_set():
+            self.active = False
+            return False
+        return job.info.agent != "gemini" and self.chars < self.READ_AHEAD_CHARS
+
+    def add(self, item: _Ahead) -> None:
+        self.items.append(item)
+        self.chars += sum(pending_size(e) for events in item.batches for e in events)
+
+    def take(self) -> list[_Ahead]:
+        items, self.items, self.chars = self.items, [], 0
+        return items
 
 
 class _Run:
@@ -499,6 +568,7 @@ class _Run:
         tasks = [self._task(job) for job in jobs]
         workers = ingest_parallel.choose_workers(self.workers, [t.size for t in tasks if t is not None])
         self.report.workers = workers
+        ahead = _ReadAhead(started=bool(jobs) and not workers)
         with _Batch(self.conn) as batch, contextlib.ExitStack() as stack:
             if workers:
                 reader = stack.enter_context(ingest_parallel.Reader(workers))
@@ -514,6 +584,10 @@ class _Run:
                         self.progress(i, total, job.info.path)
                     result = next(results)
                     try:
+                        if result is None and ahead.wants(job):
+                            ahead.add(self._read_ahead(job))
+                            continue
+                        self._flush(ahead)
                         if result is None:
                             self._read(job)
                         else:
@@ -521,6 +595,7 @@ class _Run:
                     except OSError as err:
                         log.warning("cannot read %s: %s; skipped", job.info.path, err.strerror or err)
                     batch.maybe_commit()
+                self._flush(ahead)
             except Exception:
                 # the files stored so far are committed (see _Batch): their sessions' counts must match
                 if self.touched:
@@ -607,6 +682,25 @@ class _Run:
             if result.rows:
                 self._write(rec, result.rows)
             self._finish_lines(job, rec, result.read, start)
+
+    def _read_ahead(self, job: _Job) -> _Ahead:
+        """Read a line file without redacting or storing it yet (the scanner is still loading)."""
+        rec = self._record(job)
+        start = self._prepare_lines(job, rec)
+        batches: list[list[Event]] = []
+        read = scan_lines(job.info, start, rec.state, rec.lines, batches.append, raw=True)
+        return _Ahead(job, rec, start, batches, read)
+
+    def _flush(self, ahead: _ReadAhead) -> None:
+        """Redact and store what was read ahead, in file order (waits for the scanner)."""
+        for item in ahead.take():
+            job, rec, read = item.job, item.rec, item.read
+            read.title = redact(read.title) if read.title else ""
+            with _tx(self.conn):
+                self._begin_file(rec, job.info, job.fresh, redact(job.info.cwd))
+                for events in item.batches:
+                    self._write(rec, rows_of(events))
+                self._finish_lines(job, rec, read, item.start)
 
     def _read(self, job: _Job) -> None:
         info = job.info

@@ -1,0 +1,71 @@
+"""Reading ahead while the secret scanner loads stores exactly what a plain in-process ingest stores.
+
+The read-ahead (`dreamer.ingest._ReadAhead`) holds raw, unredacted events in
+memory only; these tests force it on for every file (scanner "still loading")
+and compare full dumps of the sessions index, secrets included.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from reverie.dreamer import ingest as ingest_mod
+from reverie.dreamer.ingest import ingest
+from tests.ingest.fixtures import SECRET_VALUES
+from tests.ingest.test_parallel import _corpus, _db, _dump, _report
+
+
+def _force_loading(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    """The scanner never reports ready and no loader thread starts: every line file is read ahead."""
+    busy = threading.Lock()
+    busy.acquire()
+    monkeypatch.setattr(ingest_mod, "_SCANNER_READY", threading.Event())
+    monkeypatch.setattr(ingest_mod, "_SCANNER_LOADING", busy)
+    monkeypatch.setattr(ingest_mod._ReadAhead, "READ_AHEAD_CHARS", limit)
+
+
+@pytest.mark.parametrize("limit", [1, 10_000_000])
+def test_read_ahead_stores_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
+    _corpus(tmp_path / "t")
+    plain = _db(tmp_path / "plain.db")
+    r1 = ingest(plain, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+    _force_loading(monkeypatch, limit)
+    ahead = _db(tmp_path / "ahead.db")
+    r2 = ingest(ahead, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+    assert r1.sessions == 6
+    assert _dump(ahead) == _dump(plain)
+    assert _report(r2) == _report(r1)
+    raw = (tmp_path / "ahead.db").read_bytes() + (tmp_path / "ahead.db-wal").read_bytes()
+    for name in ("anthropic", "github", "aws_secret", "password", "slack", "jwt", "openai", "google"):
+        assert SECRET_VALUES[name].encode() not in raw, name
+
+
+def test_read_ahead_then_append_continues_from_the_offset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _corpus(tmp_path / "t")
+    _force_loading(monkeypatch, 10_000_000)
+    db = _db(tmp_path / "a.db")
+    ingest(db, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+    before = db.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    again = ingest(db, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+    assert again.files_read == 0 and again.new_events == 0
+    assert db.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == before
+    assert files  # the corpus had line files to read ahead
+
+
+def test_forced_loading_really_reads_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard for the tests above: with the scanner "loading", files go through `_read_ahead`, not `_read`."""
+    _corpus(tmp_path / "t")
+    _force_loading(monkeypatch, 10_000_000)
+    seen: list[str] = []
+    original = ingest_mod._Run._read_ahead
+
+    def spy(self: ingest_mod._Run, job: ingest_mod._Job) -> ingest_mod._Ahead:
+        seen.append(job.info.agent)
+        return original(self, job)
+
+    monkeypatch.setattr(ingest_mod._Run, "_read_ahead", spy)
+    ingest(_db(tmp_path / "a.db"), tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+    assert "claude" in seen and "codex" in seen and "gemini" not in seen
