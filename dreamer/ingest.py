@@ -315,7 +315,7 @@ def scan_lines(
     start: int,
     state: dict[str, Any],
     line_no: int,
-    emit: Callable[[list[EventRow]], None],
+    emit: Callable[[list[Any]], None],
     warn: WarnFn = log.warning,
     *,
     raw: bool = False,
