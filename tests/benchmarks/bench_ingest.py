@@ -146,8 +146,8 @@ def main() -> None:
         profiled = [sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "reverie.console.cli"]
         cli(ingest_args, env0, prefix=profiled)
         stats = pstats.Stats(str(prof), stream=io.StringIO())
-        total = stats.total_tt  # type: ignore[attr-defined]
-        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])  # type: ignore[attr-defined]
+        total = stats.total_tt  # type: ignore[attr-defined]  # pstats keeps these undocumented
+        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])  # type: ignore[attr-defined]  # as above
         print(f"profile of one in-process CLI ingest ({total:.2f}s under cProfile), top 10 by cumulative time")
         print("(frames above ingest.run, which hold everything, left out):")
         shown = 0
