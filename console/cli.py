@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     command = args.command or "review"
-    out = Output(json_mode=bool(getattr(args, "json", False)))
+    out = Output(json_mode=bool(args.json))
     try:
         return int(_handler(command)(args, out) or 0)
     except ReverieError as err:

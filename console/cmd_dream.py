@@ -12,13 +12,18 @@ import contextlib
 import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reverie.console.output import Output
 from reverie.store.errors import ReverieError
+from reverie.store.models import Proposal
+
+if TYPE_CHECKING:
+    from reverie.dreamer.engines.base import ProgressCallback
+    from reverie.store.store import Store
 
 
-def _open(args: argparse.Namespace) -> Any:
+def _open(args: argparse.Namespace) -> Store:
     from reverie.store.store import Store
 
     store = Store.open(args.workspace, args.db, create=True)
@@ -27,13 +32,13 @@ def _open(args: argparse.Namespace) -> Any:
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
+def _progress(enabled: bool) -> Iterator[ProgressCallback | None]:
     """A progress callback drawing a rich bar on stderr, or None."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     lock = threading.Lock()
     with Progress(
@@ -44,7 +49,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
         console=Console(stderr=True),
         transient=True,
     ) as bar:
-        tasks: dict[str, Any] = {}
+        tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
             with lock:
@@ -55,7 +60,7 @@ def _progress(enabled: bool) -> Iterator[Any]:
         yield update
 
 
-def _label_text(p: Any) -> str:
+def _label_text(p: Proposal) -> str:
     if not p.labels:
         return ""
     return "  [" + ", ".join(f"{l.label}:{l.severity}" for l in p.labels) + "]"
@@ -66,12 +71,12 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
 
     store = _open(args)
     try:
-        with _progress(not getattr(args, "no_progress", False)) as progress:
+        with _progress(not args.no_progress) as progress:
             result = run_dream(
                 store,
                 transcripts=args.transcripts,
-                engine=getattr(args, "engine", None),
-                model=getattr(args, "model", None),
+                engine=args.engine,
+                model=args.model,
                 progress=progress,
             )
     except Exception as err:

@@ -6,14 +6,19 @@ import argparse
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 
 from reverie.console.output import Output
 
+if TYPE_CHECKING:
+    from reverie.dreamer.ingest import ProgressFn
+    from reverie.dreamer.watch import WatchEvent
+    from reverie.store.store import Store
 
-def _open_store(args: argparse.Namespace) -> Any:
+
+def _open_store(args: argparse.Namespace) -> Store:
     """The workspace's store, created (and the workspace imported) when there is none yet."""
     from reverie.store.store import Store
 
@@ -23,7 +28,7 @@ def _open_store(args: argparse.Namespace) -> Any:
     return store
 
 
-def _progress(out: Output, enabled: bool) -> Any:
+def _progress(out: Output, enabled: bool) -> ProgressFn | None:
     if not enabled or not sys.stderr.isatty():
         return None
     last = [0.0]
@@ -42,9 +47,7 @@ def cmd_ingest(args: argparse.Namespace, out: Output) -> int:
 
     store = _open_store(args)
     try:
-        report = ingest(
-            store, args.workspace, args.transcripts, progress=_progress(out, not getattr(args, "no_progress", False))
-        )
+        report = ingest(store, args.workspace, args.transcripts, progress=_progress(out, not args.no_progress))
         from reverie.dreamer.observe import observe
 
         seen = observe(store, noticed_by="ingest")  # writes made while nothing watched
@@ -64,7 +67,7 @@ def cmd_watch(args: argparse.Namespace, out: Output) -> int:
     store = _open_store(args)
     lock = threading.Lock()
 
-    def emit(event: Any) -> None:
+    def emit(event: WatchEvent) -> None:
         line = orjson.dumps(event.to_dict())
         with lock:
             sys.stdout.buffer.write(line + b"\n")

@@ -11,8 +11,9 @@ import argparse
 import difflib
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -21,9 +22,12 @@ from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.models import STATUSES, Operation, Proposal
 from reverie.store.textsafe import one_line
 
+if TYPE_CHECKING:
+    from reverie.store.store import Store
 
-def _open(args: argparse.Namespace, create: bool = False):  # -> Store
-    from reverie.store.core import Store
+
+def _open(args: argparse.Namespace, create: bool = False) -> Store:
+    from reverie.store.store import Store
 
     return Store.open(args.workspace, args.db, create=create)
 
@@ -97,7 +101,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-def _status_extras(store: Any) -> dict[str, Any]:
+def _status_extras(store: Store) -> dict[str, Any]:
     """Figures other layers add (sessions, tokens): `dreamer.status.status_extras(store)`."""
     from reverie.dreamer.status import status_extras
 
@@ -232,11 +236,11 @@ def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         props = store.proposals(args.candidate)
-        cand_id = (
-            props[0].candidate_id
-            if props
-            else (args.candidate or (store.current_candidate().id if store.current_candidate() else None))
-        )
+        if props:
+            cand_id: str | None = props[0].candidate_id
+        else:
+            current = store.current_candidate()
+            cand_id = args.candidate or (current.id if current else None)
         if args.status:
             if args.status not in STATUSES:
                 raise UsageError(f"unknown status {args.status!r}: choose one of {', '.join(STATUSES)}")
@@ -472,10 +476,10 @@ def cmd_log(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-def _history_cmd(args: argparse.Namespace, out: Output, verb: str, fn_name: str, *fn_args: Any) -> int:
+def _history_cmd(args: argparse.Namespace, out: Output, verb: str, move: Callable[[Store], Operation]) -> int:
     store = _open(args)
     try:
-        op = getattr(store, fn_name)(*fn_args)
+        op = move(store)
         conflicts = op.data.get("conflicts", [])
         _warn_conflicts(out, conflicts)
         files = op.data.get("files", {})
@@ -489,15 +493,15 @@ def _history_cmd(args: argparse.Namespace, out: Output, verb: str, fn_name: str,
 
 
 def cmd_undo(args: argparse.Namespace, out: Output) -> int:
-    return _history_cmd(args, out, "Undid", "undo")
+    return _history_cmd(args, out, "Undid", lambda store: store.undo())
 
 
 def cmd_redo(args: argparse.Namespace, out: Output) -> int:
-    return _history_cmd(args, out, "Redid", "redo")
+    return _history_cmd(args, out, "Redid", lambda store: store.redo())
 
 
 def cmd_restore(args: argparse.Namespace, out: Output) -> int:
-    return _history_cmd(args, out, "Restored", "restore", args.op)
+    return _history_cmd(args, out, "Restored", lambda store: store.restore(args.op))
 
 
 def cmd_gc(args: argparse.Namespace, out: Output) -> int:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reverie.console.output import Output
 from reverie.store.errors import UsageError
 
+if TYPE_CHECKING:
+    from reverie.store.store import Store
 
-def open_workspace_store(workspace: Path, db: Path | None, create: bool = True) -> Any:
+
+def open_workspace_store(workspace: Path, db: Path | None, create: bool = True) -> Store:
     """Open (creating and importing on first use) the workspace's store."""
     from reverie.store.store import Store
 

@@ -26,7 +26,7 @@ from typing import Any
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from reverie.dreamer.engines.base import DreamCancelled, DreamContext, Engine, ProgressCallback, SessionRef
 from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
-from reverie.dreamer.replay import replay_proposals
+from reverie.dreamer.replay import ReplayCall, replay_proposals
 from reverie.store.config import config_table
 from reverie.store.errors import UsageError
 from reverie.store.models import Candidate, Proposal
@@ -106,9 +106,9 @@ def session_refs(index: SessionIndex) -> list[SessionRef]:
     ]
 
 
-def replay_calls(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def replay_calls(signals: list[dict[str, Any]]) -> list[ReplayCall]:
     """Every historical tool call (from the cached signals) as replay inputs."""
-    calls = []
+    calls: list[ReplayCall] = []
     for sig in signals:
         for c in sig.get("tool_calls", []):
             calls.append(

@@ -15,13 +15,16 @@ Figures are per session so sessions of different lengths compare fairly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reverie.dreamer import hooks
 from reverie.dreamer.artifact_text import negated_words
 from reverie.dreamer.signals import EDIT_TOOLS
 from reverie.dreamer.wording import similarity, tokens
 from reverie.store.models import Artifact
+
+if TYPE_CHECKING:
+    from reverie.store.store import Store
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Effect:
         }
 
 
-def applied_times(store: Any) -> dict[str, str]:
+def applied_times(store: Store) -> dict[str, str]:
     """proposal id → time of the first apply operation that included it."""
     out: dict[str, str] = {}
     for op in reversed(store.log()):
@@ -112,7 +115,7 @@ def trigger_of(art: Artifact) -> str:
     return "a similar correction by the user"
 
 
-def compute_effects(store: Any, signals: list[dict[str, Any]]) -> list[Effect]:
+def compute_effects(store: Store, signals: list[dict[str, Any]]) -> list[Effect]:
     times = applied_times(store)
     out = []
     for art in store.active_artifacts():

@@ -28,10 +28,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 
@@ -87,11 +88,23 @@ def matcher_matches(matcher: str, tool_name: str) -> bool:
         return matcher == tool_name
 
 
-def replay(proposal: Proposal, calls: list[dict[str, Any]]) -> dict[str, Any]:
+class ReplayCall(TypedDict):
+    """One past tool call a hook is replayed over (built by `dream.replay_calls` from the signals)."""
+
+    session_id: str
+    cwd: str
+    tool: str
+    input: dict[str, Any]
+    uuid: str
+    status: str
+    """"ok", "error" or "rejected" (a call the user rejected counts as a violation)."""
+
+
+def replay(proposal: Proposal, calls: Sequence[ReplayCall]) -> dict[str, Any]:
     """Replay `proposal` (a hook) over `calls` and return the figures stored in meta.replay.
 
-    Each call: {"session_id", "cwd", "tool", "input", "uuid", "status"}. Violations are
-    the uuids the engine listed in meta.replay.violations, else calls the user rejected.
+    Violations are the uuids the engine listed in meta.replay.violations, else
+    calls the user rejected.
     """
     meta = proposal.meta or {}
     matcher = str(meta.get("matcher", "") or "")
@@ -216,7 +229,7 @@ def _per_call(hook: Path, payloads: list[str], tmp: str, python: bool) -> list[i
 REPLAY_NAMESPACE = "replay:v1"
 
 
-def replay_key(p: Proposal, calls: list[dict[str, Any]]) -> str:
+def replay_key(p: Proposal, calls: Sequence[ReplayCall]) -> str:
     """Hash of the script, its matcher, the violations it is judged on and every replayed input."""
     h = hashlib.sha256()
     h.update(p.body.encode("utf-8", "surrogatepass"))
@@ -237,7 +250,10 @@ def replay_key(p: Proposal, calls: list[dict[str, Any]]) -> str:
 
 
 def replay_proposals(
-    proposals: list[Proposal], calls: list[dict[str, Any]], cache_get: Any = None, cache_put: Any = None
+    proposals: list[Proposal],
+    calls: Sequence[ReplayCall],
+    cache_get: Callable[[str, str], Any] | None = None,
+    cache_put: Callable[[str, str, Any], None] | None = None,
 ) -> None:
     """Replay every hook proposal in place: meta.replay gets the figures, rationale a sentence.
 
@@ -246,7 +262,7 @@ def replay_proposals(
         if p.kind != "hook":
             continue
         key = replay_key(p, calls) if cache_get is not None else ""
-        figures = cache_get(REPLAY_NAMESPACE, key) if key else None
+        figures = cache_get(REPLAY_NAMESPACE, key) if cache_get is not None else None
         if not figures:
             figures = replay(p, calls)
             if key and "error" not in figures and cache_put is not None:

@@ -7,14 +7,17 @@ the LLM engine recorded per dream (summed over all dreams too).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reverie.store.sessions import SessionIndex
+
+if TYPE_CHECKING:
+    from reverie.store.store import Store
 
 _LLM_KEYS = ("llm_tokens_prompt", "llm_tokens_completion", "llm_calls", "llm_cache_hits")
 
 
-def status_extras(store: Any) -> dict[str, Any]:
+def status_extras(store: Store) -> dict[str, Any]:
     index = SessionIndex(store.db)
     sessions = index.status()
     cands = sorted(store.candidates(), key=lambda c: c.created_at)
