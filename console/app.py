@@ -24,16 +24,19 @@ from reverie.store.errors import ReverieError
 from reverie.store.models import Candidate, Event, Proposal
 
 if TYPE_CHECKING:  # the dreamer is imported when a dream or the watcher starts, not at start-up
+    from textual.timer import Timer
+
+    from reverie.console.observed_view import ObservedRead
     from reverie.console.screens.main import MainScreen
     from reverie.dreamer.dream import DreamResult
     from reverie.dreamer.engines.base import ProgressCallback
-    from reverie.dreamer.watch import Watcher, WatchEvent
+    from reverie.dreamer.watch import AgentWrite, Watcher, WatchEvent
     from reverie.store.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-QueueRead = tuple[Candidate | None, list[Proposal], ReverieError | None, str]
+QueueRead = tuple[Candidate | None, list[Proposal], ReverieError | None, str, "ObservedRead"]
 """(open candidate, its proposal summaries, the error that stopped the read, head op id)."""
 
 DreamJob = Callable[["ProgressCallback", threading.Event], "DreamResult"]
@@ -139,6 +142,8 @@ class ReverieApp(App[None]):
         self._index_undreamed: int | None = None
         self._watcher: Watcher | None = None
         self.watch_events: list[WatchEvent] = []
+        self._agent_writes: list[AgentWrite] = []
+        self._agent_write_timer: Timer | None = None
         self._initial: QueueRead | None = self.read_queue()
 
     # --- the first load -------------------------------------------------------
@@ -152,13 +157,16 @@ class ReverieApp(App[None]):
         so a change made before mount is noticed.
         """
 
-        def read(store: Store) -> tuple[Candidate | None, list[Proposal], str]:
+        from reverie.console.observed_view import ObservedRead, read_observed
+
+        def read(store: Store) -> tuple[Candidate | None, list[Proposal], str, ObservedRead]:
             cand = store.current_candidate()
-            return cand, list(store.proposal_summaries(cand.id)) if cand else [], store.head().id
+            dreamt = list(store.proposal_summaries(cand.id)) if cand else []
+            return cand, dreamt, store.head().id, read_observed(store)
 
         result, error = self.with_own_store(read, "cannot read proposals", reader=True)
-        cand, proposals, head = result if result is not None else (None, [], "")
-        return cand, proposals, error, head
+        cand, proposals, head, observed = result if result is not None else (None, [], "", ObservedRead())
+        return cand, proposals, error, head, observed
 
     def with_own_store(
         self, action: Callable[[Store], T], failure: str, reader: bool = False
@@ -241,8 +249,15 @@ class ReverieApp(App[None]):
         counts: dict[str, int] = {}
         main = self.main_screen
         if main is not None:
+            observed = main.observed_ids
             for p in main.queue.all_proposals:
-                counts[p.status] = counts.get(p.status, 0) + 1
+                if p.id not in observed:
+                    counts[p.status] = counts.get(p.status, 0) + 1
+            from reverie.console.observed_view import unreviewed
+
+            info.agent_writes, info.person_writes = unreviewed(
+                [p for p in main.queue.all_proposals if p.id in observed]
+            )
         info.counts = counts
         info.undreamed = self._index_undreamed
         self._paint_status()
@@ -323,18 +338,30 @@ class ReverieApp(App[None]):
 
     def apply_watch_event(self, event: WatchEvent) -> None:
         """Runs on the UI thread: update the status line; warn about hand edits."""
-        from reverie.dreamer.watch import ArtifactEdited, SessionAdded, SessionGrown, SessionReset, WatcherNotice
+        from reverie.dreamer.agent_files import classify
+        from reverie.dreamer.watch import (
+            AgentWrite,
+            ArtifactEdited,
+            SessionAdded,
+            SessionGrown,
+            SessionReset,
+            WatcherNotice,
+        )
 
         self.watch_events.append(event)
         if isinstance(event, (SessionAdded, SessionGrown, SessionReset)):
             self._index_undreamed = self._undreamed_from_index()
+        elif isinstance(event, AgentWrite):
+            self._agent_writes.append(event)
+            if self._agent_write_timer is None:  # a consolidation arrives as a burst: one notice, one reload
+                self._agent_write_timer = self.set_timer(0.2, self._announce_agent_writes)
         elif isinstance(event, ArtifactEdited):
             rel = event.path
             try:
                 rel = str(Path(event.path).relative_to(self.workspace))
             except ValueError:
                 pass
-            if event.managed:
+            if event.managed and classify(event.path, self.workspace) is None:  # watched files: an agent_write
                 verb = "deleted" if event.deleted else "edited by hand"
                 self.status_info.warnings.append(f"{rel} {verb}")
                 self.notify(
@@ -346,6 +373,21 @@ class ReverieApp(App[None]):
         elif isinstance(event, WatcherNotice):
             self.notify(event.message, timeout=5)
         self.refresh_status()
+
+    def _announce_agent_writes(self) -> None:
+        """Notify once for the writes that just arrived and show them in the queue."""
+        from reverie.console.observed_view import write_notice
+
+        events, self._agent_writes = self._agent_writes, []
+        self._agent_write_timer = None
+        if not events:
+            return
+        text, severity = write_notice(events)
+        self.notify(text, severity=severity, timeout=10)  # type: ignore[arg-type]  # "warning" | "error"
+        self.status_info.context_tokens = estimate_context_tokens(self.workspace)
+        main = self.main_screen
+        if main is not None:
+            main.reload()
 
     # --- dreaming -------------------------------------------------------------
 

@@ -40,6 +40,7 @@ MAIN: tuple[Key, ...] = (
     Key("bottom", "G,end", "cursor_bottom", "last", show=False),
     Key("open", "enter", "open_evidence", "open transcript"),
     Key("mark", "space", "toggle_mark", "mark"),
+    Key("mark_group", "m", "mark_group", "mark group", show=False),
     Key("approve", "a", "approve", "approve"),
     Key("reject", "x", "reject", "reject"),
     Key("edit", "e", "edit_inline", "edit"),

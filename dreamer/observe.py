@@ -147,7 +147,7 @@ def observe(
             continue
         mode = (st.st_mode & 0o7777) if st is not None else None
         if seen is None and first_pass and data is not None:
-            observations.append(Observation(key, None, data, mode))
+            observations.append(Observation(key, None, data, mode, baseline=True))
             report.baseline += 1
             continue
         reviewed = base.reviewed_record(view_files, key)
@@ -282,9 +282,11 @@ def _group_stats(proposals: list[Proposal], noticed_by: str) -> dict[str, Any]:
             sessions.add(str(info["session_id"]))
         consolidation = consolidation or bool(info.get("consolidation"))
     changes = [str((p.meta.get("observed") or {}).get("change")) for p in proposals]
+    tools = sorted({str((p.meta.get("observed") or {}).get("tool")) for p in proposals} - {"None", ""})
     return {
         "noticed_by": noticed_by,
         "writers": writers,
+        "tools": tools,
         "sessions": sorted(sessions),
         "consolidation": consolidation or (len(proposals) >= 3 and changes.count("delete") >= 2),
     }

@@ -609,8 +609,7 @@ class Store:
             if self.oplog.is_pruned(op.id):
                 raise ReverieError(f"operation {op.id} was pruned by gc: its state is no longer restorable")
             target = self._load_view(op)
-            current = self._load_view(self.oplog.head())
-            watched = [k for k in set(target.files) | set(current.files) if _versioned(k)]
+            watched = [k for k in target.files if _versioned(k)]  # absent there: only files Reverie saw added go
             return self._move_to(
                 target,
                 "restore",

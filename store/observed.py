@@ -79,6 +79,8 @@ class Observation:
     proposal: Proposal | None = None
     reviewed: str | None = None
     """Hash of the last reviewed bytes the proposal diffs against (checked again under the lock)."""
+    baseline: bool = False
+    """A file that predates Reverie, recorded silently on the first pass (never deleted by a restore)."""
 
 
 @dataclass
@@ -193,7 +195,9 @@ def record(
                 if ob.data is None:
                     new_view.files.pop(ob.key, None)
                 else:
-                    rec: dict[str, Any] = {"hash": new_hash, "created": bool(cur.get("created")) if cur else True}
+                    # a file that appeared after Reverie looked may go again on revert/restore; one from before never
+                    created = bool(cur.get("created")) if cur else not ob.baseline
+                    rec: dict[str, Any] = {"hash": new_hash, "created": created}
                     mode = ob.mode if ob.mode is not None else (cur or {}).get("mode")
                     if mode is not None:
                         rec["mode"] = mode
@@ -203,7 +207,7 @@ def record(
                     new_view.reviews[old.id] = {"status": "superseded"}
                     superseded.append(old.id)
                 if ob.proposal is None:
-                    changes[ob.key] = "back to the reviewed bytes"
+                    changes[ob.key] = "baseline" if ob.baseline else "back to the reviewed bytes"
                     continue
                 p = ob.proposal
                 p.id = oplog.random_id("p-")
@@ -256,8 +260,10 @@ def record(
 
 
 def _describe(stored: list[Proposal], changes: dict[str, str]) -> str:
-    writers = sorted({writer(p) for p in stored}) or ["person"]
     n = len(changes)
+    if not stored and all(c == "baseline" for c in changes.values()):
+        return f"baseline: {n} agent file{'s' if n != 1 else ''} that predate Reverie"
+    writers = sorted({writer(p) for p in stored}) or ["person"]
     return f"observed {n} write{'s' if n != 1 else ''} by {' and '.join(writers)}"
 
 

@@ -107,7 +107,7 @@ def plan_sync(
             if trec is None:
                 if rec is None:
                     continue
-                if rec.get("created"):
+                if rec.get("created") or key in exact:  # exact: the versioned state had no such file
                     after = None
                 elif ftype != "whole" and disk is not None:
                     after = mat.splice_region(key, disk, None) or b""

@@ -34,6 +34,7 @@ from reverie.store.errors import ReverieError
 from reverie.store.models import KINDS, SCOPES, Candidate, Operation, Proposal, scope_rank
 
 if TYPE_CHECKING:
+    from reverie.console.observed_view import ObservedRead
     from reverie.console.screens.dream import DreamScreen
     from reverie.dreamer.dream import DreamResult
     from reverie.store.apply import ApplyResult
@@ -57,6 +58,8 @@ class MainScreen(Screen[None]):
         self._shown: Proposal | None = None
         self._full_ids: set[str] = set()
         """Ids of queue items already replaced by their full proposal."""
+        self.observed_ids: set[str] = set()
+        """Ids of the observed writes shown (agent/person edits Reverie did not make)."""
 
     @property
     def reverie(self) -> ReverieApp:
@@ -97,14 +100,19 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(self._loaded, *self.reverie.read_queue())
 
     def _loaded(
-        self, cand: Candidate | None, proposals: list[Proposal], error: ReverieError | None, head: str = ""
+        self,
+        cand: Candidate | None,
+        proposals: list[Proposal],
+        error: ReverieError | None,
+        head: str = "",
+        observed: ObservedRead | None = None,
     ) -> None:
         if error is not None:
             self.notify(str(error), severity="error")
         elif head and head != self.store.head().id:  # changed since it was read (another screen, a test)
             self.reload()
             return
-        self._show_loaded(cand, proposals, None)
+        self._show_loaded(cand, proposals, None, observed)
 
     # --- data -----------------------------------------------------------------
 
@@ -114,18 +122,27 @@ class MainScreen(Screen[None]):
 
     def reload(self, keep: str | None = None) -> None:
         """Re-read the open candidate's proposals and the status line."""
+        from reverie.console.observed_view import ObservedRead, read_observed
+
         try:
             cand = self.store.current_candidate()
             proposals = list(self.store.proposal_summaries(cand.id)) if cand else []
+            observed = read_observed(self.store)
         except ReverieError as err:
             self.notify(str(err), severity="error")
-            cand, proposals = None, []
-        self._show_loaded(cand, proposals, keep)
+            cand, proposals, observed = None, [], ObservedRead()
+        self._show_loaded(cand, proposals, keep, observed)
 
-    def _show_loaded(self, cand: Candidate | None, proposals: list[Proposal], keep: str | None) -> None:
+    def _show_loaded(
+        self, cand: Candidate | None, dreamt: list[Proposal], keep: str | None, observed: ObservedRead | None = None
+    ) -> None:
+        """Observed writes first (each batch its own group), then the dream candidate's proposals by kind."""
         self._full_ids.clear()
         self.reverie.candidate = cand
-        self.queue.set_proposals(proposals, keep=keep)
+        mine = observed.proposals if observed is not None else []
+        self.observed_ids = {p.id for p in mine}
+        proposals = [*mine, *dreamt]
+        self.queue.set_proposals(proposals, keep=keep, groups=observed.groups if observed is not None else [])
         empty = self.query_one("#empty", Static)
         if not proposals:
             empty.update(EMPTY_NO_CANDIDATE if cand is None else EMPTY_NO_PROPOSALS)
@@ -258,6 +275,11 @@ class MainScreen(Screen[None]):
         self.queue.cursor_bottom()
         self._sync_detail()
 
+    def action_mark_group(self) -> None:
+        """Mark every pending write of the current group (a consolidation), for one keep or revert."""
+        n = self.queue.mark_group()
+        self.notify(f"{n} marked: a keeps them all, x reverts them all" if n else "nothing pending in this group")
+
     def action_toggle_mark(self) -> None:
         self.queue.toggle_mark()
         n = len(self.queue.marked)
@@ -340,7 +362,9 @@ class MainScreen(Screen[None]):
             return
         self.queue.marked.clear()
         label = " (block label cleared, logged)" if clear else ""
-        self._do(lambda: self.store.approve(ids, clear_blocks=clear), f"approved {len(ids)}{label}", ids)
+        kept = sum(1 for i in ids if i in self.observed_ids)
+        verb = f"kept {kept} write{'s' if kept != 1 else ''}" if kept == len(ids) else f"approved {len(ids)}"
+        self._do(lambda: self.store.approve(ids, clear_blocks=clear), f"{verb}{label}", ids)
 
     def action_reject(self) -> None:
         sel = self._selected()
@@ -349,15 +373,20 @@ class MainScreen(Screen[None]):
         from reverie.console.screens.modals import PromptScreen
 
         ids = [p.id for p in sel]
+        reverts = all(i in self.observed_ids for i in ids)
+        done = (
+            f"reverted {len(ids)}: the last reviewed bytes are back (z undoes)" if reverts else f"rejected {len(ids)}"
+        )
 
         def answer(reason: str | None) -> None:
             if reason is None:
                 return
             self.queue.marked.clear()
-            self._do(lambda: self.store.reject(ids, reason=reason.strip()), f"rejected {len(ids)}", ids)
+            self._do(lambda: self.store.reject(ids, reason=reason.strip()), done, ids)
 
+        verb = "Revert" if reverts else "Reject"
         title = (
-            f"Reject {len(ids)} proposal{'s' if len(ids) > 1 else ''}" if len(ids) > 1 else f"Reject: {sel[0].title}"
+            f"{verb} {len(ids)} proposal{'s' if len(ids) > 1 else ''}" if len(ids) > 1 else f"{verb}: {sel[0].title}"
         )
         self.app.push_screen(
             PromptScreen(title, placeholder="reason (optional) — enter to reject, escape to cancel"), answer

@@ -65,6 +65,26 @@ def display_path(target: str, workspace: Path | None) -> str:
         return target
 
 
+def observed_line(p: Proposal) -> Text | None:
+    """Who wrote an observed write, with what, and what the two keys do (None for a dream's proposal)."""
+    info = p.meta.get("observed") if isinstance(p.meta, dict) else None
+    if not isinstance(info, dict):
+        return None
+    line = Text()
+    writer = str(info.get("writer") or "person")
+    line.append(f"written by {'the agent' if writer == 'agent' else 'a person'}", "bold")
+    via = [str(info[k]) for k in ("agent", "tool") if info.get(k)]
+    if info.get("session_id"):
+        via.append(f"session {short_session(str(info['session_id']))}")
+    if via:
+        line.append(" (" + " · ".join(via) + ")")
+    if p.status == "pending":
+        line.append("  a keep · x revert to the last reviewed bytes", "dim")
+    else:
+        line.append({"applied": "  kept", "rejected": "  reverted"}.get(p.status, f"  {p.status}"), "italic")
+    return line
+
+
 def proposal_info(
     p: Proposal | None, evidence_index: int = 0, dark: bool = True, workspace: Path | None = None
 ) -> RenderableType:
@@ -91,6 +111,9 @@ def proposal_info(
     if p.edited:
         meta.append(" · edited", "italic")
     out.append(meta)
+    written = observed_line(p)
+    if written is not None:
+        out.append(written)
     if p.target:
         out.append(Text(f"target {display_path(p.target, workspace)}", style="dim"))
     if p.id:

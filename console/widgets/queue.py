@@ -23,7 +23,7 @@ from reverie.console.diffview import ESCAPE_STYLE
 from reverie.store.models import KINDS, Proposal
 from reverie.store.textsafe import escape_invisible
 
-STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●"}
+STATUS_GLYPH = {"pending": "·", "approved": "✓", "rejected": "✗", "applied": "●", "superseded": "-"}
 SCOPE_BADGE = {"path": "path", "project": "proj", "team": "team", "global": "glob"}
 SCOPE_LETTER = {"path": "/", "project": "p", "team": "t", "global": "g"}
 """One-cell scope badges for narrow terminals: `path` and `project` must not both read `p`."""
@@ -32,11 +32,19 @@ SEVERITY_RANK = {"info": 0, "warn": 1, "block": 2}
 
 @dataclass(slots=True)
 class Row:
-    """A group header (`proposal` is None) or one proposal."""
+    """A group header (`proposal` is None) or one proposal; `kind` is the group's name."""
 
     kind: str
     proposal: Proposal | None = None
     count: int = 0
+
+
+@dataclass(slots=True)
+class Group:
+    """A named group shown before the kinds (observed writes: one per batch), by proposal id."""
+
+    title: str
+    ids: tuple[str, ...]
 
 
 def matches(p: Proposal, query: str) -> bool:
@@ -105,12 +113,21 @@ class QueueView(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self.filter_text = ""  # not `query`: that is Widget.query(), the DOM lookup
         self._cache: dict[tuple[int, int], Strip] = {}
+        self.groups: list[Group] = []
 
     # --- data -----------------------------------------------------------------
 
-    def set_proposals(self, proposals: list[Proposal], keep: str | None = None) -> None:
-        """Replace the data; keep the cursor on `keep` (a proposal id) when it is still shown."""
+    def set_proposals(
+        self, proposals: list[Proposal], keep: str | None = None, groups: list[Group] | None = None
+    ) -> None:
+        """Replace the data; keep the cursor on `keep` (a proposal id) when it is still shown.
+
+        `groups` (None: keep the current ones) come first, each under its own
+        header; every other proposal is grouped by kind.
+        """
         keep = keep if keep is not None else (self.current.id if self.current else None)
+        if groups is not None:
+            self.groups = list(groups)
         self._all = proposals
         live = {p.id for p in proposals}
         self.marked &= live
@@ -122,10 +139,13 @@ class QueueView(ScrollView, can_focus=True):
 
     def _rebuild(self, keep: str | None) -> None:
         groups: dict[str, list[Proposal]] = {}
+        named = {pid: g.title for g in self.groups for pid in g.ids}
         for p in self._all:
             if matches(p, self.filter_text):
-                groups.setdefault(p.kind, []).append(p)
-        order = [k for k in KINDS if k in groups] + sorted(k for k in groups if k not in KINDS)
+                groups.setdefault(named.get(p.id, p.kind), []).append(p)
+        leading = [g.title for g in self.groups if g.title in groups]
+        order = leading + [k for k in KINDS if k in groups and k not in leading]
+        order += sorted(k for k in groups if k not in KINDS and k not in leading)
         rows: list[Row] = []
         for kind in order:
             items = groups[kind]
@@ -178,6 +198,22 @@ class QueueView(ScrollView, can_focus=True):
         if self.marked:
             return [p for p in self._all if p.id in self.marked]
         return [self.current] if self.current else []
+
+    def group_of(self, proposal: Proposal) -> list[Proposal]:
+        """Every proposal shown in the same group as `proposal`."""
+        name = next((r.kind for r in self.rows if r.proposal is not None and r.proposal.id == proposal.id), None)
+        return [r.proposal for r in self.rows if r.proposal is not None and r.kind == name]
+
+    def mark_group(self) -> int:
+        """Mark every pending proposal of the current group (a whole consolidation); how many."""
+        cur = self.current
+        if cur is None:
+            return 0
+        ids = {p.id for p in self.group_of(cur) if p.status == "pending"}
+        self.marked |= ids
+        self._cache.clear()
+        self.refresh()
+        return len(ids)
 
     def toggle_mark(self) -> None:
         cur = self.current

@@ -20,6 +20,9 @@ class StatusInfo:
     context_tokens: int | None = None
     warnings: list[str] = field(default_factory=list)
     busy: str = ""
+    agent_writes: int = 0
+    """Observed writes by an agent not reviewed yet (keep or revert)."""
+    person_writes: int = 0
 
 
 def status_text(info: StatusInfo) -> Text:
@@ -33,6 +36,12 @@ def status_text(info: StatusInfo) -> Text:
         if len(info.warnings) > 1:
             t.append(f" (+{len(info.warnings) - 1})", "bold")
         t.append(" ")
+    if info.agent_writes or info.person_writes:
+        n = info.agent_writes
+        t.append(f" {n} agent write{'s' if n != 1 else ''} to review ", "bold reverse" if n else "bold")
+        if info.person_writes:
+            t.append(f" +{info.person_writes} by a person", "bold")
+        t.append(" │ ", "dim")
     if info.candidate:
         t.append("candidate ", "dim")
         t.append(info.candidate, "bold")

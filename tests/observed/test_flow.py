@@ -220,3 +220,25 @@ def test_revert_refuses_when_the_file_changed_again(workspace: Path) -> None:
     with pytest.raises(ReverieError, match="changed again"):
         store.reject([w.proposal])
     assert (mem / "style.md").read_text() == "two\n"
+
+
+def test_files_from_before_reverie_are_a_silent_baseline_a_restore_never_deletes(
+    workspace: Path, temp_home: Path
+) -> None:
+    gem = temp_home / ".gemini" / "GEMINI.md"
+    gem.parent.mkdir()
+    gem.write_text("## Gemini Added Memories\n- old fact\n")
+    codex = temp_home / ".codex" / "memories" / "memory_summary.md"
+    codex.parent.mkdir(parents=True)
+    codex.write_text("summary\n")
+    store = project(workspace)  # init, then the first pass
+    first = store.log()[0]
+    assert first.kind == "observe" and first.description.startswith("baseline: 2 agent files")
+    assert store.observed_proposals() == []
+    init_op = store.log()[-1].id
+    (memory_dir(workspace) / "added.md").write_text("added after Reverie looked\n")
+    catch_up(store)
+    store.approve([p.id for p in store.observed_proposals()])
+    store.restore(init_op)
+    assert gem.read_text() == "## Gemini Added Memories\n- old fact\n" and codex.read_text() == "summary\n"
+    assert not (memory_dir(workspace) / "added.md").exists()
