@@ -52,8 +52,23 @@ class ProposalView:
 
     @property
     def text(self) -> str:
-        """What predicates are matched against: title and body."""
-        return f"{self.title}\n{self.body}"
+        """What predicates are matched against.
+
+        An `add` is its title and body. Any other action is judged by what it
+        changes (its line edits, or the lines its diff adds and removes), never by
+        the whole file it rewrites: an update of a 300-line command file would
+        otherwise "match" every lesson some line of that file happens to mention.
+        """
+        if self.action in APPEND_ONLY_ACTIONS:
+            return f"{self.title}\n{self.body}"
+        return self.changed_lines
+
+    @property
+    def changed_lines(self) -> str:
+        if self.edit_lines:
+            return "\n".join(self.edit_lines)
+        diff = difflib.ndiff(self.before.splitlines(), self.after.splitlines())
+        return "\n".join(line[2:] for line in diff if line[:2] in ("+ ", "- "))
 
     @property
     def changed_text(self) -> str:
@@ -78,7 +93,7 @@ class ProposalView:
         return cls(
             index=index,
             id=str(p.get("id") or f"#{index}"),
-            action=str(p.get("action") or ""),
+            action=str(p.get("action") or "add"),  # the proposals-file default
             kind=str(p.get("kind") or ""),
             scope=str(p.get("scope") or ""),
             title=str(p.get("title") or ""),
@@ -258,6 +273,7 @@ def score(proposals: Sequence[Mapping[str, Any]], truth: TruthFile, workspace: P
                 hits += [x for x in truth.lessons if x.id == expected.lesson]
         elif touched:
             report.damaging.append(f"{p.short()} -> {', '.join(touched)}")
+            hits = []  # a damaging change is never a kept lesson, whatever its text mentions
         for lesson in hits:
             matched_by[lesson.id].append(p)
         if hits:

@@ -234,3 +234,30 @@ def test_combine_and_report_text() -> None:
 def test_malformed_proposals_do_not_crash_the_scorer() -> None:
     r = score([{"title": None, "labels": "oops"}, {"body": "pnpm"}], truth())
     assert r.proposals == 2 and r.matched == 1
+
+
+def test_an_update_is_judged_by_what_it_changes_not_by_the_file_it_rewrites() -> None:
+    """A rewrite of a long hand-written file whose untouched lines mention a lesson is not that lesson."""
+    before = "# Deploy\nUse pnpm instead of npm.\nStep two.\n"
+    upd = prop(
+        "Update deploy",
+        action="update",
+        target="docs/deploy.md",
+        body=before,
+        before=before,
+        after="# Deploy\nUse pnpm instead of npm.\n",
+    )
+    r = score([upd], truth())
+    assert r.matched == 0 and r.unmatched
+    assert not {row.id: row for row in r.lessons}["pnpm"].found
+    changed = dict(upd, after=before + "Postgres runs on the docker host.\n")
+    assert {row.id: row for row in score([changed], truth()).lessons}["docker-host"].found
+
+
+def test_a_damaging_update_never_counts_as_a_kept_lesson() -> None:
+    upd = prop(
+        "Use pnpm", action="update", target=".claude/agents/a.md", before="npm\n", after="Use pnpm instead of npm\n"
+    )
+    r = score([upd], truth())
+    assert len(r.damaging) == 1
+    assert r.matched == 0 and not {row.id: row for row in r.lessons}["pnpm"].found
