@@ -224,6 +224,34 @@ def detect_record(record: Any) -> str:
     return ""
 
 
+_CWD_FIELD = re.compile(rb'"cwd"\s*:\s*"((?:[^"\\]|\\.)*)"')
+QUICK_CWD_BYTES = 64 * 1024
+
+
+def quick_cwd(path: str) -> str | None:
+    """The first ``"cwd": "…"`` field in the file's first `QUICK_CWD_BYTES`, found without parsing JSON.
+
+    Lets ingest pass over another project's transcripts in the agents' home dirs
+    at the cost of one small read, whatever the size of their first lines (a
+    pasted image, a file snapshot). A quoted ``"cwd"`` inside a JSON string is
+    escaped (a backslash before each quote), so only a record's own field matches. None when
+    there is none in that window (then `sniff` decides).
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(QUICK_CWD_BYTES)
+    except OSError:
+        return None
+    m = _CWD_FIELD.search(head)
+    if m is None:
+        return None
+    try:
+        value = orjson.loads(b'"' + m.group(1) + b'"')
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
 def sniff(path: str) -> FileInfo | None:
     """What a transcript file is (agent, session id, cwd), from its first lines.
 

@@ -492,6 +492,7 @@ class _Run:
         self.progress = progress
         self.cancel = cancel
         self.writer = RowWriter(index)
+        self.skips: list[FileRecord] = []
         self.touched: set[str] = set()
         self.scope_files: dict[str, str] = {}
         self.report = IngestReport()
@@ -536,6 +537,11 @@ class _Run:
                     jobs.append(_Job(info, rec, st, False))
                 in_scope.add(rec.session_id)
                 continue
+            if f.from_home and not f.path.endswith(".json"):
+                cwd = discovery.quick_cwd(f.path)
+                if cwd is not None and not discovery.cwd_matches(cwd, self.workspace):
+                    self._remember_skip(f.path, st, "another workspace")
+                    continue
             sniffed = discovery.sniff(f.path)
             if sniffed is None:
                 if st.st_size > 0:
@@ -549,6 +555,7 @@ class _Run:
             self.scope_files[info.path] = info.agent
             in_scope.add(info.session_id)
 
+        self._save_skips()
         self.report.reset_sessions = sorted(reset)
         if reset:
             with _tx(self.conn):
@@ -636,9 +643,17 @@ class _Run:
     def _remember_skip(self, path: str, st: os.stat_result, reason: str) -> None:
         log.debug("%s: %s; skipped", path, reason)
         self.report.skipped_files += 1
-        rec = FileRecord(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino, skip_reason=reason)
-        with _tx(self.conn):
-            self.index.save_file(rec)
+        self.skips.append(
+            FileRecord(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino, skip_reason=reason)
+        )
+
+    def _save_skips(self) -> None:
+        """Remember the files passed over, in one transaction (a heavy history has thousands)."""
+        if self.skips:
+            with _tx(self.conn):
+                for rec in self.skips:
+                    self.index.save_file(rec)
+            self.skips.clear()
 
     # reading ---------------------------------------------------------------------
 

@@ -64,3 +64,96 @@ def copies(dest: Path, mb: float, realdata: Path) -> int:
             if total >= mb * 1e6:
                 break
     return total
+
+
+# --- a heavy user's history -----------------------------------------------------
+
+_CWD = re.compile(rb'"cwd":"(?:[^"\\]|\\.)*"')
+_SID = re.compile(rb'"sessionId":"[^"]*"')
+
+
+def claude_sources(shared: Path) -> list[bytes]:
+    """Every non-empty Claude Code main-session transcript of realdata and realdata2."""
+    out = [data for p, data in sources(shared / "realdata") if not p.name.startswith("rollout-")]
+    out.extend(p.read_bytes() for p in sorted((shared / "realdata2").glob("*/transcripts/**/full.jsonl")))
+    return [d for d in out if d.strip() and b'"sessionId"' in d]
+
+
+def text_pool(shared: Path, limit: int = 4_000_000) -> str:
+    """Real source text (from the realdata2 project trees) to fill big tool results."""
+    parts, size = [], 0
+    for p in sorted((shared / "realdata2").glob("*/tree/**/*")):
+        if p.suffix in (".go", ".ts", ".tsx", ".md", ".py", ".json", ".yaml") and p.is_file():
+            try:
+                text = p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            parts.append(text)
+            size += len(text)
+            if size >= limit:
+                break
+    return "\n".join(parts)
+
+
+def _big_result(sid: str, cwd: str, text: str, n: int) -> bytes:
+    """One Claude Code user record carrying a big tool result (a file read, a long build log)."""
+    record = {
+        "parentUuid": f"big-{n:08x}-parent",
+        "isSidechain": False,
+        "userType": "external",
+        "cwd": cwd,
+        "sessionId": sid,
+        "version": "2.1.39",
+        "type": "user",
+        "message": {
+            "role": "user",
+            "content": [{"tool_use_id": f"toolu_big{n:08x}", "type": "tool_result", "content": text}],
+        },
+        "uuid": f"big-{n:08x}-{uuid.uuid4()}",
+        "timestamp": "2026-01-01T00:00:00.000Z",
+    }
+    return json.dumps(record).encode() + b"\n"
+
+
+def heavy_history(home: Path, target_mb: float, projects: list[Path], seed: int = 7) -> dict[str, int]:
+    """Fill `home/.claude/projects` with long real-shaped sessions spread over `projects` (by cwd).
+
+    Each session joins 2-4 real transcripts under one fresh session id, with every
+    record's cwd set to its project's path, and a big tool result (100 KB - 1 MB
+    of real source text) after every ~40 lines. Returns bytes written per project.
+    """
+    import random
+
+    shared = shared_dir()
+    assert shared is not None
+    rng = random.Random(seed)
+    srcs = claude_sources(shared)
+    pool = text_pool(shared)
+    root = home / ".claude" / "projects"
+    written = {str(p): 0 for p in projects}
+    total, n = 0, 0
+    while total < target_mb * 1e6:
+        project = projects[n % len(projects)]
+        cwd = str(project)
+        sid = str(uuid.uuid4())
+        prefix = f"{n:08x}".encode()
+        cwd_field = b'"cwd":' + json.dumps(cwd).encode()
+        out = bytearray()
+        for data in rng.sample(srcs, rng.randint(2, 4)):
+            data = _ID.sub(lambda m, prefix=prefix: b'"' + m.group(1) + b'":"' + prefix, data)
+            data = _CWD.sub(lambda m, cwd_field=cwd_field: cwd_field, data)
+            data = _SID.sub(f'"sessionId":"{sid}"'.encode(), data)
+            lines = data.splitlines(keepends=True)
+            for i, line in enumerate(lines):
+                out += line if line.endswith(b"\n") else line + b"\n"
+                if i % 40 == 39:
+                    size = rng.randint(100_000, 1_000_000)
+                    start = rng.randrange(0, max(1, len(pool) - size))
+                    out += _big_result(sid, cwd, pool[start : start + size], n * 100_000 + i)
+        d = root / cwd.replace("/", "-").replace(".", "-")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{sid}.jsonl").write_bytes(out)
+        written[cwd] += len(out)
+        total += len(out)
+        n += 1
+    return written

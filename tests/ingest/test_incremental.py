@@ -110,6 +110,29 @@ def test_home_discovery_matches_by_recorded_cwd(db, tmp_path: Path, workspace: P
     assert r2.files_read == 0 and r2.sessions == 3
 
 
+def test_other_projects_are_passed_over_without_parsing_them(
+    db, tmp_path: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A heavy history: another project's files cost one small read (no JSON parse), then one stat."""
+    from reverie.dreamer import discovery
+
+    ours, other = Claude(cwd=str(workspace)), Claude(cwd="/elsewhere")
+    proj = paths.claude_projects_dir() / "mixed"
+    write_jsonl(proj / f"{ours.session_id}.jsonl", [ours.user("mine")])
+    # the other project's first record quotes our path in its text: only its own cwd field counts
+    decoy = other.user(f'look: "cwd":"{workspace}" and \\"cwd\\": "{workspace}"')
+    write_jsonl(proj / f"{other.session_id}.jsonl", [decoy, other.user("x" * 3_000_000)])
+    sniffed: list[str] = []
+    real_sniff = discovery.sniff
+    monkeypatch.setattr(discovery, "sniff", lambda path: sniffed.append(path) or real_sniff(path))
+    r = ingest(db, workspace, [], home=True)
+    assert r.session_ids == [ours.session_id]
+    assert r.skipped_files == 1
+    assert all(other.session_id not in p for p in sniffed)  # decided by the cwd field alone
+    r2 = ingest(db, workspace, [], home=True)
+    assert r2.files_read == 0 and r2.skipped_files == 1
+
+
 def test_unreadable_dir_is_skipped_with_a_warning(db, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     c = Claude()
     write_jsonl(tmp_path / "t" / "ok" / f"{c.session_id}.jsonl", [c.user("readable")])
