@@ -231,7 +231,7 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> int:
 
 
 def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
-    if getattr(args, "observed", False):
+    if args.observed:
         return _observed_proposals(args, out)
     store = _open(args)
     try:
