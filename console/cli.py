@@ -169,6 +169,24 @@ def _merge_common(args: argparse.Namespace, argv: list[str]) -> None:
     args.transcripts = [Path(os.path.abspath(os.path.expanduser(str(t)))) for t in args.transcripts]
 
 
+def _say(message: str) -> None:
+    """The one-line error on stderr, redacted (a message can name a path or quote input)."""
+    from reverie.dreamer.redact import redact
+
+    print(f"reverie: {redact(message)}", file=sys.stderr)
+
+
+def _redact_log_record(record: logging.LogRecord) -> bool:
+    """Every log line goes through the one redactor: paths and messages can hold a credential."""
+    from reverie.dreamer.redact import redact
+
+    message = record.getMessage()
+    clean = redact(message)
+    if clean != message:
+        record.msg, record.args = clean, None
+    return True
+
+
 def _handler(command: str) -> Callable[..., int]:
     module_name, func_name, _ = COMMANDS[command]
     module = importlib.import_module(module_name)
@@ -183,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             raise _BadUsage(f"unrecognized arguments: {' '.join(extra)}")
     except _BadUsage as err:
-        print(f"reverie: {err}", file=sys.stderr)
+        _say(str(err))
         return 2
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0)
@@ -193,12 +211,14 @@ def main(argv: list[str] | None = None) -> int:
         format="reverie: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_redact_log_record)
     command = args.command or "review"
     out = Output(json_mode=bool(args.json))
     try:
         return int(_handler(command)(args, out) or 0)
     except ReverieError as err:
-        print(f"reverie: {one_line(str(err))}", file=sys.stderr)
+        _say(one_line(str(err)))
         return err.exit_code
     except KeyboardInterrupt:
         print("reverie: interrupted", file=sys.stderr)
@@ -208,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # last line of defence: one line, never a traceback
         if os.environ.get("REVERIE_DEBUG"):
             raise
-        print(f"reverie: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        _say(f"internal error: {type(err).__name__}: {err}")
         return 1
 
 

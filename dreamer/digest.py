@@ -6,21 +6,18 @@ user prompts and corrections, rejected tool uses, interruptions, tool errors and
 the key tool calls around them — each tagged with a short reference (``e<seq>``)
 and its trust, so the model can cite exact events and we can map its citations
 back to event uuids. It is bounded by a per-session token budget (≈ 4 chars a
-token) and every line is redacted again here (defence in depth: events are
-already redacted at ingest).
+token) and every line goes through `dreamer.redact` again here (defence in
+depth: events are already redacted at ingest; there is no second rule set).
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from reverie.dreamer.redact import redact
 from reverie.store.models import Event
-
-log = logging.getLogger(__name__)
 
 CHARS_PER_TOKEN = 4
 DEFAULT_SESSION_TOKEN_BUDGET = 4000
@@ -42,44 +39,10 @@ def approx_tokens(text: str) -> int:
 
 # --- redaction (defence in depth) ------------------------------------------
 
-_FALLBACK_RULES: list[tuple[str, re.Pattern[str], int]] = [
-    ("private-key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"), 0),
-    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 0),
-    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{22,})"), 0),
-    ("api-key", re.compile(r"\bsk-(?:ant-|proj-)?[A-Za-z0-9_\-]{20,}"), 0),
-    ("slack-token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}"), 0),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), 0),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), 0),
-    ("url-credentials", re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"), 0),
-    (
-        "assignment",
-        re.compile(
-            r"(?i)(\b(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|auth[_-]?token|client[_-]?secret)\b"
-            r"[\"']?\s*[:=]\s*[\"']?)([^\s\"'`,;]{8,})"
-        ),
-        2,
-    ),
-]
-
-
-def _fallback_redact(text: str) -> str:
-    for rule, pattern, group in _FALLBACK_RULES:
-        if group:
-            text = pattern.sub(rf"\g<1>[REDACTED:{rule}]", text)  # keep the `name=` part
-        else:
-            text = pattern.sub(f"[REDACTED:{rule}]", text)
-    return text
-
 
 def scrub(text: str) -> str:
-    """Redact `text` with the project's redactor, then our fallback rules."""
-    if not text:
-        return text
-    try:
-        text = redact(text)
-    except Exception as err:  # never let a redactor bug leak text unredacted
-        log.warning("redactor failed (%s); using fallback rules only", type(err).__name__)
-    return _fallback_redact(text)
+    """`text` as a model may read it: through the one redactor (`dreamer.redact`), again."""
+    return redact(text) if text else text
 
 
 # --- digest -----------------------------------------------------------------

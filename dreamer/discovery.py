@@ -23,6 +23,7 @@ import orjson
 
 from reverie.dreamer.adapters.common import MAX_DOCUMENT_BYTES, FileInfo
 from reverie.dreamer.adapters.gemini import looks_like_gemini, session_id_of
+from reverie.dreamer.redact import redact_name
 from reverie.store import paths
 
 log = logging.getLogger(__name__)
@@ -315,7 +316,7 @@ def sniff(path: str) -> FileInfo | None:
         if not session_id:
             uuids = _UUID.findall(stem)
             session_id = uuids[-1] if uuids else stem
-    return FileInfo(path=path, agent=agent, session_id=session_id, is_sidechain=sidechain, cwd=cwd)
+    return FileInfo(path=path, agent=agent, session_id=redact_name(session_id), is_sidechain=sidechain, cwd=cwd)
 
 
 def load_json_document(path: str) -> Any:
@@ -345,4 +346,4 @@ def _sniff_json(path: str) -> FileInfo | None:
     if doc is None or not looks_like_gemini(doc):
         return None
     sid = session_id_of(doc) or Path(path).stem
-    return FileInfo(path=path, agent="gemini", session_id=sid, cwd="")
+    return FileInfo(path=path, agent="gemini", session_id=redact_name(sid), cwd="")

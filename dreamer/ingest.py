@@ -45,7 +45,7 @@ import msgspec
 from reverie.dreamer import discovery, ingest_parallel
 from reverie.dreamer.adapters import claude, codex, gemini
 from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
-from reverie.dreamer.redact import redact, redact_many
+from reverie.dreamer.redact import redact, redact_many, redact_name
 from reverie.store.errors import ReverieError
 from reverie.store.models import Event
 from reverie.store.sessions import EventRow, FileRecord, RowWriter, SessionIndex, event_row
@@ -103,6 +103,8 @@ class IngestReport:
     """Sessions whose events changed in this run (new, grown or re-read)."""
     reset_sessions: list[str] = field(default_factory=list)
     """Sessions read again from the start because a file was truncated or replaced."""
+    removed_sessions: list[str] = field(default_factory=list)
+    """Sessions whose every transcript file was deleted: their events left the index."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,6 +112,7 @@ class IngestReport:
         data.pop("session_ids")
         data["changed_sessions"] = len(self.changed_sessions)
         data["reset_sessions"] = len(self.reset_sessions)
+        data["removed_sessions"] = len(self.removed_sessions)
         for agent_data in data["by_agent"].values():
             agent_data.pop("files", None)
         for key in ("tool_calls", "tool_errors", "rejections", "interruptions", "user_prompts"):
@@ -159,7 +162,7 @@ def ingest(
     """
     started = time.perf_counter()
     db = _db_of(target)
-    index = SessionIndex(db)
+    index = SessionIndex(db, path_key=redact_name)  # a file name holding a token never reaches the index
     run = _Run(index, Path(workspace), progress, cancel, workers)
     found: list[discovery.Found] = []
     if home:
@@ -505,6 +508,7 @@ class _Run:
         in_scope: set[str] = set()
         reset: set[str] = set()
         seen_paths: set[str] = set()
+        key = self.index.key
         for f in found:
             if f.path in seen_paths:
                 continue
@@ -512,12 +516,14 @@ class _Run:
             try:
                 st = os.stat(f.path)
             except OSError as err:
-                log.warning("cannot read %s: %s; skipped", f.path, err.strerror or err)
+                log.warning("cannot read %s: %s; skipped", redact_name(f.path), err.strerror or err)
                 continue
             if not stat.S_ISREG(st.st_mode):  # a FIFO would block open(), /dev/zero never ends
-                log.warning("%s is not a regular file; skipped", f.path)
+                log.warning("%s is not a regular file; skipped", redact_name(f.path))
                 continue
-            rec = known.get(f.path)
+            rec = known.get(key(f.path))
+            if rec is not None:
+                rec.path = f.path  # the real path, for reading; the index keeps its key
             if rec is not None and rec.skip_reason:
                 if rec.size == st.st_size and rec.mtime_ns == st.st_mtime_ns and rec.inode == st.st_ino:
                     self.report.skipped_files += 1
@@ -557,6 +563,7 @@ class _Run:
 
         self._save_skips()
         self.report.reset_sessions = sorted(reset)
+        self._forget_removed(known, {key(p) for p in seen_paths})
         if reset:
             with _tx(self.conn):
                 for sid in reset:
@@ -615,6 +622,26 @@ class _Run:
             self.progress(total, total, "")
         self._totals(in_scope)
         return self.report
+
+    def _forget_removed(self, known: dict[str, FileRecord], seen: set[str]) -> None:
+        """Drop indexed files deleted from disk since the last ingest, and sessions left without a file.
+
+        A key holding a redacted name cannot be checked on disk; such a file is kept.
+        """
+        gone = [rec for k, rec in known.items() if k not in seen and "[REDACTED:" not in k and not os.path.lexists(k)]
+        if not gone:
+            return
+        with _tx(self.conn):
+            sessions = set()
+            for rec in gone:
+                self.index.drop_file(rec.path)
+                if rec.agent and rec.session_id:
+                    sessions.add(rec.session_id)
+            for sid in sorted(sessions):
+                if self.index.drop_session_if_empty(sid):
+                    self.report.removed_sessions.append(sid)
+                else:
+                    self.touched.add(sid)
 
     def _classify(self, rec: FileRecord, st: os.stat_result) -> str:
         """unchanged | grown | reset."""

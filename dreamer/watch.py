@@ -94,6 +94,13 @@ class SessionReset(WatchEvent):
 
 
 @dataclass(slots=True)
+class SessionRemoved(WatchEvent):
+    """Every transcript file of a session was deleted: its events left the index."""
+
+    session_id: str
+
+
+@dataclass(slots=True)
 class ArtifactEdited(WatchEvent):
     """An artifact file changed by hand (or was deleted); `managed` if Reverie tracks it."""
 
@@ -557,9 +564,9 @@ class Watcher:
         index = SessionIndex(db)
         before = {r["id"]: r["events"] for r in index.sessions()}
         report = ingest(db, self.workspace, self.transcripts, home=self.home)
+        events: list[WatchEvent] = [SessionRemoved(session_id=sid) for sid in report.removed_sessions]
         if not report.changed_sessions:
-            return []
-        events: list[WatchEvent] = []
+            return events
         reset = set(report.reset_sessions)
         for row in index.sessions(report.changed_sessions):
             sid, n = row["id"], int(row["events"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,6 +258,10 @@ COUNT_KEYS: tuple[str, ...] = (
 )
 
 
+def _same(path: str) -> str:
+    return path
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
@@ -294,9 +298,12 @@ class SessionIndex:
     methods here only issue statements. Reads return plain dicts or `Event`s.
     """
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, path_key: Callable[[str], str] | None = None) -> None:
+        """`path_key` maps a transcript's real path to the key stored for it (the dreamer's
+        `redact_name`: a path never stores a credential its file name holds); identity by default."""
         self.db = db
         self.conn = db.conn
+        self.key: Callable[[str], str] = path_key or _same
         if migrations.pending(db):
             migrations.apply(db)
 
@@ -310,15 +317,16 @@ class SessionIndex:
     def get_file(self, path: str) -> FileRecord | None:
         cur = self.conn.execute(
             _FILE_SELECT + " WHERE path = ?",
-            (path,),
+            (self.key(path),),
         )
         row = cur.fetchone()
         return _row_to_file(row) if row else None
 
     def save_file(self, rec: FileRecord) -> int:
         """Insert or update `rec` (by path); returns its id and sets `rec.id`."""
+        key = self.key(rec.path)
         values = (
-            rec.path,
+            key,
             rec.agent,
             rec.session_id,
             int(rec.is_sidechain),
@@ -341,7 +349,7 @@ class SessionIndex:
             f"INSERT INTO session_files ({cols}) VALUES ({marks}) ON CONFLICT(path) DO UPDATE SET {updates}",
             values,
         )
-        fid = self.conn.execute("SELECT id FROM session_files WHERE path = ?", (rec.path,)).fetchone()[0]
+        fid = self.conn.execute("SELECT id FROM session_files WHERE path = ?", (key,)).fetchone()[0]
         rec.id = int(fid)
         return rec.id
 
@@ -349,12 +357,12 @@ class SessionIndex:
         """Record a new size/mtime for a file whose content did not change."""
         self.conn.execute(
             "UPDATE session_files SET size = ?, mtime_ns = ?, inode = ? WHERE path = ?",
-            (rec.size, rec.mtime_ns, rec.inode, rec.path),
+            (rec.size, rec.mtime_ns, rec.inode, self.key(rec.path)),
         )
 
     def drop_file(self, path: str, keep_row: bool = False) -> str:
         """Delete a file's events (and its row unless `keep_row`); returns its session id."""
-        row = self.conn.execute("SELECT id, session_id FROM session_files WHERE path = ?", (path,)).fetchone()
+        row = self.conn.execute("SELECT id, session_id FROM session_files WHERE path = ?", (self.key(path),)).fetchone()
         if not row:
             return ""
         fid, sid = row
@@ -362,6 +370,13 @@ class SessionIndex:
         if not keep_row:
             self.conn.execute("DELETE FROM session_files WHERE id = ?", (fid,))
         return str(sid)
+
+    def drop_session_if_empty(self, session_id: str) -> bool:
+        """Delete a session row none of whose files is indexed any more; True when it was deleted."""
+        if self.conn.execute("SELECT 1 FROM session_files WHERE session_id = ? LIMIT 1", (session_id,)).fetchone():
+            return False
+        self.conn.execute("DELETE FROM events WHERE session_id = ?", (session_id,))
+        return self.conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,)).rowcount > 0
 
     def session_files(self, session_id: str) -> list[FileRecord]:
         cur = self.conn.execute(
@@ -392,12 +407,12 @@ class SessionIndex:
             "ON CONFLICT(id) DO UPDATE SET "
             "path = CASE WHEN sessions.path = '' THEN excluded.path ELSE sessions.path END, "
             "cwd = CASE WHEN sessions.cwd = '' THEN excluded.cwd ELSE sessions.cwd END",
-            (session_id, agent, path, cwd, _now()),
+            (session_id, agent, self.key(path) if path else "", cwd, _now()),
         )
 
     def set_session_path(self, session_id: str, path: str) -> None:
         """The main (non-subagent) file of a session, once known."""
-        self.conn.execute("UPDATE sessions SET path = ? WHERE id = ?", (path, session_id))
+        self.conn.execute("UPDATE sessions SET path = ? WHERE id = ?", (self.key(path), session_id))
 
     def next_seq(self, session_id: str) -> int:
         row = self.conn.execute("SELECT next_seq FROM sessions WHERE id = ?", (session_id,)).fetchone()

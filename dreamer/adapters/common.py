@@ -6,9 +6,12 @@ fed one record at a time and keep a small JSON-serialisable `state`, so an
 appended file can be read from its last offset without re-reading the head.
 Every text and tool input an adapter emits is redacted before it is stored:
 `make_event` keeps the raw text (already cut to the head/tail windows that will
-be kept) and `redact_events` redacts a whole batch of events with one secret
-scan (`dreamer.redact.redact_many`) — per-string scanning was most of the cost
-of ingest. An event must pass `redact_events` before anything reads it.
+be redacted, `dreamer.redact.Clipped`) and `redact_events` finds the
+credentials of a whole batch of events with one secret scan
+(`dreamer.redact.scan_many`) — per-string scanning was most of the cost of
+ingest — then keeps each window's characters by original position, so a cut
+never separates a credential from the context that identifies it. An event
+must pass `redact_events` before anything reads it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from reverie.dreamer.redact import CLIP_MARGIN, clip, cut_marker, redact_many
+from reverie.dreamer.redact import CLIP_MARGIN, Clipped, Span, apply_spans, clip, scan_many
 from reverie.store.models import Event
 
 TOOL_RESULT_LIMIT = 4000
@@ -95,30 +98,8 @@ _INPUT_WHOLE = INPUT_VALUE_LIMIT + 2 * CLIP_MARGIN
 """A tool input string up to this long is redacted whole, then clipped (as `clip_redacted` does)."""
 
 
-class _Clip:
-    """Raw text waiting for redaction, already cut to the windows `clip_redacted` would redact."""
-
-    __slots__ = ("length", "limit", "parts")
-
-    def __init__(self, text: str, limit: int) -> None:
-        self.limit = limit
-        self.length = len(text)
-        if len(text) <= limit + 2 * CLIP_MARGIN:
-            self.parts: tuple[str, ...] = (text,)
-        else:
-            half = limit // 2
-            self.parts = (text[: half + CLIP_MARGIN], text[-(half + CLIP_MARGIN) :])
-
-    def size(self) -> int:
-        return sum(len(p) for p in self.parts)
-
-    def finish(self, done: list[str]) -> str:
-        """The clipped text from the redacted `parts` (same result as `clip_redacted`)."""
-        if len(done) == 1:
-            return clip(done[0], self.limit)
-        half = self.limit // 2
-        tail = done[1][-half:] if half else ""
-        return f"{done[0][:half]}{cut_marker(self.length - 2 * half)}{tail}"
+_Clip = Clipped
+"""Raw text cut to the windows that will be redacted (`dreamer.redact.Clipped`: redact, then clip)."""
 
 
 def _window(obj: Any) -> Any:
@@ -147,12 +128,16 @@ def _collect(obj: Any, out: list[str]) -> None:
         out.extend(obj.parts)
 
 
-def _rebuild(obj: Any, done: Iterator[str]) -> Any:
+def _next_redacted(obj: str, done: Iterator[list[Span]]) -> str:
+    return apply_spans(obj, next(done))
+
+
+def _rebuild(obj: Any, done: Iterator[list[Span]]) -> Any:
     if isinstance(obj, str):
-        text = next(done)
+        text = _next_redacted(obj, done)
         return text if len(text) <= INPUT_VALUE_LIMIT else clip(text, INPUT_VALUE_LIMIT)
     if isinstance(obj, dict):
-        return {(next(done) if isinstance(k, str) else k): _rebuild(v, done) for k, v in obj.items()}
+        return {(_next_redacted(k, done) if isinstance(k, str) else k): _rebuild(v, done) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_rebuild(v, done) for v in obj]
     if isinstance(obj, _Clip):
@@ -223,13 +208,13 @@ def redact_events(events: list[Event]) -> list[Event]:
         strings.append(e.cwd)
         if e.tool_input is not None:
             _collect(e.tool_input, strings)
-    done = iter(redact_many(strings))
+    done = iter(scan_many(strings))
     for e in events:
         text = e.text
         if isinstance(text, _Clip):
             e.text = text.finish([next(done) for _ in text.parts])
-        e.tool_name = next(done)
-        e.cwd = next(done)
+        e.tool_name = apply_spans(e.tool_name, next(done))
+        e.cwd = apply_spans(e.cwd, next(done))
         if e.tool_input is not None:
             e.tool_input = _rebuild(e.tool_input, done)
     return events
