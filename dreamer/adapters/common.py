@@ -196,7 +196,7 @@ def pending_size(event: Event) -> int:
 def redact_events(events: list[Event]) -> list[Event]:
     """Clip and redact, in place, the text, tool name, cwd and tool input of events from `make_event`.
 
-    All strings of the batch go through one `redact_many` call. Same values as
+    All strings of the batch go through one `scan_many` call. Same values as
     redacting each string on its own (`clip_redacted`, `redact`, `redact_obj`).
     """
     strings: list[str] = []
