@@ -325,6 +325,9 @@ def cmd_show(args: argparse.Namespace, out: Output) -> int:
             head.append(f"label   {l.label} [{l.severity}]{cleared}: {one_line(l.reason)}")
         for e in p.evidence:
             head.append(f"evidence {e.session_id} {e.event_uuid} {e.trust}: {one_line(e.quote)}")
+        for x in p.edits:
+            what = "remove" if not x.new else "change"
+            head.append(f"edit    {x.path}:{x.line} {what} ({len(x.old)} line(s)): {one_line(x.reason)}")
         if p.reject_reason:
             head.append(f"rejected: {one_line(p.reject_reason)}")
         out.emit(p.to_dict(), "\n".join(head) + "\n\n" + _diff(p.before, p.after, p.target))

@@ -13,10 +13,16 @@ from reverie.dreamer.wording import similarity, tokens
 from reverie.store.models import Artifact
 
 
-def artifact_lines(art: Artifact) -> list[str]:
-    """Lines of an artifact body that state something (no headings, fences, frontmatter)."""
-    out, fence, front = [], False, False
-    for i, line in enumerate(art.body.splitlines()):
+def statement_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line number, line) of every line that states something.
+
+    Not frontmatter, fenced code, headings, blank lines, HTML comments, or
+    Reverie's own managed block: those are structure, not statements a dream
+    could find stale or contradicted. A line keeps its ``\r`` if the file has CRLF.
+    """
+    out: list[tuple[int, str]] = []
+    fence = front = comment = block = False
+    for i, line in enumerate(text.split("\n")):
         s = line.strip()
         if i == 0 and s == "---":
             front = True
@@ -24,13 +30,30 @@ def artifact_lines(art: Artifact) -> list[str]:
         if front:
             front = s != "---"
             continue
-        if s.startswith("```"):
+        if block:
+            block = not s.startswith("<!-- reverie:end")
+            continue
+        if s.startswith("<!-- reverie:begin"):
+            block = True
+            continue
+        if comment:
+            comment = "-->" not in s
+            continue
+        if s.startswith("```") or s.startswith("~~~"):
             fence = not fence
             continue
-        if fence or not s or s.startswith(("#", "<!--")):
+        if fence or not s or s.startswith("#"):
             continue
-        out.append(line)
+        if s.startswith("<!--"):
+            comment = "-->" not in s
+            continue
+        out.append((i + 1, line))
     return out
+
+
+def artifact_lines(art: Artifact) -> list[str]:
+    """Lines of an artifact body that state something (see `statement_lines`)."""
+    return [line for _, line in statement_lines(art.body)]
 
 
 def negated_words(line: str) -> set[str]:
@@ -116,19 +139,3 @@ def conflict_word(new_line: str, old_line: str) -> str | None:
         if len(w) >= 2 and mentions_positively(old_line, w) and (related or w in PROGRAMS or w in ticked):
             return w
     return None
-
-
-def local_paths(line: str) -> list[str]:
-    out = []
-    for m in re.finditer(
-        r"(?<![\w/:.~`$-])([A-Za-z0-9_][\w.-]*/[\w./-]*[\w-]|[\w-]+\.(?:ya?ml|json|toml|md|py|ts|js|sql|sh|cfg|ini|lock))(?![\w/])",
-        line,
-    ):
-        p = m.group(1)
-        ctx = line[max(0, m.start() - 10) : m.start()]
-        if "://" in ctx or "*" in p or p.startswith(("http", "www")):
-            continue
-        if "/" not in p and not re.search(r"\.(ya?ml|json|toml|lock|cfg|ini|sh|sql)$", p):
-            continue
-        out.append(p.rstrip("."))
-    return out

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reverie.dreamer.artifact_text import artifact_lines, conflict_word, local_paths
+from reverie.dreamer.artifact_text import artifact_lines, conflict_word
+from reverie.dreamer.pathlike import RepoPaths
 from reverie.dreamer.redact import contains_secret as _contains_secret
 from reverie.dreamer.redact import redact as _redact
 from reverie.dreamer.redact import redact_obj as _redact_obj
@@ -261,17 +262,29 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
 def stale_authority(p: Proposal, env: CriticEnv) -> list[Label]:
     if p.kind == "hook" or p.action == "retire":
         return []
+    repo = _repo(env.workspace)
     gone = sorted(
         {
             x
             for line in p.body.splitlines()
-            for x in local_paths(line)
-            if not (env.workspace / x).exists() and not any(x.startswith(g.rstrip("*/")) for g in p.paths)
+            for x in repo.gone_in(line)
+            if not any(x.startswith(g.rstrip("*/")) for g in p.paths)
         }
     )
     if gone:
         return [Label("stale_authority", "warn", f"names {', '.join(gone[:3])}, not in the workspace ({_ev(p)})")]
     return []
+
+
+_REPOS: dict[Path, RepoPaths] = {}
+
+
+def _repo(workspace: Path) -> RepoPaths:
+    """One `RepoPaths` per workspace and process (its git history is read once)."""
+    if workspace not in _REPOS:
+        _REPOS.clear()
+        _REPOS[workspace] = RepoPaths(workspace)
+    return _REPOS[workspace]
 
 
 def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
@@ -375,6 +388,7 @@ def run_critics(
     proposals: list[Proposal], artifacts: list[Artifact], workspace: Path, context_budget: int = DEFAULT_CONTEXT_BUDGET
 ) -> list[Proposal]:
     """Attach labels to every proposal (in place) and redact any surviving secret."""
+    _REPOS.clear()  # the workspace may have changed since the last dream of this process
     env = CriticEnv(
         workspace=workspace,
         artifacts=artifacts,

@@ -1,13 +1,28 @@
 """Stale and contradicted artifact lines: the updates a dream proposes to what the workspace says.
 
-Why apart: this is the part of a dream that touches hand-written files, so it
-has the strictest rules (line-precise edits, verified evidence); keeping it out
-of `consolidate` lets it change without touching the rest of the pass.
+Why apart, and why strict: this is the one part of a dream that changes text a
+person wrote. A hand-written file (CLAUDE.md, a rule, a skill, a subagent) is
+changed only by line-precise edits (`LineEdit`: the exact lines, nothing
+around them), and each changed line needs verified evidence newer than the line:
+
+- a command in the line failed with a "does not exist" error (missing script,
+  command not found, no rule to make target…) in a session newer than the line,
+  never succeeded afterwards, and another command did the job right after;
+- a path the line names is really gone (`dreamer.pathlike`: path-shaped, absent
+  everywhere it could mean, not ignored, not something the line asks to create) —
+  then the line is removed, but only when it is a whole statement by itself (a
+  list item or a one-line paragraph), never half a wrapped sentence;
+- a person's correction, repeated in ≥ 2 sessions or strongly worded, newer than
+  the line, that rejects what the line recommends — then the line is replaced.
+
+Artifacts Reverie created itself (its own files and block entries) are updated
+by replacing their body, with the same per-line rules.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +31,56 @@ from reverie.dreamer.artifact_text import (
     artifact_lines,
     code_words,
     conflict_word,
-    local_paths,
     mentions_positively,
+    statement_lines,
 )
 from reverie.dreamer.clusters import MIN_SESSIONS_DURABLE, Cluster, evidence_of
-from reverie.dreamer.signals import normalize_command
+from reverie.dreamer.pathlike import RepoPaths
+from reverie.dreamer.signals import GONE_ERROR, normalize_command
 from reverie.dreamer.wording import quote, similarity, tokens
-from reverie.store.models import Artifact, Evidence, Label, Proposal
+from reverie.store import importer
+from reverie.store import materialize as mat
+from reverie.store.errors import ReverieError
+from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.lineedits import EditConflict, apply_edits
+from reverie.store.models import Artifact, Evidence, Label, LineEdit, Proposal
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S")
+_MARKER = re.compile(r"^\s*(?:[-*+] |\d+[.)] )?")
+
+
+@dataclass
+class Judgement:
+    """What the evidence says about one line: its replacement (None = remove it) and why."""
+
+    new: str | None
+    reason: str
+    labels: list[Label] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    clusters: set[int] = field(default_factory=set)
+
+
+@dataclass
+class _Facts:
+    """The session facts the line checks read, gathered once per dream."""
+
+    fixes: dict[str, dict[str, Any]]
+    recovered: dict[str, str]
+
+
+def _gather(signals: list[dict[str, Any]]) -> _Facts:
+    fixes: dict[str, dict[str, Any]] = {}
+    recovered: dict[str, str] = {}
+    for sig in signals:
+        for fx in sig.get("error_fixes", []):
+            if not GONE_ERROR.search(fx.get("error", "")):
+                continue  # a failing test run does not make `npm test` stale; a missing script does
+            if fx["ts"] >= fixes.get(fx["failed_norm"], {}).get("ts", ""):
+                fixes[fx["failed_norm"]] = dict(fx, session_id=sig["session_id"])
+        for c in sig.get("tool_calls", []):
+            if c.get("norm") and c.get("status") == "ok":
+                recovered[c["norm"]] = max(recovered.get(c["norm"], ""), c.get("ts", ""))
+    return _Facts(fixes, recovered)
 
 
 def artifact_updates(
@@ -32,134 +90,280 @@ def artifact_updates(
     workspace: Path,
     absorbed: set[int] | None = None,
 ) -> tuple[list[Proposal], set[int]]:
+    """Update proposals for artifacts with stale or contradicted lines, and the clusters they used."""
+    facts = _gather(signals)
+    repo = RepoPaths(workspace)
     skip = set(absorbed or ())
-    fixes: dict[str, dict[str, Any]] = {}
-    recovered: dict[str, str] = {}
-    for sig in signals:
-        for fx in sig.get("error_fixes", []):
-            if fx["ts"] >= fixes.get(fx["failed_norm"], {}).get("ts", ""):
-                fixes[fx["failed_norm"]] = dict(fx, session_id=sig["session_id"])
-        for c in sig.get("tool_calls", []):
-            if c.get("norm") and c.get("status") == "ok":
-                recovered[c["norm"]] = max(recovered.get(c["norm"], ""), c.get("ts", ""))
     out: list[Proposal] = []
     used: set[int] = set()
     for art in artifacts:
-        if art.kind in ("hook",):
+        if art.kind == "hook":
             continue
-        new_lines: list[str] = []
-        changed = False
-        labels: list[Label] = []
-        evidence: list[Evidence] = []
-        reasons: list[str] = []
-        in_lines = set(artifact_lines(art))
-        for line in art.body.splitlines():
-            if line not in in_lines:
-                new_lines.append(line)
-                continue
-            replacement = line
-            for cmd in re.findall(r"`([^`\n]{2,120})`", line):
-                norm = normalize_command(cmd)
-                fx = fixes.get(norm)
-                if fx and recovered.get(norm, "") <= fx["ts"] and fx["fixed_norm"] != norm:
-                    replacement = replacement.replace(f"`{cmd}`", f"`{fx['fixed']}`")
-                    labels.append(
-                        Label(
-                            "stale_authority",
-                            "warn",
-                            f"`{cmd}` failed in session {fx['session_id'][:8]} (event {fx['uuid'][:8]}) "
-                            f"and `{fx['fixed']}` worked instead",
-                        )
-                    )
-                    evidence.append(
-                        Evidence(
-                            session_id=fx["session_id"],
-                            event_uuid=fx["uuid"],
-                            timestamp=fx["ts"],
-                            trust="agent",
-                            quote=quote(f"{cmd}: {fx['error']}", 160),
-                        )
-                    )
-                    reasons.append(f"`{cmd}` now fails; `{fx['fixed']}` works")
-            gone = [p for p in local_paths(line) if not (workspace / p).exists()]
-            if gone and replacement == line:
-                labels.append(
-                    Label("stale_authority", "warn", f"names {', '.join(gone)}, which the workspace no longer has")
-                )
-                reasons.append(f"{', '.join(gone)} no longer exist")
-                changed = True
-                continue  # drop the line
-            if replacement == line:
-                for idx, cl in enumerate(clusters):
-                    if idx in skip:
-                        continue
-                    rep = cl.representative()
-                    rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
-                    word = conflict_word(rep["line"], line) or next(
-                        (
-                            w
-                            for w in rejected
-                            if mentions_positively(line, w)
-                            and (
-                                w in PROGRAMS
-                                or w in code_words(line)
-                                or similarity(tokens(rep["line"]), tokens(line)) >= 0.2
-                            )
-                        ),
-                        None,
-                    )
-                    if word and (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
-                        lead = re.match(r"^\s*(?:[-*] |\d+\. )?", line)  # all optional: always matches
-                        indent = lead.group(0) if lead else ""
-                        replacement = indent + rep["line"]
-                        used.add(idx)
-                        labels.append(
-                            Label(
-                                "contradiction_drift",
-                                "warn",
-                                f"{art.kind} '{art.name}' says '{quote(line.strip(), 80)}'; newer "
-                                f"sessions ({', '.join(s[:8] for s in cl.sessions[:4])}) say "
-                                f"'{quote(rep['line'], 80)}' — the newer evidence wins",
-                            )
-                        )
-                        evidence += [evidence_of(s) for s in cl.statements[:4]]
-                        reasons.append(f"contradicted by {len(cl.sessions)} newer session(s) ('{word}')")
-                        break
-            if replacement != line:
-                changed = True
-                # a statement saying the same thing as the fixed line is part of this update
-                for idx, cl in enumerate(clusters):
-                    if (
-                        idx not in used
-                        and similarity(tokens(cl.representative()["line"]), tokens(replacement)) >= 0.3
-                        and set(k for k in cl.keys if k.startswith(("sub:", "not:"))) & _line_keys(line, replacement)
-                    ):
-                        used.add(idx)
-                        evidence += [evidence_of(s) for s in cl.statements[:3]]
-            new_lines.append(replacement)
-        if not changed:
+        source = str(art.meta.get("source") or "")
+        if art.origin == "import" and art.meta.get("layout") in (mat.DOCUMENT, "file") and source:
+            p = _hand_written_update(art, source, workspace, repo, facts, clusters, skip | used)
+        else:
+            p = _own_update(art, workspace, repo, facts, clusters, skip | used)
+        if p is not None:
+            used |= set(p.meta.pop("_clusters", ()))
+            out.append(p)
+    return out, used
+
+
+# --- one line ---------------------------------------------------------------------------
+
+
+def judge_line(
+    line: str,
+    line_time: Any,
+    base: Path | None,
+    repo: RepoPaths,
+    facts: _Facts,
+    clusters: list[Cluster],
+    skip: set[int],
+    art: Artifact,
+) -> Judgement | None:
+    """The change the evidence supports for one stating line, or None (keep it).
+
+    `line_time()` is when the line was written (computed only when a check needs it).
+    """
+    replacement = line
+    labels: list[Label] = []
+    evidence: list[Evidence] = []
+    reasons: list[str] = []
+    written = None
+    for cmd in re.findall(r"`([^`\n]{2,120})`", line):
+        norm = normalize_command(cmd)
+        fx = facts.fixes.get(norm)
+        if not fx or fx["fixed_norm"] == norm or facts.recovered.get(norm, "") > fx["ts"]:
             continue
-        body = "\n".join(new_lines) + ("\n" if art.body.endswith("\n") else "")
-        retire = not artifact_lines(Artifact(id="", kind=art.kind, scope=art.scope, name=art.name, body=body))
-        out.append(
-            Proposal(
-                id="",
-                action="retire" if retire else "update",
-                kind=art.kind,
-                scope=art.scope,
-                paths=list(art.paths),
-                name=art.name,
-                title=f"{'Retire' if retire else 'Update'} {art.title or art.name}",
-                body="" if retire else body,
-                replaces=[art.id],
-                confidence=0.7 if not retire else 0.6,
-                rationale="; ".join(reasons) + ".",
-                labels=labels,
-                evidence=evidence[:8],
-                meta=dict(art.meta) | {"signal": "stale"},
+        written = written if written is not None else line_time()
+        if written and fx["ts"] <= written:
+            continue  # the failure is older than the line: the line may already be the fix
+        replacement = replacement.replace(f"`{cmd}`", f"`{fx['fixed']}`")
+        labels.append(
+            Label(
+                "stale_authority",
+                "warn",
+                f"`{cmd}` failed in session {fx['session_id'][:8]} (event {fx['uuid'][:8]}): "
+                f"'{quote(fx.get('error', ''), 60)}', and `{fx['fixed']}` worked instead",
             )
         )
-    return out, used
+        evidence.append(
+            Evidence(
+                session_id=fx["session_id"],
+                event_uuid=fx["uuid"],
+                timestamp=fx["ts"],
+                trust="agent",
+                quote=quote(f"{cmd}: {fx.get('error', '')}", 160),
+            )
+        )
+        reasons.append(f"`{cmd}` no longer exists ({quote(fx.get('error', ''), 50)}); `{fx['fixed']}` works")
+    if replacement != line:
+        # a correction saying the same thing as the fixed line ("use pnpm, not npm") is part of this update
+        absorbed = {
+            idx
+            for idx, cl in enumerate(clusters)
+            if idx not in skip
+            and similarity(tokens(cl.representative()["line"]), tokens(replacement)) >= 0.3
+            and {k for k in cl.keys if k.startswith(("sub:", "not:"))} & _line_keys(line, replacement)
+        }
+        for idx in sorted(absorbed):
+            evidence += [evidence_of(s) for s in clusters[idx].statements[:3]]
+        return Judgement(replacement, "; ".join(reasons), labels, evidence, absorbed)
+    gone = repo.gone_in(line, base)
+    if gone:
+        what = ", ".join(gone[:3])
+        return Judgement(
+            None,
+            f"names {what}, which the workspace no longer has",
+            [
+                Label(
+                    "stale_authority",
+                    "warn",
+                    f"{art.kind} '{art.name}' names {what}, which the workspace no longer has",
+                )
+            ],
+        )
+    for idx, cl in enumerate(clusters):
+        if idx in skip:
+            continue
+        rep = cl.representative()
+        rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
+        word = conflict_word(rep["line"], line) or next(
+            (
+                w
+                for w in rejected
+                if mentions_positively(line, w)
+                and (w in PROGRAMS or w in code_words(line) or similarity(tokens(rep["line"]), tokens(line)) >= 0.2)
+            ),
+            None,
+        )
+        if not word or not (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
+            continue
+        written = written if written is not None else line_time()
+        newer = [s for s in cl.statements if s["trust"] == "user" and (not written or s["ts"] > written)]
+        if not newer:
+            continue  # the people said it before the line was written: the line may be their decision
+        lead = _MARKER.match(line)  # every part optional: always matches
+        marker = lead.group(0) if lead else ""
+        sessions = sorted({s["session_id"] for s in newer})
+        return Judgement(
+            marker + rep["line"],
+            f"contradicted by {len(sessions)} newer session(s) ('{word}')",
+            [
+                Label(
+                    "contradiction_drift",
+                    "warn",
+                    f"{art.kind} '{art.name}' says '{quote(line.strip(), 80)}'; newer sessions "
+                    f"({', '.join(s[:8] for s in sessions[:4])}) say '{quote(rep['line'], 80)}' — the newer "
+                    "evidence wins",
+                )
+            ],
+            [evidence_of(s) for s in newer[:4]],
+            {idx},
+        )
+    return None
+
+
+def _self_contained(lines: list[str], i: int) -> bool:
+    """Line i states something on its own: a list item, or a paragraph of one line."""
+    if _LIST_ITEM.match(lines[i]):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        return not nxt.strip() or _LIST_ITEM.match(nxt) is not None or not nxt.startswith((" ", "\t"))
+    before = lines[i - 1].strip() if i > 0 else ""
+    after = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    return (not before or before.startswith("#")) and (not after or after.startswith(("#", "-", "*")))
+
+
+# --- hand-written files: line edits --------------------------------------------------------
+
+
+def _hand_written_update(
+    art: Artifact,
+    source: str,
+    workspace: Path,
+    repo: RepoPaths,
+    facts: _Facts,
+    clusters: list[Cluster],
+    skip: set[int],
+) -> Proposal | None:
+    try:
+        path = safe_target(workspace, source)
+        data = read_bytes(path)
+    except ReverieError:
+        return None
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    base = path.parent if not source.startswith("~") else None
+    edits: list[LineEdit] = []
+    labels: list[Label] = []
+    evidence: list[Evidence] = []
+    used: set[int] = set()
+    for n, line in statement_lines(text):
+        clean = line.rstrip("\r")
+        j = judge_line(
+            clean,
+            lambda n=n: repo.line_time(source, n) if not source.startswith("~") else "",
+            base,
+            repo,
+            facts,
+            clusters,
+            skip | used,
+            art,
+        )
+        if j is None:
+            continue
+        if j.new is None and not _self_contained(lines, n - 1):
+            continue  # removing one line of a wrapped sentence would break it
+        edits.append(
+            LineEdit(
+                path=source,
+                line=n,
+                old=[clean],
+                new=[] if j.new is None else [j.new],
+                reason=j.reason,
+                evidence=j.evidence,
+            )
+        )
+        labels += j.labels
+        evidence += j.evidence
+        used |= j.clusters
+    if not edits:
+        return None
+    try:
+        patched = apply_edits(data, edits, source)
+    except EditConflict:
+        return None
+    after = importer.reread(art, source, patched)
+    return Proposal(
+        id="",
+        action="update",
+        kind=art.kind,
+        scope=art.scope,
+        paths=list(art.paths),
+        name=art.name,
+        title=f"Update {art.title or art.name}",
+        body=after.body,
+        replaces=[art.id],
+        confidence=0.7,
+        rationale="; ".join(f"line {e.line}: {e.reason}" for e in edits) + ".",
+        labels=labels,
+        evidence=evidence[:8],
+        meta=dict(art.meta) | {"signal": "stale", "_clusters": sorted(used)},
+        edits=edits,
+    )
+
+
+# --- Reverie's own artifacts: a new body -------------------------------------------------------
+
+
+def _own_update(
+    art: Artifact, workspace: Path, repo: RepoPaths, facts: _Facts, clusters: list[Cluster], skip: set[int]
+) -> Proposal | None:
+    lines = art.body.split("\n")
+    stating = {n for n, _ in statement_lines(art.body)}
+    new_lines: list[str] = []
+    labels: list[Label] = []
+    evidence: list[Evidence] = []
+    reasons: list[str] = []
+    used: set[int] = set()
+    for i, line in enumerate(lines):
+        j = judge_line(line, lambda: "", None, repo, facts, clusters, skip | used, art) if i + 1 in stating else None
+        if j is None:
+            new_lines.append(line)
+            continue
+        if j.new is not None:
+            new_lines.append(j.new)
+        labels += j.labels
+        evidence += j.evidence
+        reasons.append(j.reason)
+        used |= j.clusters
+    if not reasons:
+        return None
+    body = "\n".join(new_lines)
+    retire = not artifact_lines(Artifact(id="", kind=art.kind, scope=art.scope, name=art.name, body=body))
+    return Proposal(
+        id="",
+        action="retire" if retire else "update",
+        kind=art.kind,
+        scope=art.scope,
+        paths=list(art.paths),
+        name=art.name,
+        title=f"{'Retire' if retire else 'Update'} {art.title or art.name}",
+        body="" if retire else body,
+        replaces=[art.id],
+        confidence=0.7 if not retire else 0.6,
+        rationale="; ".join(reasons) + ".",
+        labels=labels,
+        evidence=evidence[:8],
+        meta=dict(art.meta) | {"signal": "stale", "_clusters": sorted(used)},
+    )
 
 
 def _line_keys(old: str, new: str) -> set[str]:

@@ -150,6 +150,15 @@ def proposal_info(
         why = Text("why ", style="bold")
         why.append(_visible(p.rationale), style="")
         out.append(why)
+    if p.edits:
+        out.append(Text(""))
+        out.append(Text(f"line edits ({len(p.edits)}): only these lines of {p.edits[0].path} change", style="bold"))
+        for x in p.edits:
+            line = Text()
+            line.append(f"  line {x.line} ", "bold")
+            line.append("removed" if not x.new else "changed", "")
+            line.append(f"  {_visible(x.reason)}", "dim")
+            out.append(line)
     replay = replay_line(p.meta.get("replay", {})) if isinstance(p.meta, dict) else ""
     if replay:
         out.append(Text(f"replay {replay}"))

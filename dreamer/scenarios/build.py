@@ -6,6 +6,7 @@ JSONL files, laid out exactly as Claude Code lays them out.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,11 +16,17 @@ DEMO_TRANSCRIPTS = Path(".reverie") / "demo-transcripts"
 """Where the demo keeps its transcripts, relative to the demo workspace."""
 
 
+FILES_WRITTEN = 1735689600.0
+"""2025-01-01: the workspace files of a scenario were written before any of its sessions, as in a
+real project (a dream only trusts session evidence newer than the line it would change)."""
+
+
 def write_files(ws: Path, files: dict[str, str]) -> None:
     for rel, text in files.items():
         path = ws / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        os.utime(path, (FILES_WRITTEN, FILES_WRITTEN))
 
 
 def build_scenario(name: str, ws: Path, transcripts: Path | None = None, day0: float = 0) -> Scenario:
@@ -106,8 +113,44 @@ def build_demo_workspace(directory: Path) -> Path:
     files["CLAUDE.md"] = DEMO_CLAUDE_MD
     files[".claude/settings.json"] = DEMO_SETTINGS
     files[".claude/commands/changes.md"] = DEMO_COMMAND
+    files[".gitignore"] = ".reverie/\n"
     write_files(ws, files)
+    _history(ws, {"deploy/heroku.yml": "build:\n  docker:\n    web: Dockerfile\n"})
     return ws
+
+
+def _history(ws: Path, removed: dict[str, str]) -> None:
+    """A git history in which `removed` existed and was deleted (how a dream knows a file is really gone).
+
+    Skipped quietly without git: the demo still works, it just cannot prove those files were real.
+    """
+    import subprocess
+
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "demo",
+        "GIT_AUTHOR_EMAIL": "demo@example.invalid",
+        "GIT_COMMITTER_NAME": "demo",
+        "GIT_COMMITTER_EMAIL": "demo@example.invalid",
+        "GIT_AUTHOR_DATE": "2025-01-01T00:00:00Z",
+        "GIT_COMMITTER_DATE": "2025-01-01T00:00:00Z",
+    }
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(ws), *args], env=env, check=True, capture_output=True, timeout=30)
+
+    try:
+        git("init", "-q")
+        write_files(ws, removed)
+        git("add", "-A")
+        git("commit", "-q", "--no-gpg-sign", "-m", "acme-shop")
+        for rel in removed:
+            (ws / rel).unlink()
+        git("add", "-A")
+        git("commit", "-q", "--no-gpg-sign", "-m", "deploy moved off Heroku")
+    except (OSError, subprocess.SubprocessError):
+        for rel in removed:
+            (ws / rel).unlink(missing_ok=True)
 
 
 def demo_transcripts_dir(ws: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from reverie.dreamer.consolidate import consolidate
@@ -88,12 +89,16 @@ def test_no_hook_without_a_violation_after_the_rule(tmp_path: Path) -> None:
 
 def test_stale_command_and_missing_file_update_the_document(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
+    (tmp_path / "conf").mkdir()  # the folder is here, conf/app.yml is not
+    text = "# Notes\n\n- Run `make test` before committing.\n- Config is in conf/app.yml.\n- Code in src/.\n"
+    (tmp_path / "CLAUDE.md").write_text(text)
+    os.utime(tmp_path / "CLAUDE.md", (1767225600, 1767225600))  # 2026-01-01: older than the sessions
     art = Artifact(
         id="a-doc",
         kind="instinct",
         scope="team",
         name="claude-md",
-        body="# Notes\n\n- Run `make test` before committing.\n- Config is in conf/app.yml.\n- Code in src/.\n",
+        body=text,
         meta={"source": "CLAUDE.md", "layout": "document"},
     )
     s1, s2 = Session("s1", day=1), Session("s2", day=2)
@@ -105,7 +110,31 @@ def test_stale_command_and_missing_file_update_the_document(tmp_path: Path) -> N
     assert p.action == "update" and p.replaces == ["a-doc"] and p.meta["layout"] == "document"
     assert "`uv run pytest`" in p.body and "`make test`" not in p.body
     assert "conf/app.yml" not in p.body and "Code in src/." in p.body
+    assert [(e.line, e.old, e.new) for e in p.edits] == [
+        (3, ["- Run `make test` before committing."], ["- Run `uv run pytest` before committing."]),
+        (4, ["- Config is in conf/app.yml."], []),
+    ]
+    assert p.edits[0].evidence[0].session_id == "s2", "the newest failure is the evidence"
     assert {l.label for l in p.labels} == {"stale_authority"}
+
+
+def test_a_line_newer_than_the_failure_is_kept(tmp_path: Path) -> None:
+    """The file was written after the command failed: the line may already be the fix."""
+    text = "- Run `make test` before committing.\n"
+    (tmp_path / "CLAUDE.md").write_text(text)  # mtime: now, newer than the sessions of March 2026
+    art = Artifact(
+        id="a-doc",
+        kind="instinct",
+        scope="team",
+        name="c",
+        body=text,
+        meta={"source": "CLAUDE.md", "layout": "document"},
+    )
+    s1, s2 = Session("s1", day=1), Session("s2", day=2)
+    for s in (s1, s2):
+        s.bash("make test", "make: *** No rule to make target 'test'", status="error")
+        s.bash("uv run pytest", "3 passed")
+    assert not [p for p in consolidate(signals(s1, s2), [art], tmp_path) if p.action == "update"]
 
 
 def test_duplicate_of_existing_artifact_gives_nothing(tmp_path: Path) -> None:

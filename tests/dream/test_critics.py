@@ -87,10 +87,10 @@ def test_contradiction_drift_against_artifacts_and_other_proposals(tmp_path: Pat
 def test_stale_authority_names_missing_files(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("x")
-    gone = prop("Settings live in deploy/heroku.yml.", kind="instinct", sessions=2)
+    gone = prop("Settings live in src/heroku.yml.", kind="instinct", sessions=2)  # src/ is here, that file is not
     here = prop("The entry point is src/app.py.", kind="instinct", sessions=2)
     run_critics([gone, here], [], tmp_path)
-    assert "deploy/heroku.yml" in next(l.reason for l in gone.labels if l.label == "stale_authority")
+    assert "src/heroku.yml" in next(l.reason for l in gone.labels if l.label == "stale_authority")
     assert "stale_authority" not in labels(here)
 
 
