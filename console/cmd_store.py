@@ -133,6 +133,8 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
             ),
             "observed   " + _observed_line(doc.get("observed") or {}),
         ]
+        for c in (doc.get("agents") or {}).get("details") or []:
+            lines.append(f"disagree   {c['text']}")
         for key in sorted(k for k in doc if k not in _STATUS_CORE):
             value = doc[key]
             if isinstance(value, dict):

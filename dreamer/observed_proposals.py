@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from reverie.dreamer.agent_contradictions import label_cross_agent
 from reverie.dreamer.agent_files import AgentFile
 from reverie.dreamer.attribution import Attribution
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
@@ -126,6 +127,7 @@ def label(
         key = str(p.meta["observed"]["key"])
         p.replaces = [a.id for a in artifacts if a.meta.get("source") == key]
         p.labels.extend(_observed_labels(p))
+        p.labels.extend(label_cross_agent(p, artifacts, key))
     run_critics(proposals, artifacts, workspace, context_budget)
     for p in proposals:
         p.labels = [lb for lb in p.labels if not _judges_the_dream(lb)]

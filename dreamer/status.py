@@ -17,6 +17,19 @@ if TYPE_CHECKING:
 _LLM_KEYS = ("llm_tokens_prompt", "llm_tokens_completion", "llm_calls", "llm_cache_hits")
 
 
+def _agents(store: Store) -> dict[str, Any]:
+    """Which agents approved lessons are written for, and where their instruction files disagree."""
+    from reverie.dreamer.agent_contradictions import contradictions
+    from reverie.store.mirrors import agents_in_use
+
+    found = contradictions(store.active_artifacts())
+    return {
+        "targets": ", ".join(sorted(agents_in_use(store.workspace))),
+        "contradictions": len(found),
+        "details": [c.to_dict() | {"text": c.text()} for c in found],
+    }
+
+
 def status_extras(store: Store) -> dict[str, Any]:
     index = SessionIndex(store.db)
     sessions = index.status()
@@ -43,6 +56,7 @@ def status_extras(store: Store) -> dict[str, Any]:
                 }
             )
     return {
+        "agents": _agents(store),
         "sessions": {
             "indexed": sessions.get("sessions", 0),
             "events": sessions.get("events", 0),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from reverie.store import frontmatter
+from reverie.store.mirrors import mirror_keys
 from reverie.store.models import KINDS, Artifact
 from reverie.store.paths import claude_slug
 
@@ -74,22 +75,18 @@ def targets_of(a: Artifact, workspace: Path) -> list[str]:
             return ["~/.claude/CLAUDE.md"]
         d = memory_dir_key(workspace)
         return [f"{d}/{name}.md", f"{d}/MEMORY.md"]
-    if a.kind == "instinct":
+    if a.kind == "instinct":  # every other agent in use reads it too (store.mirrors)
         if a.scope == "path":
-            return [f".claude/rules/{name}.md"]
+            return [f".claude/rules/{name}.md", *mirror_keys(a, workspace)]
         if a.scope == "project":
-            return ["CLAUDE.local.md"]
+            return ["CLAUDE.local.md", *mirror_keys(a, workspace)]
         if a.scope == "team":
-            keys = ["CLAUDE.md"]
-            agents = workspace / "AGENTS.md"
-            if agents.exists() and not agents.is_symlink():  # a symlink to CLAUDE.md already mirrors it
-                keys.append("AGENTS.md")
-            return keys
+            return ["CLAUDE.md", *mirror_keys(a, workspace)]
         return ["~/.claude/CLAUDE.md"]
     if a.kind == "rule":
         if a.scope == "project":
-            return ["CLAUDE.local.md"]
-        return [f"{root}rules/{name}.md"]
+            return ["CLAUDE.local.md", *mirror_keys(a, workspace)]
+        return [f"{root}rules/{name}.md", *mirror_keys(a, workspace)]
     if a.kind == "hook":
         settings = (
             "~/.claude/settings.json"
@@ -150,6 +147,10 @@ def splice_block(text: str, block: str | None) -> str:
 
 def _entry(a: Artifact) -> str:
     body = a.body.strip("\n")
+    if a.scope == "path" and a.paths:  # a path rule mirrored into another agent's file says where it applies
+        body = (
+            f"(for {', '.join(a.paths)}) {body}" if "\n" not in body.strip() else f"For {', '.join(a.paths)}:\n{body}"
+        )
     if "\n" not in body.strip():
         return f"- {body.strip()}"
     return f"### {a.title or a.name}\n{body}"
