@@ -169,8 +169,9 @@ def key_of_tool_path(tool_path: str, session_cwd: str, workspace: Path) -> str |
     m = _MEMORY.search(raw)
     if m:
         slugs = {claude_slug(ws.resolve()), claude_slug(str(ws))}
-        if cwd:
-            slugs.add(claude_slug(session_cwd))
+        # Claude Code keys auto memory by the project root: the session's cwd or a directory above it
+        parts = cwd.split("/")
+        slugs.update(claude_slug(_native("/".join(parts[:i]), session_cwd)) for i in range(2, len(parts) + 1))
         if m.group(1) in slugs:
             return _watched(f"{memory_dir_key(ws)}/{m.group(2)}", ws)
         return None
@@ -191,6 +192,11 @@ def key_of_tool_path(tool_path: str, session_cwd: str, workspace: Path) -> str |
     if idx >= 0 and _under_a_home(raw[:idx]):
         return _watched(CODEX_MEMORIES + raw[idx + len("/.codex/memories/") :], ws)
     return None
+
+
+def _native(posix: str, original: str) -> str:
+    """A POSIX-ified path written back the way its machine wrote it (Claude Code slugged the native one)."""
+    return posix.replace("/", "\\") if "\\" in original else posix
 
 
 def _normalize(path: str) -> str:

@@ -203,8 +203,11 @@ def calls_from_index(db: Any, workspace: Path, since: str = "") -> list[ToolCall
     cwds = {sid: cwd or "" for sid, cwd in conn.execute("SELECT id, cwd FROM sessions").fetchall()}
     names = sorted(WRITE_TOOLS | SHELL_TOOLS)
     marks = ",".join("?" * len(names))
+    # cwd is stored sparsely: the call's own, else the nearest one recorded before it in the session
     sql = (
-        "SELECT session_id, uuid, timestamp, agent, tool_name, tool_use_id, tool_input, cwd, text FROM events"
+        "SELECT session_id, uuid, timestamp, agent, tool_name, tool_use_id, tool_input,"
+        " coalesce(nullif(cwd, ''), (SELECT p.cwd FROM events p WHERE p.session_id = events.session_id"
+        " AND p.seq < events.seq AND p.cwd != '' ORDER BY p.seq DESC LIMIT 1), ''), text FROM events"
         f" WHERE kind = 'tool_call' AND (tool_name IN ({marks}) OR tool_input LIKE '%\"command\"%')"
     )
     params: list[Any] = list(names)

@@ -60,7 +60,9 @@ def test_team_lesson_lands_in_claude_codex_and_gemini_files_in_one_operation(wor
 def test_agents_seen_in_transcripts_get_the_lesson_and_config_can_narrow_it(workspace: Path, tmp_path: Path) -> None:
     store = project(workspace)
     codex = tmp_path / "codex" / "rollout-2026-02-23T12-19-38-abc.jsonl"
-    write_jsonl(codex, codex_envelope("codex-1", str(workspace), codex_user_turn("lint first") + codex_agent_turn("ok")))
+    write_jsonl(
+        codex, codex_envelope("codex-1", str(workspace), codex_user_turn("lint first") + codex_agent_turn("ok"))
+    )
     ingest(store, workspace, [tmp_path / "codex"])
     result = _apply(store, _lesson(kind="rule", scope="path", paths=["src/**"]))
     assert sorted(f["key"] for f in result.files) == [".claude/rules/run-the-linter.md", "AGENTS.md"]

@@ -83,3 +83,17 @@ def test_real_auto_memory_edits_are_attributed_to_their_session_and_call(workspa
             store.approve([w.proposal])  # kept: the reviewed bytes for the next write
     store.reject([w.proposal])
     assert index.read_text(encoding="utf-8") == edits["1"][2]
+
+
+def test_every_real_write_to_an_agent_file_is_attributed_to_its_call() -> None:
+    """All reconstructible Write/Edit/MultiEdit calls on CLAUDE.md, AGENTS.md and auto memory in ../shared."""
+    from tests.observed.replay_real import play, real_writes, shared_root
+
+    root = shared_root()
+    if root is None:
+        pytest.skip("../shared not found (fresh clone): real-data test skipped")
+    results = [(w, *play(w)) for w in real_writes(root)]
+    assert len(results) >= 14
+    wrong = [(str(w.transcript), said) for w, ok, said in results if not ok and said != "ingest skipped the transcript"]
+    assert wrong == []
+    assert sum(ok for _w, ok, _said in results) >= 14
