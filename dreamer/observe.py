@@ -31,13 +31,14 @@ from reverie.dreamer import attribution as attr
 from reverie.dreamer import observed_proposals as build
 from reverie.dreamer.agent_files import MAX_BYTES, AgentFile, classify, path_of, watched_files
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET
+from reverie.dreamer.redact import contains_secret, redact
 from reverie.store.blobs import sha256
 from reverie.store.config import config_table
 from reverie.store.errors import ReverieError
 from reverie.store.fsutil import read_bytes
 from reverie.store.materialize import memory_dir_key
 from reverie.store.models import Evidence, Proposal
-from reverie.store.observed import Observation
+from reverie.store.observed import Observation, seen_hash
 from reverie.store.paths import home
 
 log = logging.getLogger(__name__)
@@ -146,22 +147,21 @@ def observe(
         if (sha256(data) if data is not None else None) == seen:
             continue
         mode = (st.st_mode & 0o7777) if st is not None else None
+        stored, disk = _storable(data)
         if seen is None and first_pass and data is not None:
-            observations.append(Observation(key, None, data, mode, baseline=True))
+            observations.append(Observation(key, None, stored, mode, baseline=True, disk=disk))
             report.baseline += 1
             continue
         reviewed = base.reviewed_record(view_files, key)
-        before = store.blobs.get(reviewed["hash"]) if reviewed else None
-        if before == data:
-            observations.append(Observation(key, seen, data, mode))
+        if seen_hash(reviewed) == (sha256(data) if data is not None else None):
+            observations.append(Observation(key, seen, stored, mode, disk=disk))
             report.settled += 1
             continue
         found.append((f, data, mode, st.st_mtime if st is not None else now, reviewed))
     proposals = _proposals(store, ws, found, base.seen, now)
     for (f, data, mode, _when, reviewed), p in zip(found, proposals, strict=True):
-        observations.append(
-            Observation(f.key, base.seen.get(f.key), data, mode, p, (reviewed or {}).get("hash") if reviewed else None)
-        )
+        stored, disk = _storable(data)
+        observations.append(Observation(f.key, base.seen.get(f.key), stored, mode, p, seen_hash(reviewed), disk=disk))
     if first_pass:
         store.cache_put(*BASELINE, {"at": datetime.now(UTC).isoformat()})
     if not observations:
@@ -189,6 +189,20 @@ def observe(
                 )
             )
     return report
+
+
+def _storable(data: bytes | None) -> tuple[bytes | None, str | None]:
+    """(bytes to keep as the version blob, sha256 of the disk bytes when they differ).
+
+    A version holding a credential is kept redacted: no secret reaches the
+    store. Restoring it writes the redacted text — the credential stays gone.
+    """
+    if data is None:
+        return None, None
+    text = data.decode("utf-8", "replace")
+    if not contains_secret(text):
+        return data, None
+    return redact(text).encode("utf-8"), sha256(data)
 
 
 def _proposals(

@@ -48,6 +48,18 @@ OBSERVED_KINDS = ("observe", "keep", "revert")
 """Operation kinds of this module; undo/redo of keep/revert restores whole files byte for byte."""
 
 
+def seen_hash(rec: dict[str, Any] | None) -> str | None:
+    """The sha256 of the bytes a file record stands for on disk.
+
+    A version whose text held a credential is stored redacted (no secret in the
+    store); its record keeps the disk bytes' hash under ``disk`` so the file
+    still compares as unchanged.
+    """
+    if not rec:
+        return None
+    return str(rec.get("disk") or rec.get("hash") or "") or None
+
+
 def is_observed(p: Proposal) -> bool:
     return isinstance(p.meta.get(META), dict)
 
@@ -81,6 +93,8 @@ class Observation:
     """Hash of the last reviewed bytes the proposal diffs against (checked again under the lock)."""
     baseline: bool = False
     """A file that predates Reverie, recorded silently on the first pass (never deleted by a restore)."""
+    disk: str | None = None
+    """sha256 of the bytes on disk when `data` is their redacted stand-in (the text held a credential)."""
 
 
 @dataclass
@@ -133,7 +147,7 @@ def pending(store: Store, view: View) -> dict[str, Proposal]:
 
 def baseline(store: Store) -> Baseline:
     view = store.view()
-    seen = {k: str(v.get("hash", "")) for k, v in view.files.items() if isinstance(v, dict)}
+    seen = {k: seen_hash(v) or "" for k, v in view.files.items() if isinstance(v, dict)}
     return Baseline(seen=seen, pending=pending(store, view))
 
 
@@ -182,15 +196,15 @@ def record(
         with store._txn():
             for ob in observations:
                 cur = view.files.get(ob.key)
-                cur_hash = cur.get("hash") if cur else None
+                cur_hash = seen_hash(cur)
                 if cur_hash != ob.seen:
                     continue
                 old = waiting.get(ob.key)
                 reviewed = Baseline(pending=waiting).reviewed_record(view.files, ob.key)
-                if ob.proposal is not None and (reviewed or {}).get("hash") != ob.reviewed:
+                if ob.proposal is not None and seen_hash(reviewed) != ob.reviewed:
                     continue
                 new_hash = store.blobs.put(ob.data) if ob.data is not None else None
-                if new_hash == cur_hash and old is None and ob.proposal is None:
+                if (ob.disk or new_hash) == cur_hash and old is None and ob.proposal is None:
                     continue
                 if ob.data is None:
                     new_view.files.pop(ob.key, None)
@@ -198,6 +212,8 @@ def record(
                     # a file that appeared after Reverie looked may go again on revert/restore; one from before never
                     created = bool(cur.get("created")) if cur else not ob.baseline
                     rec: dict[str, Any] = {"hash": new_hash, "created": created}
+                    if ob.disk and ob.disk != new_hash:
+                        rec["disk"] = ob.disk
                     mode = ob.mode if ob.mode is not None else (cur or {}).get("mode")
                     if mode is not None:
                         rec["mode"] = mode
@@ -414,7 +430,7 @@ def revert(store: Store, ids: list[str], reason: str = "") -> Operation:
             after = data.get("after") or None
             before = data.get("before") or None
             disk_hash = sha256(disk) if disk is not None else None
-            if disk_hash != (after or {}).get("hash") and disk_hash != (before or {}).get("hash"):
+            if disk_hash != seen_hash(after) and disk_hash != seen_hash(before):
                 raise ReverieError(
                     f"{key} changed again since {p.id} was observed: review the newer write first (nothing reverted)"
                 )
@@ -423,8 +439,8 @@ def revert(store: Store, ids: list[str], reason: str = "") -> Operation:
             changes.append(FileChange(key, path, disk, target, mode, before))
             if before is None:
                 new_view.files.pop(key, None)
-            else:
-                new_view.files[key] = before
+            else:  # the blob itself goes back on disk (a redacted version's disk hash no longer applies)
+                new_view.files[key] = {k: v for k, v in before.items() if k != "disk"}
             review: dict[str, Any] = {"status": "rejected", "by": "person"}
             if reason:
                 review["reason"] = reason

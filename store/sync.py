@@ -148,7 +148,8 @@ def plan_sync(
             result.files.pop(key, None)
             mode = None
         elif trec is not None and after == t_b:
-            result.files[key] = trec
+            # the disk now holds the blob itself (a redacted version's "disk" hash no longer applies)
+            result.files[key] = {k: v for k, v in trec.items() if k != "disk"} if "disk" in trec else trec
             mode = trec.get("mode")
         elif trec is None and not (rec or {}).get("created") and ftype == "whole":
             result.files.pop(key, None)  # a file Reverie did not create: keep it, forget it

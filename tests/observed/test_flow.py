@@ -175,8 +175,14 @@ def test_secret_or_injected_instruction_in_agent_memory_is_blocked(workspace: Pa
     assert key not in str(store.proposals(p.candidate_id)[0].to_dict())
     with pytest.raises(ReverieError, match="block label"):
         store.approve([creds])
+    # no credential reaches the store: the version of creds.md is kept redacted
+    hashes = [h for (h,) in store.db.execute("SELECT hash FROM blobs").fetchall()]
+    assert hashes and not any(key.encode() in store.blobs.get(h) for h in hashes)
     store.reject([creds])
     assert not (mem / "creds.md").exists()
+    store.undo()  # the redacted version comes back: the file returns without the credential
+    assert (mem / "creds.md").read_text().startswith("Deploy token for staging: [REDACTED:")
+    assert catch_up(store).writes == []
 
 
 def test_undoing_an_earlier_review_never_reverts_a_later_agent_write(workspace: Path) -> None:
