@@ -284,9 +284,7 @@ class ReverieApp(App[None]):
     def _undreamed_from_index(self) -> int | None:
         """Sessions indexed but not yet dreamed over (the watcher keeps the index current)."""
         try:
-            from reverie.store.sessions import SessionIndex
-
-            return int(SessionIndex(self.store.db).undreamed_count())
+            return int(self.store.sessions.undreamed_count())
         except Exception as err:  # an index from an older version: the figure is optional
             log.debug("sessions index unavailable: %s", err)
             return None
@@ -422,9 +420,7 @@ class ReverieApp(App[None]):
     def load_session(self, session_id: str) -> tuple[list[Event], str]:
         """A session's events from the sessions index, or a note saying why there are none."""
         try:
-            from reverie.store.sessions import SessionIndex
-
-            index = SessionIndex(self.store.db)
+            index = self.store.sessions
             events: list[Event] = []
             for ev in index.iter_events(session_id):
                 events.append(ev)

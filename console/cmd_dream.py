@@ -106,12 +106,11 @@ def cmd_effect(args: argparse.Namespace, out: Output) -> int:
     from reverie.dreamer.engines.base import DreamContext
     from reverie.dreamer.engines.heuristic import collect_signals
     from reverie.dreamer.ingest import ingest
-    from reverie.store.sessions import SessionIndex
 
     store = _open(args)
     try:
         ingest(store, store.workspace, list(args.transcripts))
-        index = SessionIndex(store.db)
+        index = store.sessions
         ctx = DreamContext(
             workspace=store.workspace,
             sessions=session_refs(index),

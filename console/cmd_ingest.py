@@ -23,7 +23,7 @@ def _open_store(args: argparse.Namespace) -> Store:
     from reverie.store.store import Store
 
     store = Store.open(args.workspace, args.db, create=True)
-    if store.oplog.head_id() is None:  # a fresh database: create the root op, import the workspace
+    if not store.initialized():  # a fresh database: create the root op, import the workspace
         store.init()
     return store
 

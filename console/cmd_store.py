@@ -55,7 +55,7 @@ def _observe(store: Any, noticed_by: str) -> Any:
 def cmd_init(args: argparse.Namespace, out: Output) -> int:
     store = _open(args, create=True)
     try:
-        before = store.oplog.head_id()
+        before = store.initialized()
         op = store.init()
         _observe(store, "init")  # the first pass records the agent files that predate Reverie
         op = store.head()
@@ -65,7 +65,7 @@ def cmd_init(args: argparse.Namespace, out: Output) -> int:
             "workspace": str(store.workspace),
             "db": str(store.db_path),
             "artifacts": n,
-            "created": before is None,
+            "created": not before,
         }
         text = (
             f"Initialized Reverie in {store.workspace}: {n} artifact(s) imported (op {op.id})"
@@ -463,7 +463,7 @@ def cmd_log(args: argparse.Namespace, out: Output) -> int:
     try:
         ops = store.log(args.limit)
         head = store.head().id
-        pruned = {r[0] for r in store.db.execute("SELECT id FROM operations WHERE pruned = 1").fetchall()}
+        pruned = store.pruned_operations()
         docs = []
         for op in ops:
             d = op.to_dict()

@@ -159,7 +159,7 @@ def run_dream(
     from reverie.dreamer.observe import observe
 
     observed = observe(store, noticed_by="dream")  # writes made while nothing watched become their own group
-    index = SessionIndex(store.db)
+    index = store.sessions
     refs = session_refs(index)
     ctx = DreamContext(
         workspace=workspace,
@@ -193,9 +193,14 @@ def run_dream(
     stats["seconds"] = round(time.perf_counter() - started, 3)
     stats["undreamed_before"] = len(index.undreamed_ids())
     stats["model"] = chosen_model if name == "llm" else None
-    cand = store.open_candidate(proposals, engine=name, sessions_read=len(refs), events_read=events_read, stats=stats)
-    with store.db.conn:
-        index.mark_dreamed([r.session_id for r in refs])
+    cand = store.open_candidate(
+        proposals,
+        engine=name,
+        sessions_read=len(refs),
+        events_read=events_read,
+        stats=stats,
+        dreamed_sessions=[r.session_id for r in refs],  # marked in the candidate's transaction
+    )
     with_ids = store.proposals(cand.id)
     return DreamResult(
         candidate=cand,

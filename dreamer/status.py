@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reverie.store.sessions import SessionIndex
-
 if TYPE_CHECKING:
     from reverie.store.store import Store
 
@@ -31,7 +29,7 @@ def _agents(store: Store) -> dict[str, Any]:
 
 
 def status_extras(store: Store) -> dict[str, Any]:
-    index = SessionIndex(store.db)
+    index = store.sessions
     sessions = index.status()
     cands = sorted(store.candidates(), key=lambda c: c.created_at)
     dreams = [c for c in cands if c.engine in ("heuristic", "llm")]

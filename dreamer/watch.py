@@ -430,16 +430,9 @@ class Watcher:
         if db is None:
             return {}
         try:
-            from reverie.store.blobs import Blobs
-            from reverie.store.oplog import OpLog
-            from reverie.store.views import load_view
+            from reverie.store.core import Store
 
-            head = OpLog(db).head_id()
-            if head is None:
-                return {}
-            view = load_view(Blobs(db), OpLog(db).head().view_hash)
-            # a version kept redacted (it held a credential) records its disk bytes' hash under "disk"
-            return {k: str(v.get("disk") or v.get("hash", "")) for k, v in view.files.items() if isinstance(v, dict)}
+            return Store(self.workspace, self.db_path, db).recorded_files()
         except Exception as err:
             log.debug("watcher: cannot read the head view: %s", err)
             return {}

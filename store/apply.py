@@ -10,21 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reverie.store import candidates as cands
-from reverie.store import importer, proposals, sync
+from reverie.store import importer, proposals
 from reverie.store import materialize as mat
-from reverie.store.blobs import Blobs
+from reverie.store.blobs import Blobs, sha256
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.journal import FileChange
 from reverie.store.lineedits import EditConflict, apply_edits
 from reverie.store.models import Artifact, Candidate, LineEdit, Operation, Proposal
-from reverie.store.sync import FileChange
-from reverie.store.views import View, put_artifact
-
-if TYPE_CHECKING:
-    from reverie.store.core import Store
+from reverie.store.resolve import Conflict, FileFormat, Unmergeable, resolve
+from reverie.store.sync import record_of, settled_bytes
+from reverie.store.transaction import Snapshot, Transaction
+from reverie.store.views import FileRecord, View, put_artifact, recorded_bytes
 
 
 @dataclass
@@ -72,6 +71,8 @@ class Staged:
     view: View
     new_arts: dict[str, Artifact]
     changes: list[FileChange]
+    records: dict[str, FileRecord | None]
+    """The new view's record of each changed file (None: no record)."""
     accepted: list[Proposal]
     props: list[Proposal]
     cand: Candidate
@@ -79,28 +80,28 @@ class Staged:
     """Ids of hand-written artifacts whose file a line edit changed (same id, new body)."""
 
 
-def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[ApplyPlan, Staged]:
+def plan_apply(snap: Snapshot, candidate_id: str | None, force: bool) -> tuple[ApplyPlan, Staged]:
     """Which approved proposals can apply together, and the files they write.
 
     Why a loop: dropping a conflicting proposal changes what the others render
     (shared block files, whole-file owners), so planning repeats until the
     accepted set plans without conflicts.
     """
-    head = store.oplog.head()
-    view = store._load_view(head)
-    cand = store._candidate(candidate_id, view)
+    view = snap.head_view
+    workspace = snap.workspace
+    cand = snap.candidate(candidate_id)
     if cand.status != "open":
         raise UsageError(f"candidate {cand.id} is {cand.status}, not open")
-    props = [cands.overlay(p, view.reviews.get(p.id)) for p in cands.load_proposal_rows(store.db, cand.id)]
+    props = snap.proposals(cand.id)
     approved = [p for p in props if p.status == "approved"]
     if not approved:
         raise NothingToDoError(f"nothing approved to apply in {cand.id}")
     try:
-        base_arts = store._load_view(store.oplog.get(cand.base_op)).artifacts
+        base_arts = snap.load_view(snap.op(cand.base_op)).artifacts
     except ReverieError:
         base_arts = view.artifacts
-    arts = store._arts(view)
-    ctx = proposals.PlanContext(store.workspace, arts)
+    arts = snap.artifacts()
+    ctx = proposals.PlanContext(workspace, arts)
     conflicts: list[dict[str, Any]] = []
     accepted: list[Proposal] = []
     for p in approved:
@@ -135,7 +136,7 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
         for a in new_arts.values():
             if a.meta.get("layout") in (mat.DOCUMENT, "hook", "entry"):
                 continue
-            for k in ctx.targets(a) if a.id in arts else mat.targets_of(a, store.workspace):
+            for k in ctx.targets(a) if a.id in arts else mat.targets_of(a, workspace):
                 if mat.file_type(k) == "whole":
                     if k in owners:
                         pid = a.origin if a.id not in arts else owners[k]
@@ -160,13 +161,13 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
                     keys.update(ctx.targets(arts[rid]))
                     rendered.update(ctx.targets(arts[rid]))
             if p.id in added:
-                keys.update(mat.targets_of(added[p.id], store.workspace))
-                rendered.update(mat.targets_of(added[p.id], store.workspace))
+                keys.update(mat.targets_of(added[p.id], workspace))
+                rendered.update(mat.targets_of(added[p.id], workspace))
             for k in keys:
                 affected.setdefault(k, set()).add(p.id)
         drop = {str(a.meta.get("command")) for a in removed if a.meta.get("layout") == "hook"}
-        changes, file_conflicts = _plan_files(
-            store.workspace, store.blobs, view, new_arts, rendered, drop, force, edits
+        changes, records, file_conflicts = _plan_files(
+            workspace, snap.blobs, view, new_arts, rendered, drop, force, edits
         )
         if file_conflicts:
             bad = set()
@@ -184,9 +185,8 @@ def plan_apply(store: Store, candidate_id: str | None, force: bool) -> tuple[App
         files=[{"path": str(c.path), "key": c.key, "action": c.action} for c in changes if c.action != "none"],
         conflicts=conflicts,
     )
-    return plan, Staged(
-        view=view, new_arts=new_arts, changes=changes, accepted=accepted, props=props, cand=cand, reread=reread
-    )
+    staged = Staged(view, new_arts, changes, records, accepted, props, cand, reread)
+    return plan, staged
 
 
 def _reread_edited(
@@ -215,126 +215,104 @@ def _plan_files(
     keys: set[str],
     drop: set[str],
     force: bool,
-    edits: dict[str, list[LineEdit]] | None = None,
-) -> tuple[list[FileChange], list[tuple[str, str]]]:
-    """Render each affected file from `new_arts` over what is on disk; (key, reason) where it cannot.
+    edits: dict[str, list[LineEdit]],
+) -> tuple[list[FileChange], dict[str, FileRecord | None], list[tuple[str, str]]]:
+    """Render each affected file from `new_arts`; `resolve` it against the disk; (key, reason) where it cannot.
 
-    Why refuse: a file changed by hand inside Reverie's region (or a whole file
-    Reverie did not write) is a person's work; only `force` overwrites it.
-    Line edits of a person's file (`edits`) are patched into the bytes on disk
-    (after Reverie's region is rendered, when both change the same file) as a
-    three-way patch: lines changed since the dream are a conflict, even with `force`.
+    The file is rendered over the bytes Reverie recorded (or, for a file it
+    never recorded, over the disk), so `resolve` sees the three versions:
+    recorded, on disk, wanted. A file changed by hand inside Reverie's region
+    (or a whole file Reverie did not write) is a person's work: only `force`
+    overwrites it. Line edits of a person's file (`edits`) are then patched
+    into those bytes as a three-way patch (store.lineedits): lines changed
+    since the dream are a conflict, even with `force`.
     """
-    edits = edits or {}
-    changes: list[FileChange] = []
-    conflicts: list[tuple[str, str]] = []
-    for key in sorted(set(edits) - keys):
-        path = safe_target(workspace, key)
-        disk = read_bytes(path)
-        if disk is None:
-            conflicts.append((key, "deleted since the dream; nothing to edit"))
-            continue
-        try:
-            new_b = apply_edits(disk, edits[key], key)
-        except EditConflict as err:
-            conflicts.append((key, str(err).removeprefix(f"{key}: ")))
-            continue
-        changes.append(FileChange(key, path, disk, new_b, None, _edited_record(blobs, view, key, disk, new_b)))
     by_key: dict[str, list[Artifact]] = {}
     for a in new_arts.values():
         for k in mat.targets_of(a, workspace):
             if k in keys:
                 by_key.setdefault(k, []).append(a)
-    for key in sorted(keys):
+    changes: list[FileChange] = []
+    records: dict[str, FileRecord | None] = {}
+    conflicts: list[tuple[str, str]] = []
+    for key in sorted(keys | set(edits)):
         path = safe_target(workspace, key)
-        disk = read_bytes(path)
+        ours = read_bytes(path)
         rec = view.files.get(key)
-        rec_b = blobs.get(rec["hash"]) if rec else None
-        ftype = mat.file_type(key)
-        broken = ftype == "block" and disk is not None and mat.has_broken_markers(disk.decode("utf-8", "replace"))
-        if rec is not None:
-            if disk == rec_b or (
-                ftype != "whole"
-                and disk is not None
-                and not broken
-                and mat.region_of(key, disk) == mat.region_of(key, rec_b)
-                and mat.region_of(key, disk) != "<invalid json>"
-            ):
-                base = disk
-            elif force:
-                base = None if ftype == "whole" or broken else disk
-            else:
-                conflicts.append(
-                    (
-                        key,
-                        "deleted by hand since Reverie wrote it"
-                        if disk is None
-                        else "hand-edited inside Reverie's region since Reverie wrote it"
-                        if ftype != "whole"
-                        else "hand-edited since Reverie wrote it",
-                    )
-                )
-                continue
-        elif disk is None:
-            base = None
-        elif ftype == "whole":
-            if not force:
-                conflicts.append((key, "already exists and was not written by Reverie"))
-                continue
-            base = None
-        elif (broken or mat.region_of(key, disk)) and not force:
-            conflicts.append((key, "has a Reverie region that Reverie did not record"))
-            continue
-        else:
-            base = None if broken else disk
-        try:
-            new, mode = mat.render_file(key, by_key.get(key, []), base, drop)
-        except (ValueError, UnicodeDecodeError) as err:
-            if not force:
-                conflicts.append((key, f"cannot be merged: {err}"))
-                continue
-            new, mode = mat.render_file(key, by_key.get(key, []), None, drop)
-        created = bool(rec["created"]) if rec else disk is None
-        if key in edits and new is not None:
+        base = recorded_bytes(blobs, rec, ours)
+        fmt = mat.format_of(key)
+        created = bool(rec["created"]) if rec else ours is None
+        theirs: bytes | None = ours
+        mode: int | None = (rec or {}).get("mode")
+        if key in keys:
             try:
-                patched = apply_edits(new, edits[key], key)
+                theirs, mode = mat.render_file(key, by_key.get(key, []), base if base is not None else ours, drop)
+            except (ValueError, UnicodeDecodeError) as err:
+                if not force:
+                    conflicts.append((key, f"cannot be merged: {err}"))
+                    continue
+                theirs, mode = mat.render_file(key, by_key.get(key, []), None, drop)
+            if theirs is not None and fmt.shared and fmt.empty(theirs) and (created or ours is None):
+                theirs = None
+            decision = resolve(base, ours, theirs, fmt, force=force)
+            if isinstance(decision, Conflict):
+                conflicts.append((key, decision.reason))
+                continue
+            after = settled_bytes(decision, ours)
+        else:
+            after = ours
+        if key in edits:
+            if after is None:
+                conflicts.append((key, "deleted since the dream; nothing to edit"))
+                continue
+            try:
+                after = apply_edits(after, edits[key], key)
             except EditConflict as err:
                 conflicts.append((key, str(err).removeprefix(f"{key}: ")))
                 continue
-            if disk is not None:
-                changes.append(
-                    FileChange(key, path, disk, patched, mode, _edited_record(blobs, view, key, disk, patched))
-                )
-                continue
-            new = patched
-        if new is not None and ftype != "whole" and mat.is_empty(key, new) and (created or disk is None):
-            new = None
-        if new is None:
-            record = None
+        person = _person_version(fmt, rec, base, ours, theirs, key in edits)
+        if after is not None:
+            records[key] = record_of(after, created, mode)
+        elif rec is not None and not created and not fmt.shared:
+            records[key] = {"hash": None, "created": False}  # a person's file Reverie removed (see views.FileRecord)
         else:
-            record = {"hash": blobs.put(new), "created": created}
-            if mode is not None:
-                record["mode"] = mode
-        changes.append(FileChange(key, path, disk, new, mode, record))
-    return changes, conflicts
+            records[key] = None
+        record = records[key]
+        if record is not None and person is not None:
+            record["edited_from"] = person
+        changes.append(FileChange(key, path, ours, after, mode))
+    return changes, records, conflicts
 
 
-def _edited_record(blobs: Blobs, view: View, key: str, before: bytes, after: bytes) -> dict[str, Any]:
-    """The view record of a person's file after Reverie edited lines of it.
+def _person_version(
+    fmt: FileFormat, rec: FileRecord | None, base: bytes | None, ours: bytes | None, theirs: bytes | None, edited: bool
+) -> str | None:
+    """The blob of the file as the person left it, when Reverie's change edits a person's text.
 
-    `edited_from` names the bytes before the edit, so undo and redo know the
-    difference between this version and the one before is Reverie's and may be
-    taken back byte for byte (a person's own change never is).
+    That is a line edit of a hand-written file, a whole file Reverie did not
+    create (an imported rule it retires), or people's text in a shared file
+    (an imported hook entry it retires). Kept in the new record
+    (``edited_from``) so undo/redo/restore take the edit back while keeping
+    the person's own text (store.sync.wanted_bytes). The bytes are the disk's
+    before the change (stored with the change's journal snapshot).
     """
-    rec = view.files.get(key) or {}
-    out: dict[str, Any] = {
-        "hash": blobs.put(after),
-        "created": bool(rec.get("created")),
-        "edited_from": blobs.put(before),
-    }
-    if rec.get("mode"):
-        out["mode"] = rec["mode"]
-    return out
+    if rec is not None and rec.get("edited_from"):
+        return str(rec["edited_from"])  # Reverie edited their text before: the person's version stays the older one
+    if ours is None:
+        return None
+    if edited:
+        return sha256(ours)
+    if rec is None or base is None:
+        return None
+    if not fmt.shared:
+        return sha256(ours) if not rec.get("created") and theirs != base else None
+    if theirs is None:
+        return None
+    try:
+        edits_people = fmt.splice(theirs, None) != fmt.splice(base, None)
+    except (Unmergeable, ValueError, UnicodeDecodeError):
+        return None
+    return sha256(ours) if edits_people else None
 
 
 def proposal_conflict(
@@ -365,23 +343,27 @@ def proposal_conflict(
     return None
 
 
-def apply(store: Store, candidate_id: str | None, force: bool) -> ApplyResult:
+def apply(tx: Transaction, candidate_id: str | None, force: bool) -> ApplyResult:
     """Merge the approved proposals into the active store (one op) and write files.
 
-    The caller holds the writer lock, so nothing changes between plan and writes.
+    The transaction holds the writer lock, so nothing changes between plan and writes.
     """
-    plan, st = plan_apply(store, candidate_id, force)
+    plan, st = plan_apply(tx, candidate_id, force)
     accepted = st.accepted
     if not accepted:
         return ApplyResult(None, plan.candidate_id, [], plan.conflicts, [])
-    view = st.view
-    new_view = view.copy()
-    new_view.artifacts = _artifact_hashes(store.blobs, view, st.new_arts, st.reread)
+    new_view = tx.view
+    new_view.artifacts = _artifact_hashes(tx.blobs, st.view, st.new_arts, st.reread)
     for c in st.changes:
-        if c.record is None:
+        record = st.records[c.key]
+        if c.after is not None:
+            tx.blobs.put(c.after)
+        if c.before is not None and record is not None and record.get("edited_from") == sha256(c.before):
+            tx.blobs.put(c.before)  # the person's version the record points to
+        if record is None:
             new_view.files.pop(c.key, None)
         else:
-            new_view.files[c.key] = c.record
+            new_view.files[c.key] = record
     applied = {p.id for p in accepted}
     for pid in applied:
         review = dict(new_view.reviews.get(pid) or {})
@@ -391,22 +373,15 @@ def apply(store: Store, candidate_id: str | None, force: bool) -> ApplyResult:
     cand = st.cand
     if not remaining:
         new_view.candidates[cand.id] = "applied"
-    desc = f"apply {len(applied)} proposal(s) from {cand.id}"
-    op = sync.execute(
-        store,
-        st.changes,
-        "apply",
-        "person",
-        desc,
-        new_view,
-        {"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts, "forced": force},
+    tx.write_files(st.changes)
+    op = tx.commit(
+        f"apply {len(applied)} proposal(s) from {cand.id}",
+        data={"candidate": cand.id, "proposals": sorted(applied), "conflicts": plan.conflicts, "forced": force},
     )
     return ApplyResult(op, cand.id, [p.id for p in accepted], plan.conflicts, plan.files)
 
 
-def _artifact_hashes(
-    blobs: Blobs, view: View, new_arts: dict[str, Artifact], changed: frozenset[str] | set[str] = frozenset()
-) -> dict[str, str]:
+def _artifact_hashes(blobs: Blobs, view: View, new_arts: dict[str, Artifact], changed: set[str]) -> dict[str, str]:
     """The new artifacts map: unchanged artifacts keep their blob, new (or re-read) ones are stored."""
     out = {}
     for aid, a in new_arts.items():

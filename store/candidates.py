@@ -96,7 +96,7 @@ def candidates_in(db: sqlite_utils.Database, statuses: dict[str, str]) -> list[C
     return out
 
 
-def candidate_of(db: sqlite_utils.Database, row: dict[str, Any], status: str) -> Candidate:
+def candidate_of(row: dict[str, Any], status: str) -> Candidate:
     return _row_to_candidate(row, status)
 
 

@@ -1,38 +1,44 @@
 """The Store facade (contract documented in store/store.py).
 
 Why one class: the dreamer, the CLI and the console all change the store the
-same way — every change one operation, one transaction, the writer lock held,
-files written through the same journaled sync — so the rules live here once.
+same way — every change one operation in one `Transaction` (writer lock held,
+files written through the journal) — so the rules live here once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
+import sqlite_utils
 
 from reverie.store import apply as applying
 from reverie.store import candidates as cands
+from reverie.store import journal
 from reverie.store import materialize as mat
 from reverie.store import observed as obs
 from reverie.store import proposals as prop  # not `proposals`: open_candidate's argument has that name
-from reverie.store import sync
-from reverie.store.apply import ApplyPlan, ApplyResult  # re-exported: callers import them from store.core
+from reverie.store.apply import ApplyPlan, ApplyResult
 from reverie.store.blobs import Blobs
-from reverie.store.db import WriterLock, immediate, open_db
+from reverie.store.clock import SYSTEM_CLOCK, SYSTEM_IDS, Clock, Ids, iso
+from reverie.store.db import BUSY_TIMEOUT_MS, WriterLock, open_db
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
-from reverie.store.models import ACTORS, KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
-from reverie.store.oplog import OpLog, new_id, now_iso, random_id  # looked up here so tests can patch store.core.*
+from reverie.store.models import KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
+from reverie.store.oplog import OpLog
 from reverie.store.paths import CONFIG_NAME, default_db_path, state_dir
-from reverie.store.proposals import Preview  # re-exported, as above
-from reverie.store.views import View, artifacts_of, get_artifact, load_view, put_artifact, save_view, view_blob_refs
+from reverie.store.proposals import Preview
+from reverie.store.sessions import SessionIndex
+from reverie.store.sync import plan_sync
+from reverie.store.transaction import Backend, Snapshot, Transaction
+from reverie.store.views import View, artifacts_of, put_artifact, record_hash, view_blob_refs
 
 DEFAULT_CONFIG = """\
 # Reverie settings for this workspace (TOML).
@@ -47,22 +53,47 @@ force = false          # never overwrite hand edits unless asked
 class Store:
     """One workspace's store: the only public entry; the modules beside it do the work.
 
-    Apply planning lives in `store.apply`, proposal rules (validate, name,
-    preview) in `store.proposals`, journaled file writes in `store.sync`.
+    Every change is one `Transaction` (`store.transaction`); apply planning
+    lives in `store.apply`, proposal rules (validate, name, preview) in
+    `store.proposals`, the three-way file decision in `store.resolve`, file
+    sync in `store.sync` and crash-safe writes in `store.journal`.
     """
 
-    def __init__(self, workspace: Path, db_path: Path, db: Any) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        db_path: Path,
+        db: sqlite_utils.Database,
+        clock: Clock = SYSTEM_CLOCK,
+        ids: Ids = SYSTEM_IDS,
+    ) -> None:
         self.workspace = workspace
         self.db_path = db_path
         self.db = db
         self.blobs = Blobs(db)
-        self.oplog = OpLog(db)
+        self.oplog = OpLog(db, clock, ids)
         self.lock = WriterLock(Path(str(db_path) + ".lock"))
+        self.clock = clock
+        self.ids = ids
+        self._backend = Backend(workspace, db_path, db, self.blobs, self.oplog, self.lock, clock, ids)
 
     # --- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, workspace: Path | str, db_path: Path | str | None = None, create: bool = False) -> Store:
+    def open(
+        cls,
+        workspace: Path | str,
+        db_path: Path | str | None = None,
+        create: bool = False,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        ids: Ids = SYSTEM_IDS,
+    ) -> Store:
+        """Open the workspace's store (`create`: make `.reverie/` and the database if missing).
+
+        `clock` and `ids` replace the wall clock and the random id generator
+        (tests and demos that need stable ids and times).
+        """
         ws = Path(os.path.abspath(os.path.expanduser(str(workspace))))
         try:
             if not ws.is_dir():
@@ -73,10 +104,10 @@ class Store:
         if create:
             _ensure_state_dir(ws, path)
         db = open_db(path, create=create, workspace=ws)
-        store = cls(ws, path, db)
+        store = cls(ws, path, db, clock, ids)
         if not create and store.oplog.head_id() is None:
             raise ReverieError(f"no Reverie store in {ws}: run `reverie init`")
-        sync.recover(store)
+        store.recover()
         return store
 
     def reader(self) -> Store:
@@ -86,10 +117,6 @@ class Store:
         recovered any journal, so the new connection skips both; under a busy UI
         thread each of those small statements waits for the GIL.
         """
-        import sqlite_utils
-
-        from reverie.store.db import BUSY_TIMEOUT_MS
-
         try:
             conn = sqlite3.connect(
                 str(self.db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
@@ -97,7 +124,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except sqlite3.Error as err:
             raise ReverieError(f"cannot open {self.db_path}: {err}") from None
-        return type(self)(self.workspace, self.db_path, sqlite_utils.Database(conn))
+        return type(self)(self.workspace, self.db_path, sqlite_utils.Database(conn), self.clock, self.ids)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -109,72 +136,54 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def recover(self) -> None:
+        """Roll back the files of a change that crashed before its operation committed (see store.journal)."""
+        rows = journal.pending(self.db)
+        if not rows:
+            return
+        if not self.lock.acquire(blocking=False):
+            return  # another process is writing right now; its journal is live
+        try:
+            for row in rows:
+                journal.roll_back(self.workspace, self.blobs, row)
+                with self._backend.sql():
+                    self.db.execute("DELETE FROM journal WHERE id = ?", [row["id"]])
+        finally:
+            self.lock.release()
+
     def init(self) -> Operation:
         """Create the root operation and import the workspace (idempotent)."""
-        with self._writing():
-            if self.oplog.head_id() is not None:
-                return self.oplog.head()
-            with self._txn():
-                self.oplog.append(
-                    kind="init",
-                    actor="person",
-                    description="create store",
-                    view_hash=save_view(self.blobs, View()),
-                    undo_next=None,
-                )
+        with self.lock.held():
+            with self.transaction("init") as tx:
+                if tx.head is not None:
+                    return tx.head
+                tx.commit("create store", undo_next=None)
             return self.import_workspace()
 
-    # --- plumbing --------------------------------------------------------------
+    # --- transactions ------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        with self.lock.held():
-            yield
+    def transaction(self, kind: str, actor: str = "person") -> Transaction:
+        """One operation of `kind` by `actor`: `with store.transaction(kind) as tx: …; tx.commit(description)`.
 
-    @contextlib.contextmanager
-    def _txn(self) -> Iterator[None]:
-        try:
-            with immediate(self.db):
-                yield
-        except sqlite3.Error as err:
-            self.blobs.forget()
-            raise ReverieError(f"database error in {self.db_path}: {err}") from None
-        except BaseException:
-            self.blobs.forget()
-            raise
+        See store.transaction: the writer lock is held for the with-block, the
+        head is read at its start, and nothing is written unless `commit` runs.
+        """
+        return Transaction(self._backend, kind, actor)
 
-    def _commit(
-        self,
-        kind: str,
-        actor: str,
-        description: str,
-        view: View,
-        data: dict[str, Any] | None = None,
-        undo_next: str | None = "self",
-        redo_stack: list[str] | None = None,
-    ) -> Operation:
-        if actor not in ACTORS:
-            raise UsageError(f"unknown actor {actor!r} (expected one of {', '.join(ACTORS)})")
-        return self.oplog.append(
-            kind=kind,
-            actor=actor,
-            description=description,
-            view_hash=save_view(self.blobs, view),
-            data=data,
-            undo_next=undo_next,
-            redo_stack=redo_stack,
-        )
-
-    def _load_view(self, op: Operation) -> View:
-        try:
-            return load_view(self.blobs, op.view_hash)
-        except ReverieError:
-            raise ReverieError(f"operation {op.id} was pruned by gc: its state is no longer restorable") from None
-
-    def _arts(self, view: View) -> dict[str, Artifact]:
-        return {aid: get_artifact(self.blobs, h) for aid, h in view.artifacts.items()}
+    def snapshot(self) -> Snapshot:
+        """The store as of its head operation, for reading (no lock)."""
+        return Snapshot(self._backend)
 
     # --- reading ---------------------------------------------------------------
+
+    @functools.cached_property
+    def sessions(self) -> SessionIndex:
+        """The sessions index on this store's connection (written by ingest, read by the dreamer)."""
+        return SessionIndex(self.db)
+
+    def initialized(self) -> bool:
+        """True once `init` created the first operation."""
+        return self.oplog.head_id() is not None
 
     def head(self) -> Operation:
         return self.oplog.head()
@@ -185,33 +194,47 @@ class Store:
     def get_op(self, ref: str) -> Operation:
         return self.oplog.resolve(ref)
 
+    def is_restorable(self, op_id: str) -> bool:
+        """False when gc pruned the operation (its state can no longer be restored)."""
+        return not self.oplog.is_pruned(op_id)
+
+    def pruned_operations(self) -> set[str]:
+        """Ids of the operations gc pruned (still in the log, no longer restorable)."""
+        return self.oplog.pruned_ids()
+
     def view(self, op_id: str | None = None) -> View:
-        op = self.oplog.head() if op_id is None else self.get_op(op_id)
-        return self._load_view(op)
+        snap = self.snapshot()
+        if op_id is None:
+            return snap.head_view
+        return snap.load_view(self.get_op(op_id))
 
     def active_artifacts(self, op_id: str | None = None) -> list[Artifact]:
         return artifacts_of(self.blobs, self.view(op_id))
+
+    def blob_text(self, h: str) -> str:
+        """A stored blob as text (file snapshots, artifact bodies); NotFound-style ReverieError when gc pruned it."""
+        return self.blobs.get(h).decode("utf-8", errors="replace")
+
+    def recorded_files(self) -> dict[str, str]:
+        """What the head view recorded for each workspace file: key → sha256 of its bytes.
+
+        The watcher compares files on disk with this to tell Reverie's own
+        writes from a person's edits. Files recorded as absent are left out.
+        """
+        out = {}
+        for key, rec in self.view().files.items():
+            h = record_hash(rec)
+            if h is not None:
+                out[key] = str(rec.get("disk") or h)  # a version kept redacted: the disk bytes' hash
+        return out
 
     def candidates(self) -> list[Candidate]:
         return cands.candidates_in(self.db, self.view().candidates)
 
     def current_candidate(self) -> Candidate | None:
         """The newest open *dream* candidate (observed writes are reviewed beside it, see `observed`)."""
-        opened = self._open_dreams(self.view())
+        opened = self.snapshot().open_candidates("dream")
         return opened[-1] if opened else None
-
-    def _open_dreams(self, view: View) -> list[Candidate]:
-        opened = cands.candidates_in(self.db, {k: v for k, v in view.candidates.items() if v == "open"})
-        return [c for c in opened if c.source == "dream"]
-
-    def _candidate(self, candidate_id: str | None, view: View) -> Candidate:
-        if candidate_id is None:
-            opened = self._open_dreams(view)
-            if not opened:
-                raise NothingToDoError("no open candidate store: run `reverie dream` or `reverie propose`")
-            return opened[-1]
-        row = cands.get_candidate_row(self.db, candidate_id)
-        return cands.candidate_of(self.db, row, view.candidates.get(row["id"], "undone"))
 
     def proposals(self, candidate_id: str | None = None) -> list[Proposal]:
         return self._list_proposals(candidate_id, cands.load_proposal_rows)
@@ -220,16 +243,18 @@ class Store:
         """Like `proposals` but without body, diff and evidence: cheap for long queues."""
         return self._list_proposals(candidate_id, cands.load_proposal_summaries)
 
-    def _list_proposals(self, candidate_id: str | None, load: Any) -> list[Proposal]:
-        view = self.view()
+    def _list_proposals(
+        self, candidate_id: str | None, load: Callable[[sqlite_utils.Database, str], list[Proposal]]
+    ) -> list[Proposal]:
+        snap = self.snapshot()
         try:
-            cand = self._candidate(candidate_id, view)
+            cand = snap.candidate(candidate_id)
         except NothingToDoError:
-            dreams = [c for c in cands.candidates_in(self.db, view.candidates) if c.source == "dream"]
+            dreams = [c for c in cands.candidates_in(self.db, snap.head_view.candidates) if c.source == "dream"]
             if not dreams:
                 return []
             cand = dreams[-1]
-        return [cands.overlay(p, view.reviews.get(p.id)) for p in load(self.db, cand.id)]
+        return snap.proposals(cand.id, load)
 
     def proposal(self, pid: str) -> Proposal:
         p, _ = cands.find_proposal_row(self.db, pid)
@@ -237,8 +262,10 @@ class Store:
 
     def status(self) -> dict[str, Any]:
         """A summary for `reverie status` and the console's status line."""
-        head = self.head()
-        view = self._load_view(head)
+        snap = self.snapshot()
+        head = snap.head
+        assert head is not None
+        view = snap.head_view
         cand = self.current_candidate()
         counts: dict[str, int] = {}
         if cand is not None:
@@ -254,10 +281,10 @@ class Store:
             "operations": self.oplog.count(),
             "candidate_store": cand.id if cand else None,
             "artifacts": len(view.artifacts),
-            "artifacts_by_kind": _count_by(self.active_artifacts(), "kind"),
-            "files": len(view.files),
+            "artifacts_by_kind": _count_by(artifacts_of(self.blobs, view), "kind"),
+            "files": sum(1 for rec in view.files.values() if record_hash(rec) is not None),
             "proposals": counts,
-            "observed": obs.counts(self),
+            "observed": obs.counts(snap),
             "can_undo": undo_next is not None and self.oplog.get(undo_next).parent is not None,
             "can_redo": bool(redo),
         }
@@ -266,12 +293,11 @@ class Store:
 
     def preview(self, proposal: Proposal) -> Preview:
         """What `proposal` would change in its primary target, against the head view."""
-        view = self.view()
-        return prop.preview(proposal, prop.PlanContext(self.workspace, self._arts(view)))
+        return prop.preview(proposal, prop.PlanContext(self.workspace, self.snapshot().artifacts()))
 
     def validate_proposals(self, proposals: list[Proposal]) -> None:
         """Raise UsageError naming the first proposal that `open_candidate` would refuse."""
-        arts = self._arts(self.view())
+        arts = self.snapshot().artifacts()
         for i, src in enumerate(proposals, 1):
             prop.validate(src, i, arts, set())
 
@@ -284,23 +310,26 @@ class Store:
         events_read: int = 0,
         stats: dict[str, Any] | None = None,
         actor: str = "dream",
+        dreamed_sessions: Iterable[str] = (),
     ) -> Candidate:
         """Store a dream's proposals as a new open candidate (one `dream` operation).
 
-        Never changes the active artifacts or the workspace files.
+        `dreamed_sessions` are marked dreamed over in the same transaction, so a
+        crash never leaves sessions marked without their candidate (or the
+        reverse). Never changes the active artifacts or the workspace files.
         """
-        with self._writing():
-            head = self.oplog.head()
-            view = self._load_view(head)
+        with self.transaction("dream", actor) as tx:
+            head = tx.head
+            assert head is not None
             base = self.get_op(base_op).id if base_op else head.id
-            arts = self._arts(view)
+            arts = tx.artifacts()
             ctx = prop.PlanContext(self.workspace, arts)
-            base_ids = set(self._load_view(self.oplog.get(base)).artifacts) if base != head.id else set()
+            base_ids = set(tx.load_view(tx.op(base)).artifacts) if base != head.id else set()
             taken = {a.name for a in arts.values()}
             stored: list[Proposal] = []
             for i, src in enumerate(proposals, 1):
                 p = prop.validate(src, i, arts, base_ids)
-                p.id = random_id("p-")
+                p.id = tx.random_id("p-")
                 p.status = "pending"
                 replaced = [arts[r] for r in p.replaces if r in arts]
                 if len(replaced) == 1 and replaced[0].kind == p.kind and not p.name:
@@ -315,29 +344,24 @@ class Store:
                 p.cleared_labels, p.reject_reason = [], ""
                 stored.append(p)
             cand = Candidate(
-                id=new_id("c-"),
+                id=tx.new_id("c-"),
                 base_op=base,
-                created_at=now_iso(),
+                created_at=tx.now(),
                 engine=engine,
                 status="open",
                 sessions_read=int(sessions_read),
                 events_read=int(events_read),
                 stats=dict(stats or {}),
             )
-            with self._txn():
-                cands.insert_candidate(self.db, cand)
-                for p in stored:
-                    p.candidate_id = cand.id
-                cands.insert_proposals(self.db, cand.id, stored)
-                new_view = view.copy()
-                new_view.candidates[cand.id] = "open"
-                self._commit(
-                    "dream",
-                    actor,
-                    f"{engine}: {len(stored)} proposal(s) in {cand.id}",
-                    new_view,
-                    {"candidate": cand.id, "proposals": [p.id for p in stored], "engine": engine},
-                )
+            for p in stored:
+                p.candidate_id = cand.id
+            tx.add_candidate(cand, stored)
+            tx.mark_dreamed(dreamed_sessions)
+            tx.view.candidates[cand.id] = "open"
+            tx.commit(
+                f"{engine}: {len(stored)} proposal(s) in {cand.id}",
+                data={"candidate": cand.id, "proposals": [p.id for p in stored], "engine": engine},
+            )
             return cand
 
     def _review(
@@ -348,15 +372,14 @@ class Store:
         change: Callable[[Proposal, dict[str, Any], View], dict[str, Any] | None],
         data: dict[str, Any] | None = None,
     ) -> Operation:
+        """One review operation over `ids`: `change` edits each proposal's review state in place."""
         if not ids:
             raise UsageError("no proposal ids given")
-        with self._writing():
-            head = self.oplog.head()
-            view = self._load_view(head)
-            new_view = view.copy()
-            done = []
+        with self.transaction(kind) as tx:
+            view = tx.head_view
+            done: list[str] = []
             for ref in ids:
-                p, cid = cands.find_proposal_row(self.db, ref)
+                p, cid = tx.find_proposal(ref)
                 if p.id in done:  # the same id twice (or an id and its prefix): once is enough
                     continue
                 status = view.candidates.get(cid)
@@ -366,23 +389,22 @@ class Store:
                     raise UsageError(f"{p.id} belongs to candidate {cid}, which is {status}")
                 if obs.is_observed(p):
                     raise UsageError(f"{p.id} is an observed write: keep it (approve) or revert it (reject)")
-                review = dict(new_view.reviews.get(p.id) or {})
+                review = dict(tx.view.reviews.get(p.id) or {})
                 current = cands.overlay(p, review)
                 if current.status == "applied":
                     raise UsageError(f"{p.id} is already applied")
-                extra = change(current, review, new_view)
-                new_view.reviews[p.id] = review
+                extra = change(current, review, tx.view)
+                tx.view.reviews[p.id] = review
                 done.append(p.id)
                 if extra and data is not None:
                     data.setdefault("details", {})[p.id] = extra
-            with self._txn():
-                payload = dict(data or {})
-                payload["proposals"] = done
-                return self._commit(kind, "person", description.format(ids=", ".join(done)), new_view, payload)
+            payload = dict(data or {})
+            payload["proposals"] = done
+            return tx.commit(description.format(ids=", ".join(done)), data=payload)
 
     def approve(self, ids: list[str], clear_blocks: bool = False) -> Operation:
         """Approve dream proposals; for observed writes (or their group ids) approve means keep."""
-        observed, ids = obs.split_refs(self, list(ids))
+        observed, ids = obs.split_refs(self.snapshot(), list(ids))
         op = self.keep(observed, clear_blocks) if observed else None
         if not ids and op is not None:
             return op
@@ -409,7 +431,7 @@ class Store:
 
     def reject(self, ids: list[str], reason: str = "") -> Operation:
         """Reject dream proposals; for observed writes (or their group ids) reject means revert the file."""
-        observed, ids = obs.split_refs(self, list(ids))
+        observed, ids = obs.split_refs(self.snapshot(), list(ids))
         op = self.revert(observed, reason) if observed else None
         if not ids and op is not None:
             return op
@@ -429,7 +451,7 @@ class Store:
 
     def _repreview(self, p: Proposal, review: dict[str, Any], view: View) -> None:
         q = cands.overlay(p, review)
-        prev = prop.preview(q, prop.PlanContext(self.workspace, self._arts(view)))
+        prev = prop.preview(q, prop.PlanContext(self.workspace, self.snapshot().artifacts()))
         review["preview"] = {"target": prev.target, "before": prev.before, "after": prev.after}
 
     def edit(self, pid: str, body: str) -> Operation:
@@ -438,7 +460,7 @@ class Store:
 
         def change(p: Proposal, review: dict[str, Any], view: View) -> None:
             if p.edits:  # a person's file changes only through line edits: the rewrite becomes edits
-                ctx = prop.PlanContext(self.workspace, self._arts(view))
+                ctx = prop.PlanContext(self.workspace, self.snapshot().artifacts())
                 review["edits"] = [e.to_dict() for e in prop.person_edits(p, body, ctx)]
             review["body"] = body
             self._repreview(p, review, view)
@@ -476,92 +498,94 @@ class Store:
         return self._review("rekind", "kind {ids} → " + kind, [pid], change, {"kind": kind})
 
     def discard(self, candidate_id: str | None = None) -> Operation:
-        with self._writing():
-            head = self.oplog.head()
-            view = self._load_view(head)
-            cand = self._candidate(candidate_id, view)
+        with self.transaction("discard") as tx:
+            cand = tx.candidate(candidate_id)
             if cand.source == "observed":
                 raise UsageError(f"{cand.id} holds observed writes: keep (approve) or revert (reject) them")
             if cand.status != "open":
                 raise UsageError(f"candidate {cand.id} is {cand.status}, not open")
-            new_view = view.copy()
-            new_view.candidates[cand.id] = "discarded"
-            with self._txn():
-                return self._commit("discard", "person", f"discard {cand.id}", new_view, {"candidate": cand.id})
+            tx.view.candidates[cand.id] = "discarded"
+            return tx.commit(f"discard {cand.id}", data={"candidate": cand.id})
 
     # --- observed writes -----------------------------------------------------------
 
     def observed_baseline(self) -> obs.Baseline:
         """Per watched key, the bytes last seen and last reviewed (what the dreamer compares the disk with)."""
-        return obs.baseline(self)
+        return obs.baseline(self.snapshot())
 
     def record_observation(
         self, observations: list[obs.Observation], noticed_by: str = "watcher", stats: dict[str, Any] | None = None
     ) -> tuple[Operation | None, Candidate | None]:
         """Record agent/person writes as one ``observe`` operation and an observed candidate (see store.observed)."""
-        return obs.record(self, observations, noticed_by=noticed_by, stats=stats)
+        with self.transaction("observe", "watcher") as tx:
+            return obs.record(tx, observations, noticed_by=noticed_by, stats=stats)
 
     def observed_proposals(self, summaries: bool = False) -> list[Proposal]:
         """Observed writes of every open observed group, review state merged in."""
-        return obs.proposals(self, summaries=summaries)
+        return obs.proposals(self.snapshot(), summaries=summaries)
 
     def keep(self, ids: list[str], clear_blocks: bool = False) -> Operation:
         """Keep observed writes: adopt them into the active store (ids may be observed group ids)."""
-        observed, other = obs.split_refs(self, list(ids))
+        observed, other = obs.split_refs(self.snapshot(), list(ids))
         if other:
             raise UsageError(f"{other[0]} is not an observed write")
-        return obs.keep(self, observed, clear_blocks)
+        with self.transaction("keep") as tx:
+            return obs.keep(tx, observed, clear_blocks)
 
     def revert(self, ids: list[str], reason: str = "") -> Operation:
         """Revert observed writes to the last reviewed bytes (ids may be observed group ids)."""
-        observed, other = obs.split_refs(self, list(ids))
+        observed, other = obs.split_refs(self.snapshot(), list(ids))
         if other:
             raise UsageError(f"{other[0]} is not an observed write")
-        return obs.revert(self, observed, reason)
+        with self.transaction("revert") as tx:
+            return obs.revert(tx, observed, reason)
 
     # --- apply -------------------------------------------------------------------
 
     def plan_apply(self, candidate_id: str | None = None, force: bool = False) -> ApplyPlan:
         """What `apply` would do now (a dry run: nothing is written)."""
-        return applying.plan_apply(self, candidate_id, force)[0]
+        return applying.plan_apply(self.snapshot(), candidate_id, force)[0]
 
     def apply(self, candidate_id: str | None = None, force: bool = False) -> ApplyResult:
         """Merge the approved proposals into the active store (one op) and write files."""
-        with self._writing():
-            return applying.apply(self, candidate_id, force)
+        with self.transaction("apply") as tx:
+            return applying.apply(tx, candidate_id, force)
 
     # --- undo / redo / restore ------------------------------------------------------
 
     def _move_to(
         self,
+        tx: Transaction,
         target: View,
-        kind: str,
         description: str,
         data: dict[str, Any],
-        force: bool = False,
-        undo_next: str | None = "self",
-        redo_stack: list[str] | None = None,
+        force: bool,
         exact: list[str] | None = None,
         carry: bool = True,
+        **nav: Any,
     ) -> Operation:
-        current = self._load_view(self.oplog.head())
+        """Make `target` the view (files synced, hand edits kept or reported) as one operation.
+
+        `carry`: writes observed since the last other operation stay (see
+        store.observed.carry); `exact`: keys restored byte for byte.
+        """
         carried: list[str] = []
         if carry:
-            target, carried = obs.carry(self, target)
-        changes, conflicts, result = sync.plan_sync(
-            self.workspace, self.blobs, current, target, force, set(exact or ()) - set(carried)
-        )
+            target, carried = obs.carry(tx, target)
+        plan = plan_sync(self.workspace, tx.blobs, tx.head_view, target, force, set(exact or ()) - set(carried))
         data = dict(data)
-        if conflicts:
-            data["conflicts"] = conflicts
+        if plan.conflicts:
+            data["conflicts"] = plan.conflicts
         if carried:
             data["kept_observed"] = carried
-        return sync.execute(self, changes, kind, "person", description, result, data, undo_next, redo_stack)
+        tx.view = plan.view
+        tx.write_files(plan.changes)
+        return tx.commit(description, data=data, **nav)
 
     def undo(self, force: bool = False) -> Operation:
-        with self._writing():
-            head = self.oplog.head()
-            undo_next, redo = self.oplog.nav(head.id)
+        with self.transaction("undo") as tx:
+            assert tx.head is not None
+            undo_next, redo = self.oplog.nav(tx.head.id)
             if undo_next is None:
                 raise NothingToDoError("nothing to undo")
             undone = self.oplog.get(undo_next)
@@ -570,49 +594,47 @@ class Store:
             parent = self.oplog.get(undone.parent)
             if self.oplog.is_pruned(parent.id):
                 raise ReverieError(f"cannot undo {undone.id}: the state before it was pruned by gc")
-            target = self._load_view(parent)
             parent_next, _ = self.oplog.nav(parent.id)
             return self._move_to(
-                target,
-                "undo",
+                tx,
+                tx.load_view(parent),
                 f"undo {undone.kind}: {undone.description}",
                 {"undone": undone.id},
                 force,
+                exact=obs.exact_keys(undone),
                 undo_next=parent_next,
                 redo_stack=[*redo, undone.id],
-                exact=obs.exact_keys(undone),
             )
 
     def redo(self, force: bool = False) -> Operation:
-        with self._writing():
-            head = self.oplog.head()
-            _, redo = self.oplog.nav(head.id)
+        with self.transaction("redo") as tx:
+            assert tx.head is not None
+            _, redo = self.oplog.nav(tx.head.id)
             if not redo:
                 raise NothingToDoError("nothing to redo")
             redone = self.oplog.get(redo[-1])
-            target = self._load_view(redone)
             redone_next, _ = self.oplog.nav(redone.id)
             return self._move_to(
-                target,
-                "redo",
+                tx,
+                tx.load_view(redone),
                 f"redo {redone.kind}: {redone.description}",
                 {"redone": redone.id},
                 force,
+                exact=obs.exact_keys(redone),
                 undo_next=redone_next,
                 redo_stack=redo[:-1],
-                exact=obs.exact_keys(redone),
             )
 
     def restore(self, op_ref: str, force: bool = False) -> Operation:
-        with self._writing():
-            op = self.get_op(op_ref)
+        with self.transaction("restore") as tx:
+            op = tx.op(op_ref)
             if self.oplog.is_pruned(op.id):
                 raise ReverieError(f"operation {op.id} was pruned by gc: its state is no longer restorable")
-            target = self._load_view(op)
+            target = tx.load_view(op)
             watched = [k for k in target.files if _versioned(k)]  # absent there: only files Reverie saw added go
             return self._move_to(
+                tx,
                 target,
-                "restore",
                 f"restore to {op.id} ({op.kind}: {op.description})",
                 {"restored": op.id},
                 force,
@@ -626,37 +648,35 @@ class Store:
         """Read the workspace's artifacts into the active store (no-op when unchanged)."""
         from reverie.store.importer import scan
 
-        with self._writing():
-            head = self.oplog.head()
-            view = self._load_view(head)
-            arts = self._arts(view)
+        with self.transaction("import", actor) as tx:
+            head = tx.head
+            assert head is not None
+            view = tx.head_view
+            arts = tx.artifacts()
             result = scan(self.workspace, view, arts, self.blobs)
-            new_view = view.copy()
             keep = {aid: h for aid, h in view.artifacts.items() if arts[aid].origin != "import" or aid in result.kept}
-            with self._txn():
-                for a in result.artifacts + result.adopted:
-                    keep[a.id] = put_artifact(self.blobs, a)
-                new_view.artifacts = keep
-                for key, data in result.files.items():
-                    old = view.files.get(key)
-                    new_view.files[key] = {"hash": self.blobs.put(data), "created": bool(old and old.get("created"))}
-                    if old and old.get("mode"):
-                        new_view.files[key]["mode"] = old["mode"]
-                for key in result.gone:
-                    new_view.files.pop(key, None)
-                if save_view(self.blobs, new_view) == head.view_hash:
-                    return head
-                return self._commit(
-                    "import",
-                    actor,
-                    f"import {len(result.artifacts)} artifact(s) from {len(result.files)} file(s)",
-                    new_view,
-                    {
-                        "files": sorted(result.files),
-                        "skipped": result.skipped,
-                        "adopted": [a.id for a in result.adopted],
-                    },
-                )
+            for a in result.artifacts + result.adopted:
+                keep[a.id] = put_artifact(tx.blobs, a)
+            new_view = tx.view
+            new_view.artifacts = keep
+            for key, data in result.files.items():
+                old = view.files.get(key)
+                new_view.files[key] = {"hash": tx.blobs.put(data), "created": bool(old and old.get("created"))}
+                for extra in ("mode", "edited_from"):
+                    if old and old.get(extra):
+                        new_view.files[key][extra] = old[extra]
+            for key in result.gone:
+                new_view.files.pop(key, None)
+            if tx.unchanged():
+                return head
+            return tx.commit(
+                f"import {len(result.artifacts)} artifact(s) from {len(result.files)} file(s)",
+                data={
+                    "files": sorted(result.files),
+                    "skipped": result.skipped,
+                    "adopted": [a.id for a in result.adopted],
+                },
+            )
 
     # --- gc & cache -----------------------------------------------------------------------
 
@@ -664,12 +684,8 @@ class Store:
         """Prune ops older than N days (never head) and delete blobs nothing live needs."""
         if older_than_days < 0:
             raise UsageError("--older-than must be zero or more days")
-        cutoff = (
-            (datetime.now(UTC) - timedelta(days=older_than_days))
-            .isoformat(timespec="microseconds")
-            .replace("+00:00", "Z")
-        )
-        with self._writing(), self._txn():
+        cutoff = iso(self.clock.now() - timedelta(days=older_than_days))
+        with self.lock.held(), self._backend.sql():
             head = self.oplog.head_id()
             cur = self.db.execute(
                 "UPDATE operations SET pruned = 1 WHERE pruned = 0 AND created_at < ? AND id != ?", [cutoff, head]
@@ -702,10 +718,10 @@ class Store:
         return orjson.loads(row[0]) if row else None
 
     def cache_put(self, namespace: str, key: str, value: Any) -> None:
-        with self._txn():
+        with self._backend.sql():
             self.db.execute(
                 "INSERT OR REPLACE INTO cache(namespace, key, value, created_at) VALUES (?,?,?,?)",
-                [namespace, key, orjson.dumps(value, default=str).decode(), now_iso()],
+                [namespace, key, orjson.dumps(value, default=str).decode(), self._backend.now()],
             )
 
 

@@ -21,7 +21,7 @@ from reverie.store.blobs import Blobs
 from reverie.store.errors import ReverieError, UnsafePathError
 from reverie.store.fsutil import read_bytes, safe_target
 from reverie.store.models import Artifact
-from reverie.store.views import View
+from reverie.store.views import View, record_hash, recorded_bytes
 
 log = logging.getLogger("reverie.import")
 
@@ -104,7 +104,9 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
             res.skipped.append(f"{key}: larger than {MAX_BYTES} bytes")
             continue
         rec = view.files.get(key)
-        rec_b = blobs.get(rec["hash"]) if rec else None
+        rec_b = recorded_bytes(blobs, rec)
+        if rec_b is None:
+            rec = None  # recorded as absent (a retired file): the file is new to Reverie
         ftype = mat.file_type(key)
         if ftype == "whole" and key in owned:
             if rec is not None and data != rec_b and len(owned[key]) == 1:
@@ -145,7 +147,7 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
             continue
         res.files[key] = data
     for key, rec in view.files.items():
-        if key in seen or rec.get("created") or key in owned:
+        if key in seen or rec.get("created") or key in owned or record_hash(rec) is None:
             continue
         try:
             if read_bytes(safe_target(ws, key)) is None:

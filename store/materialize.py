@@ -20,10 +20,11 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
-from reverie.store import frontmatter
+from reverie.store import frontmatter, jsontext
 from reverie.store.mirrors import mirror_keys
 from reverie.store.models import KINDS, Artifact
 from reverie.store.paths import claude_slug
+from reverie.store.resolve import WHOLE, FileFormat, Unmergeable
 
 BEGIN = "<!-- reverie:begin -->"
 END = "<!-- reverie:end -->"
@@ -123,8 +124,10 @@ def has_broken_markers(text: str) -> bool:
 def splice_block(text: str, block: str | None) -> str:
     """Replace the managed block in `text` by `block` (None removes it).
 
-    A new block is appended at the end after one blank line; removing a block
-    removes that separator too, so add-then-remove gives back the same bytes.
+    A new block is appended at the end: after one blank line when the text
+    ends with a newline, after a line break when it does not. Removing a
+    block at the end removes that separator too, so add-then-remove gives
+    back the same bytes (a final newline the text lacked is not added).
     """
     m = _BLOCK.search(text)
     if m:
@@ -133,15 +136,13 @@ def splice_block(text: str, block: str | None) -> str:
         start, end = m.start(), m.end()
         if text[end : end + 1] == "\n":
             end += 1
-        if end == len(text) and text[:start].endswith("\n\n"):
-            start -= 1
+        if end == len(text) and start > 0 and text[start - 1] == "\n":
+            start -= 1  # the blank line (or the line break) that appending put before it
         return text[:start] + text[end:]
     if block is None:
         return text
     if not text:
         return block + "\n"
-    if not text.endswith("\n"):
-        text += "\n"
     return text + "\n" + block + "\n"
 
 
@@ -209,6 +210,11 @@ def _is_reverie_hook(h: Any) -> bool:
     return isinstance(h, dict) and HOOK_DIR_MARK in str(h.get("command", ""))
 
 
+def _settings_doc(data: bytes) -> Any:
+    """The settings document in `data` (a BOM is allowed); ValueError when it is not JSON."""
+    return json.loads(data.decode("utf-8-sig"))
+
+
 def json_region(data: Any) -> list[Any]:
     """Reverie's hook entries in a settings document, canonical order."""
     out = []
@@ -224,7 +230,7 @@ def json_region(data: Any) -> list[Any]:
 
 
 def strip_hooks(data: dict[str, Any], drop_commands: AbstractSet[str] = frozenset()) -> dict[str, Any]:
-    """Remove Reverie's hook entries (and entries running `drop_commands`)."""
+    """Remove Reverie's hook entries (and entries running `drop_commands`) from a parsed document."""
     hooks = data.get("hooks")
     if not isinstance(hooks, dict):
         return data
@@ -237,11 +243,7 @@ def strip_hooks(data: dict[str, Any], drop_commands: AbstractSet[str] = frozense
             if not isinstance(group, dict) or not isinstance(group.get("hooks"), list):
                 kept_groups.append(group)
                 continue
-            inner = [
-                h
-                for h in group["hooks"]
-                if not _is_reverie_hook(h) and not (isinstance(h, dict) and h.get("command") in drop_commands)
-            ]
+            inner = [h for h in group["hooks"] if not _dropped(h, drop_commands)]
             if inner:
                 if len(inner) != len(group["hooks"]):
                     group = dict(group, hooks=inner)
@@ -255,25 +257,119 @@ def strip_hooks(data: dict[str, Any], drop_commands: AbstractSet[str] = frozense
     return data
 
 
+def _dropped(h: Any, drop_commands: AbstractSet[str]) -> bool:
+    return _is_reverie_hook(h) or (isinstance(h, dict) and h.get("command") in drop_commands)
+
+
+NEW_SETTINGS = "{\n}\n"
+"""The text a new settings file starts from: entries added to it come out as `json.dumps(indent=2)`."""
+
+
+def strip_settings_text(text: str, drop_commands: AbstractSet[str] = frozenset()) -> str:
+    """`text` without Reverie's hook entries (and entries running `drop_commands`), other bytes kept.
+
+    A group left without entries goes, then an event without groups, then an
+    empty `hooks` object — as `strip_hooks` does to the parsed document.
+    """
+    while True:
+        root = jsontext.parse(text)
+        found = _next_dropped(text, root, drop_commands)
+        if found is None:
+            return text
+        container, index = found
+        text = jsontext.remove_item(text, container, index)
+
+
+def _next_dropped(text: str, root: jsontext.Node, drop_commands: AbstractSet[str]) -> tuple[jsontext.Node, int] | None:
+    """The (container, index) whose removal takes out the last entry to drop, or None."""
+    hooks = root.get("hooks") if root.kind == "object" else None
+    if hooks is None or hooks.kind != "object":
+        return None
+    for ei in range(len(hooks.items) - 1, -1, -1):
+        groups = hooks.items[ei]
+        if groups.kind != "array":
+            continue
+        for gi in range(len(groups.items) - 1, -1, -1):
+            group = groups.items[gi]
+            inner = group.get("hooks") if group.kind == "object" else None
+            if inner is None or inner.kind != "array":
+                continue
+            for hi in range(len(inner.items) - 1, -1, -1):
+                entry = inner.items[hi]
+                if not _dropped(json.loads(text[entry.start : entry.end]), drop_commands):
+                    continue
+                if len(inner.items) > 1:
+                    return inner, hi
+                if len(groups.items) > 1:
+                    return groups, gi
+                if len(hooks.items) > 1:
+                    return hooks, ei
+                return root, root.index("hooks")
+    return None
+
+
+def add_settings_groups(text: str, groups: list[tuple[str, dict[str, Any]]]) -> str:
+    """`text` with each (event, group) appended to `hooks.<event>`, written in the file's own style."""
+    for event, group in groups:
+        root = jsontext.parse(text)
+        if root.kind != "object":
+            raise ValueError("settings file is not a JSON object")
+        hooks = root.get("hooks")
+        if hooks is None:
+            text = jsontext.insert_item(text, root, {event: [group]}, key="hooks")
+            continue
+        if hooks.kind != "object":
+            raise ValueError("settings file's `hooks` is not an object")
+        groups_node = hooks.get(event)
+        if groups_node is None:
+            text = jsontext.insert_item(text, hooks, [group], key=event)
+        elif groups_node.kind != "array":
+            raise ValueError(f"settings file's `hooks.{event}` is not a list")
+        else:
+            text = jsontext.insert_item(text, groups_node, group)
+    return text
+
+
+def settings_groups(data: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Reverie's hook entries of a parsed settings document as (event, group) pairs, in document order."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    hooks = data.get("hooks") if isinstance(data, dict) else None
+    if not isinstance(hooks, dict):
+        return out
+    for event, groups in hooks.items():
+        for group in groups if isinstance(groups, list) else []:
+            if not isinstance(group, dict):
+                continue
+            for h in group.get("hooks") or []:
+                if _is_reverie_hook(h):
+                    out.append((event, {k: v for k, v in group.items() if k != "hooks"} | {"hooks": [h]}))
+    return out
+
+
+def _settings_text(existing: bytes | None) -> str:
+    """The document to splice into: the file's text (checked to be a JSON object) or a new one."""
+    if existing is None or not existing.strip(b" \t\r\n\xef\xbb\xbf"):
+        return NEW_SETTINGS
+    text = existing.decode("utf-8")
+    if not isinstance(json.loads(text.removeprefix(jsontext.BOM)), dict):
+        raise ValueError("settings file is not a JSON object")
+    return text
+
+
 def render_settings(
     existing: bytes | None, arts: list[Artifact], drop_commands: AbstractSet[str] = frozenset()
 ) -> bytes:
-    """Merge Reverie's hook entries into a settings document (other keys kept)."""
-    data: dict[str, Any] = {}
-    if existing is not None and existing.strip():
-        loaded = json.loads(existing.decode("utf-8"))
-        if not isinstance(loaded, dict):
-            raise ValueError("settings file is not a JSON object")
-        data = loaded
-    data = strip_hooks(data, set(drop_commands))
+    """Splice Reverie's hook entries into a settings document; every other byte is kept."""
+    text = strip_settings_text(_settings_text(existing), drop_commands)
+    groups: list[tuple[str, dict[str, Any]]] = []
     for a in _order([a for a in arts if a.kind == "hook" and a.meta.get("layout") != "hook"]):
         event = str(a.meta.get("event") or "PreToolUse")
         group: dict[str, Any] = {}
         if a.meta.get("matcher") is not None or event in ("PreToolUse", "PostToolUse", "PermissionRequest"):
             group["matcher"] = str(a.meta.get("matcher") or "")
         group["hooks"] = [{"type": "command", "command": hook_command(a), "timeout": int(a.meta.get("timeout") or 10)}]
-        data.setdefault("hooks", {}).setdefault(event, []).append(group)
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        groups.append((event, group))
+    return add_settings_groups(text, groups).encode("utf-8")
 
 
 # --- whole files --------------------------------------------------------------
@@ -336,65 +432,90 @@ def render_file(
 
 def is_empty(key: str, data: bytes | None) -> bool:
     """True when a block/json file holds nothing but (absent) Reverie content."""
-    if data is None:
-        return True
-    ftype = file_type(key)
-    if ftype == "block":
-        return not data.strip()
-    if ftype == "json":
-        try:
-            return bool(json.loads(data) == {})
-        except ValueError:
-            return False
-    return False
+    return data is None or format_of(key).empty(data)
 
 
 def region_of(key: str, data: bytes | None) -> Any:
-    """The part of a file Reverie owns (compare to detect hand edits inside it)."""
+    """The part of a file Reverie owns (compare to detect hand edits inside it); None for no file."""
     if data is None:
         return None
-    ftype = file_type(key)
-    if ftype == "block":
-        return block_region(data.decode("utf-8", "replace"))
-    if ftype == "json":
-        try:
-            return json_region(json.loads(data))
-        except ValueError:
-            return "<invalid json>"
-    return data
+    try:
+        return format_of(key).owned(data)
+    except Unmergeable:
+        return "<unreadable>"
 
 
-def outside_of(key: str, data: bytes | None) -> Any:
-    """The part of a file people own (text outside the managed region)."""
-    if data is None:
-        return None
-    ftype = file_type(key)
-    if ftype == "block":  # appending a block may add the newline a file lacked
+# --- how Reverie shares each kind of file with people (see store.resolve) ---------------
+
+
+class BlockFormat:
+    """CLAUDE.md, AGENTS.md, …: Reverie's managed block; people's text around it."""
+
+    shared = True
+
+    def owned(self, data: bytes) -> object:
+        text = data.decode("utf-8", "replace")
+        if has_broken_markers(text):
+            raise Unmergeable("its Reverie markers are broken")
+        return block_region(text)
+
+    def people(self, data: bytes) -> object:
+        # appending a block may add the newline a file lacked
         return splice_block(data.decode("utf-8", "replace"), None).rstrip("\n")
-    if ftype == "json":
+
+    def splice(self, people: bytes, owned: bytes | None) -> bytes:
+        block = block_region(owned.decode("utf-8")) if owned is not None else None
+        return splice_block(people.decode("utf-8"), block).encode("utf-8")
+
+    def empty(self, data: bytes) -> bool:
+        return not data.strip()
+
+
+class SettingsFormat:
+    """settings.json / settings.local.json: Reverie's hook entries; every other key and entry is people's."""
+
+    shared = True
+
+    def _doc(self, data: bytes) -> Any:
         try:
-            return json.dumps(strip_hooks(json.loads(data)), sort_keys=True)
-        except (ValueError, AttributeError):
-            return "<invalid json>"
-    return None
+            doc = _settings_doc(data) if data.strip() else {}
+        except ValueError as err:
+            raise Unmergeable(f"invalid JSON ({err})") from None
+        if not isinstance(doc, dict):
+            raise Unmergeable("settings file is not a JSON object")
+        return doc
+
+    def owned(self, data: bytes) -> object:
+        return json_region(self._doc(data))
+
+    def people(self, data: bytes) -> object:
+        return json.dumps(strip_hooks(self._doc(data)), sort_keys=True)
+
+    def splice(self, people: bytes, owned: bytes | None) -> bytes:
+        if owned is None and not people.strip():
+            return people
+        self._doc(people)
+        text = strip_settings_text(_settings_text(people))
+        if owned is not None:
+            text = add_settings_groups(text, settings_groups(self._doc(owned)))
+        return text.encode("utf-8")
+
+    def empty(self, data: bytes) -> bool:
+        try:
+            return bool(self._doc(data) == {})
+        except Unmergeable:
+            return False
 
 
-def splice_region(key: str, disk: bytes, target: bytes | None) -> bytes | None:
-    """Keep the people's text of `disk`, put in the managed region of `target`."""
+BLOCK_FORMAT = BlockFormat()
+SETTINGS_FORMAT = SettingsFormat()
+
+
+def format_of(key: str) -> FileFormat:
+    """How Reverie shares file `key` with people (see store.resolve)."""
     ftype = file_type(key)
     if ftype == "block":
-        block = block_region(target.decode("utf-8")) if target is not None else None
-        new = splice_block(disk.decode("utf-8"), block)
-        return new.encode("utf-8") if new.strip() else None
+        return BLOCK_FORMAT
     if ftype == "json":
-        data = strip_hooks(json.loads(disk))
-        if target is not None:
-            for event, matcher, h in json_region(json.loads(target)):
-                group: dict[str, Any] = (
-                    {"matcher": matcher, "hooks": [h]}
-                    if matcher != "" or event in ("PreToolUse", "PostToolUse")
-                    else {"hooks": [h]}
-                )
-                data.setdefault("hooks", {}).setdefault(event, []).append(group)
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    return target
+        return SETTINGS_FORMAT
+    return WHOLE

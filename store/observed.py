@@ -27,19 +27,18 @@ that proposal's ``meta["observed"]["before"]``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from reverie.store import candidates as cands
 from reverie.store import materialize as mat
-from reverie.store import oplog, sync
+from reverie.store.blobs import sha256
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.journal import FileChange
 from reverie.store.models import Artifact, Candidate, Operation, Proposal
-from reverie.store.sync import FileChange
+from reverie.store.transaction import Snapshot, Transaction
 from reverie.store.views import View, put_artifact
-
-if TYPE_CHECKING:
-    from reverie.store.core import Store
 
 META = "observed"
 """`Proposal.meta` key of an observed write: key, writer, change, before/after file records."""
@@ -118,45 +117,45 @@ class Baseline:
 # --- reading ---------------------------------------------------------------------------
 
 
-def open_candidates(store: Store, view: View) -> list[Candidate]:
-    opened = cands.candidates_in(store.db, {k: v for k, v in view.candidates.items() if v == "open"})
+def open_candidates(snap: Snapshot, view: View) -> list[Candidate]:
+    opened = cands.candidates_in(snap.backend.db, {k: v for k, v in view.candidates.items() if v == "open"})
     return [c for c in opened if c.source == "observed"]
 
 
-def proposals(store: Store, view: View | None = None, summaries: bool = False) -> list[Proposal]:
+def proposals(snap: Snapshot, view: View | None = None, summaries: bool = False) -> list[Proposal]:
     """The observed proposals of every open observed candidate, review state merged in (superseded left out)."""
-    view = view if view is not None else store.view()
+    view = view if view is not None else snap.head_view
     load = cands.load_proposal_summaries if summaries else cands.load_proposal_rows
     out: list[Proposal] = []
-    for c in open_candidates(store, view):
-        for p in load(store.db, c.id):
+    for c in open_candidates(snap, view):
+        for p in load(snap.backend.db, c.id):
             q = cands.overlay(p, view.reviews.get(p.id))
             if q.status != "superseded":
                 out.append(q)
     return out
 
 
-def pending(store: Store, view: View) -> dict[str, Proposal]:
+def pending(snap: Snapshot, view: View) -> dict[str, Proposal]:
     """key → the pending observed proposal of that file (full proposals)."""
     out: dict[str, Proposal] = {}
-    for p in proposals(store, view):
+    for p in proposals(snap, view):
         if p.status == "pending":
             out[str(info(p).get("key", ""))] = p
     return out
 
 
-def baseline(store: Store) -> Baseline:
-    view = store.view()
+def baseline(snap: Snapshot) -> Baseline:
+    view = snap.head_view
     seen = {k: seen_hash(v) or "" for k, v in view.files.items() if isinstance(v, dict)}
-    return Baseline(seen=seen, pending=pending(store, view))
+    return Baseline(seen=seen, pending=pending(snap, view))
 
 
-def counts(store: Store) -> dict[str, int]:
+def counts(snap: Snapshot) -> dict[str, int]:
     """Unreviewed observed writes by writer, and how many groups they are in (for `status`)."""
-    view = store.view()
+    view = snap.head_view
     out = {"unreviewed": 0, "agent": 0, "person": 0, "groups": 0}
     groups: set[str] = set()
-    for p in proposals(store, view):
+    for p in proposals(snap, view):
         if p.status != "pending":
             continue
         out["unreviewed"] += 1
@@ -171,7 +170,7 @@ def counts(store: Store) -> dict[str, int]:
 
 
 def record(
-    store: Store,
+    tx: Transaction,
     observations: list[Observation],
     *,
     noticed_by: str = "watcher",
@@ -182,97 +181,92 @@ def record(
 
     Observations whose file record changed since the dreamer looked are skipped
     (the next pass sees the newer state). Returns (None, None) when nothing
-    was left to record.
+    was left to record (the transaction then commits nothing).
     """
-    with store._writing():
-        head = store.oplog.head()
-        view = store._load_view(head)
-        waiting = pending(store, view)
-        new_view = view.copy()
-        stored: list[Proposal] = []
-        snapshots: dict[str, str | None] = {}
-        changes: dict[str, str] = {}
-        superseded: list[str] = []
-        with store._txn():
-            for ob in observations:
-                cur = view.files.get(ob.key)
-                cur_hash = seen_hash(cur)
-                if cur_hash != ob.seen:
-                    continue
-                old = waiting.get(ob.key)
-                reviewed = Baseline(pending=waiting).reviewed_record(view.files, ob.key)
-                if ob.proposal is not None and seen_hash(reviewed) != ob.reviewed:
-                    continue
-                new_hash = store.blobs.put(ob.data) if ob.data is not None else None
-                if (ob.disk or new_hash) == cur_hash and old is None and ob.proposal is None:
-                    continue
-                if ob.data is None:
-                    new_view.files.pop(ob.key, None)
-                else:
-                    # a file that appeared after Reverie looked may go again on revert/restore; one from before never
-                    created = bool(cur.get("created")) if cur else not ob.baseline
-                    rec: dict[str, Any] = {"hash": new_hash, "created": created}
-                    if ob.disk and ob.disk != new_hash:
-                        rec["disk"] = ob.disk
-                    mode = ob.mode if ob.mode is not None else (cur or {}).get("mode")
-                    if mode is not None:
-                        rec["mode"] = mode
-                    new_view.files[ob.key] = rec
-                snapshots[ob.key] = new_hash
-                if old is not None:
-                    new_view.reviews[old.id] = {"status": "superseded"}
-                    superseded.append(old.id)
-                if ob.proposal is None:
-                    changes[ob.key] = "baseline" if ob.baseline else "back to the reviewed bytes"
-                    continue
-                p = ob.proposal
-                p.id = oplog.random_id("p-")
-                p.status = "pending"
-                p.original_body, p.original_scope, p.original_kind = p.body, p.scope, p.kind
-                p.cleared_labels, p.reject_reason = [], ""
-                data = dict(info(p))
-                data.update({"key": ob.key, "before": reviewed, "after": new_view.files.get(ob.key)})
-                p.meta = dict(p.meta) | {META: data}
-                if superseded and old is not None:
-                    data["supersedes"] = old.id
-                stored.append(p)
-                changes[ob.key] = str(data.get("change") or "update")
-            if not snapshots:
-                return None, None
-            cand: Candidate | None = None
-            if stored:
-                cand = Candidate(
-                    id=oplog.new_id("c-"),
-                    base_op=head.id,
-                    created_at=oplog.now_iso(),
-                    engine=noticed_by,
-                    status="open",
-                    stats=dict(stats or {}) | {"files": len(stored)},
-                    source="observed",
-                )
-                cands.insert_candidate(store.db, cand)
-                for p in stored:
-                    p.candidate_id = cand.id
-                cands.insert_proposals(store.db, cand.id, stored)
-                new_view.candidates[cand.id] = "open"
-            _close_reviewed(store, new_view)
-            undo_next, redo = store.oplog.nav(head.id)
-            op = store._commit(
-                "observe",
-                "watcher",
-                description or _describe(stored, changes),
-                new_view,
-                {
-                    "candidate": cand.id if cand else None,
-                    "proposals": [p.id for p in stored],
-                    "superseded": superseded,
-                    "files": changes,
-                    "snapshots": snapshots,
-                },
-                undo_next=undo_next,
-                redo_stack=redo,
-            )
-        return op, cand
+    head = tx.head
+    assert head is not None
+    view = tx.head_view
+    waiting = pending(tx, view)
+    new_view = tx.view
+    stored: list[Proposal] = []
+    snapshots: dict[str, str | None] = {}
+    changes: dict[str, str] = {}
+    superseded: list[str] = []
+    for ob in observations:
+        cur = view.files.get(ob.key)
+        cur_hash = seen_hash(cur)
+        if cur_hash != ob.seen:
+            continue
+        old = waiting.get(ob.key)
+        reviewed = Baseline(pending=waiting).reviewed_record(view.files, ob.key)
+        if ob.proposal is not None and seen_hash(reviewed) != ob.reviewed:
+            continue
+        new_hash = tx.blobs.put(ob.data) if ob.data is not None else None
+        if (ob.disk or new_hash) == cur_hash and old is None and ob.proposal is None:
+            continue
+        if ob.data is None:
+            new_view.files.pop(ob.key, None)
+        else:
+            # a file that appeared after Reverie looked may go again on revert/restore; one from before never
+            created = bool(cur.get("created")) if cur else not ob.baseline
+            rec: dict[str, Any] = {"hash": new_hash, "created": created}
+            if ob.disk and ob.disk != new_hash:
+                rec["disk"] = ob.disk
+            mode = ob.mode if ob.mode is not None else (cur or {}).get("mode")
+            if mode is not None:
+                rec["mode"] = mode
+            new_view.files[ob.key] = rec
+        snapshots[ob.key] = new_hash
+        if old is not None:
+            new_view.reviews[old.id] = {"status": "superseded"}
+            superseded.append(old.id)
+        if ob.proposal is None:
+            changes[ob.key] = "baseline" if ob.baseline else "back to the reviewed bytes"
+            continue
+        p = ob.proposal
+        p.id = tx.random_id("p-")
+        p.status = "pending"
+        p.original_body, p.original_scope, p.original_kind = p.body, p.scope, p.kind
+        p.cleared_labels, p.reject_reason = [], ""
+        data = dict(info(p))
+        data.update({"key": ob.key, "before": reviewed, "after": new_view.files.get(ob.key)})
+        p.meta = dict(p.meta) | {META: data}
+        if superseded and old is not None:
+            data["supersedes"] = old.id
+        stored.append(p)
+        changes[ob.key] = str(data.get("change") or "update")
+    if not snapshots:
+        return None, None
+    cand: Candidate | None = None
+    if stored:
+        cand = Candidate(
+            id=tx.new_id("c-"),
+            base_op=head.id,
+            created_at=tx.now(),
+            engine=noticed_by,
+            status="open",
+            stats=dict(stats or {}) | {"files": len(stored)},
+            source="observed",
+        )
+        for p in stored:
+            p.candidate_id = cand.id
+        tx.add_candidate(cand, stored)
+        new_view.candidates[cand.id] = "open"
+    _close_reviewed(tx, new_view)
+    undo_next, redo = tx.backend.oplog.nav(head.id)
+    op = tx.commit(
+        description or _describe(stored, changes),
+        data={
+            "candidate": cand.id if cand else None,
+            "proposals": [p.id for p in stored],
+            "superseded": superseded,
+            "files": changes,
+            "snapshots": snapshots,
+        },
+        undo_next=undo_next,  # transparent to undo/redo (see module doc)
+        redo_stack=redo,
+    )
+    return op, cand
 
 
 def _describe(stored: list[Proposal], changes: dict[str, str]) -> str:
@@ -283,10 +277,13 @@ def _describe(stored: list[Proposal], changes: dict[str, str]) -> str:
     return f"observed {n} write{'s' if n != 1 else ''} by {' and '.join(writers)}"
 
 
-def _close_reviewed(store: Store, view: View) -> None:
-    """An observed candidate none of whose proposals is pending any more is closed (status applied)."""
-    for c in open_candidates(store, view):
-        rows = cands.load_proposal_summaries(store.db, c.id)
+def _close_reviewed(snap: Snapshot, view: View) -> None:
+    """An observed candidate none of whose proposals is pending any more is closed (status applied).
+
+    A candidate opened in the same transaction is not in the database yet, so it is left open.
+    """
+    for c in open_candidates(snap, view):
+        rows = cands.load_proposal_summaries(snap.backend.db, c.id)
         if all((view.reviews.get(p.id) or {}).get("status", "pending") != "pending" for p in rows):
             view.candidates[c.id] = "applied"
 
@@ -294,35 +291,36 @@ def _close_reviewed(store: Store, view: View) -> None:
 # --- review: keep or revert --------------------------------------------------------------
 
 
-def split_refs(store: Store, refs: list[str]) -> tuple[list[str], list[str]]:
+def split_refs(snap: Snapshot, refs: list[str]) -> tuple[list[str], list[str]]:
     """(observed proposal ids, other refs): candidate ids of observed groups expand to their pending proposals."""
-    view = store.view()
+    view = snap.head_view
+    db = snap.backend.db
     observed: list[str] = []
     other: list[str] = []
     for ref in refs:
         ref = ref.strip()
         if ref.startswith("c-"):
-            row = cands.get_candidate_row(store.db, ref)
+            row = cands.get_candidate_row(db, ref)
             if (row.get("source") or "dream") != "observed":
                 raise UsageError(f"{row['id']} is a dream's candidate: name its proposals")
             ids = [
                 p.id
-                for p in cands.load_proposal_summaries(store.db, row["id"])
+                for p in cands.load_proposal_summaries(db, row["id"])
                 if (view.reviews.get(p.id) or {}).get("status", "pending") == "pending"
             ]
             if not ids:
                 raise NothingToDoError(f"group {row['id']} has no write left to review")
             observed.extend(ids)
             continue
-        p, _cid = cands.find_proposal_row(store.db, ref)
+        p, _cid = cands.find_proposal_row(db, ref)
         (observed if is_observed(p) else other).append(p.id)
     return list(dict.fromkeys(observed)), other
 
 
-def _pending_targets(store: Store, view: View, ids: list[str]) -> list[Proposal]:
+def _pending_targets(snap: Snapshot, view: View, ids: list[str]) -> list[Proposal]:
     out = []
     for pid in dict.fromkeys(ids):
-        p, cid = cands.find_proposal_row(store.db, pid)
+        p, cid = snap.find_proposal(pid)
         if not is_observed(p):
             raise UsageError(f"{p.id} is not an observed write")
         if view.candidates.get(cid) != "open":
@@ -339,43 +337,36 @@ def _pending_targets(store: Store, view: View, ids: list[str]) -> list[Proposal]
     return out
 
 
-def keep(store: Store, ids: list[str], clear_blocks: bool = False) -> Operation:
+def keep(tx: Transaction, ids: list[str], clear_blocks: bool = False) -> Operation:
     """Keep the writes: adopt them into the active store (one ``keep`` operation, no file written)."""
-    with store._writing():
-        head = store.oplog.head()
-        view = store._load_view(head)
-        props = _pending_targets(store, view, ids)
-        new_view = view.copy()
-        cleared: dict[str, list[str]] = {}
-        for p in props:
-            blocking = p.blocking_labels()
-            if blocking and not clear_blocks:
-                names = ", ".join(label.label for label in blocking)
-                raise ReverieError(f"{p.id} has block label(s) {names}: review them, then keep with --clear-block")
-            review: dict[str, Any] = {"status": "applied", "by": "person"}
-            if blocking:
-                review["cleared"] = sorted({label.label for label in blocking})
-                cleared[p.id] = review["cleared"]
-            new_view.reviews[p.id] = review
-        keys = [str(info(p)["key"]) for p in props]
-        new_view.artifacts = _adopt(store, view, props)
-        _close_reviewed(store, new_view)
-        with store._txn():
-            return store._commit(
-                "keep",
-                "person",
-                f"keep {_names(keys)}",
-                new_view,
-                {"proposals": [p.id for p in props], "files": keys, "cleared": cleared},
-            )
+    view = tx.head_view
+    props = _pending_targets(tx, view, ids)
+    new_view = tx.view
+    cleared: dict[str, list[str]] = {}
+    for p in props:
+        blocking = p.blocking_labels()
+        if blocking and not clear_blocks:
+            names = ", ".join(label.label for label in blocking)
+            raise ReverieError(f"{p.id} has block label(s) {names}: review them, then keep with --clear-block")
+        review: dict[str, Any] = {"status": "applied", "by": "person"}
+        if blocking:
+            review["cleared"] = sorted({label.label for label in blocking})
+            cleared[p.id] = review["cleared"]
+        new_view.reviews[p.id] = review
+    keys = [str(info(p)["key"]) for p in props]
+    new_view.artifacts = _adopt(tx, view, props)
+    _close_reviewed(tx, new_view)
+    return tx.commit(
+        f"keep {_names(keys)}", data={"proposals": [p.id for p in props], "files": keys, "cleared": cleared}
+    )
 
 
-def _adopt(store: Store, view: View, props: list[Proposal]) -> dict[str, str]:
+def _adopt(tx: Transaction, view: View, props: list[Proposal]) -> dict[str, str]:
     """The artifacts map with the kept files re-imported (the rest of the active store untouched)."""
     from reverie.store.importer import scan
 
     keys = {str(info(p)["key"]) for p in props}
-    arts = store._arts(view)
+    arts = tx.artifacts()
     before = view.copy()
     for p in props:  # scan against the reviewed bytes, so an edit of a file Reverie wrote is adopted
         rec = info(p).get("before")
@@ -383,7 +374,7 @@ def _adopt(store: Store, view: View, props: list[Proposal]) -> dict[str, str]:
             before.files[str(info(p)["key"])] = rec
         else:
             before.files.pop(str(info(p)["key"]), None)
-    result = scan(store.workspace, before, arts, store.blobs)
+    result = scan(tx.workspace, before, arts, tx.blobs)
     out = {
         aid: h
         for aid, h in view.artifacts.items()
@@ -394,68 +385,60 @@ def _adopt(store: Store, view: View, props: list[Proposal]) -> dict[str, str]:
         if (
             aid in out
             and a.origin != "import"
-            and mat.file_type(_primary(a, store)) == "whole"
-            and _primary(a, store) in gone
+            and mat.file_type(_primary(a, tx.workspace)) == "whole"
+            and _primary(a, tx.workspace) in gone
         ):
             del out[aid]
     for a in result.artifacts:
         if a.meta.get("source") in keys:
-            out[a.id] = put_artifact(store.blobs, a)
+            out[a.id] = put_artifact(tx.blobs, a)
     for a in result.adopted:
-        if _primary(a, store) in keys:
-            out[a.id] = put_artifact(store.blobs, a)
+        if _primary(a, tx.workspace) in keys:
+            out[a.id] = put_artifact(tx.blobs, a)
     return out
 
 
-def _primary(a: Artifact, store: Store) -> str:
-    targets = mat.targets_of(a, store.workspace)
+def _primary(a: Artifact, workspace: Path) -> str:
+    targets = mat.targets_of(a, workspace)
     return targets[0] if targets else ""
 
 
-def revert(store: Store, ids: list[str], reason: str = "") -> Operation:
-    """Put the last reviewed bytes back (one ``revert`` operation through the journaled sync)."""
-    from reverie.store.blobs import sha256
-
-    with store._writing():
-        head = store.oplog.head()
-        view = store._load_view(head)
-        props = _pending_targets(store, view, ids)
-        new_view = view.copy()
-        changes: list[FileChange] = []
-        for p in props:
-            data = info(p)
-            key = str(data["key"])
-            path = safe_target(store.workspace, key)
-            disk = read_bytes(path)
-            after = data.get("after") or None
-            before = data.get("before") or None
-            disk_hash = sha256(disk) if disk is not None else None
-            if disk_hash != seen_hash(after) and disk_hash != seen_hash(before):
-                raise ReverieError(
-                    f"{key} changed again since {p.id} was observed: review the newer write first (nothing reverted)"
-                )
-            target = store.blobs.get(before["hash"]) if before else None
-            mode = (before or {}).get("mode")
-            changes.append(FileChange(key, path, disk, target, mode, before))
-            if before is None:
-                new_view.files.pop(key, None)
-            else:  # the blob itself goes back on disk (a redacted version's disk hash no longer applies)
-                new_view.files[key] = {k: v for k, v in before.items() if k != "disk"}
-            review: dict[str, Any] = {"status": "rejected", "by": "person"}
-            if reason:
-                review["reason"] = reason
-            new_view.reviews[p.id] = review
-        _close_reviewed(store, new_view)
-        keys = [c.key for c in changes]
-        return sync.execute(
-            store,
-            changes,
-            "revert",
-            "person",
-            f"revert {_names(keys)}" + (f": {reason}" if reason else ""),
-            new_view,
-            {"proposals": [p.id for p in props], "reason": reason},
-        )
+def revert(tx: Transaction, ids: list[str], reason: str = "") -> Operation:
+    """Put the last reviewed bytes back (one ``revert`` operation through the journaled writes)."""
+    view = tx.head_view
+    props = _pending_targets(tx, view, ids)
+    new_view = tx.view
+    changes: list[FileChange] = []
+    for p in props:
+        data = info(p)
+        key = str(data["key"])
+        path = safe_target(tx.workspace, key)
+        disk = read_bytes(path)
+        after = data.get("after") or None
+        before = data.get("before") or None
+        disk_hash = sha256(disk) if disk is not None else None
+        if disk_hash != seen_hash(after) and disk_hash != seen_hash(before):
+            raise ReverieError(
+                f"{key} changed again since {p.id} was observed: review the newer write first (nothing reverted)"
+            )
+        target = tx.blobs.get(before["hash"]) if before else None
+        mode = (before or {}).get("mode")
+        changes.append(FileChange(key, path, disk, target, mode))
+        if before is None:
+            new_view.files.pop(key, None)
+        else:  # the blob itself goes back on disk (a redacted version's disk hash no longer applies)
+            new_view.files[key] = {k: v for k, v in before.items() if k != "disk"}
+        review: dict[str, Any] = {"status": "rejected", "by": "person"}
+        if reason:
+            review["reason"] = reason
+        new_view.reviews[p.id] = review
+    _close_reviewed(tx, new_view)
+    keys = [c.key for c in changes]
+    tx.write_files(changes)
+    return tx.commit(
+        f"revert {_names(keys)}" + (f": {reason}" if reason else ""),
+        data={"proposals": [p.id for p in props], "reason": reason},
+    )
 
 
 def _names(keys: list[str]) -> str:
@@ -466,7 +449,7 @@ def _names(keys: list[str]) -> str:
 # --- undo / redo ------------------------------------------------------------------------------
 
 
-def carry(store: Store, target: View) -> tuple[View, list[str]]:
+def carry(tx: Snapshot, target: View) -> tuple[View, list[str]]:
     """`target` plus what observe operations recorded since the last other operation.
 
     Why: observe operations are transparent to undo/redo, so the view an undo
@@ -477,14 +460,14 @@ def carry(store: Store, target: View) -> tuple[View, list[str]]:
     block and settings files are left to the sync, which keeps today's text
     outside Reverie's region. Returns the view and the keys carried.
     """
-    head = store.oplog.head()
-    if head.kind != "observe":
+    head = tx.head
+    if head is None or head.kind != "observe":
         return target, []
     op = head
     while op.kind == "observe" and op.parent is not None:
-        op = store.oplog.get(op.parent)
-    base = store._load_view(op)
-    now = store._load_view(head)
+        op = tx.op(op.parent)
+    base = tx.load_view(op)
+    now = tx.head_view
     out = target.copy()
     carried: list[str] = []
     for name in ("files", "candidates", "reviews"):

@@ -8,34 +8,14 @@ Each row also stores `undo_next` (the op an undo would revert) and
 
 from __future__ import annotations
 
-import os
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import sqlite_utils
 
+from reverie.store.clock import SYSTEM_CLOCK, SYSTEM_IDS, Clock, Ids, iso
 from reverie.store.errors import NotFoundError, StoreCorruptError, UsageError
 from reverie.store.models import Operation
-
-_last_us = 0
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def new_id(prefix: str) -> str:
-    """Time-ordered, sortable id: prefix + 13 hex digits of µs + 4 random hex."""
-    global _last_us
-    us = max(time.time_ns() // 1000, _last_us + 1)
-    _last_us = us
-    return f"{prefix}{us:013x}{os.urandom(2).hex()}"
-
-
-def random_id(prefix: str, nbytes: int = 5) -> str:
-    return prefix + os.urandom(nbytes).hex()
 
 
 def _row_to_op(row: dict[str, Any]) -> Operation:
@@ -51,9 +31,15 @@ def _row_to_op(row: dict[str, Any]) -> Operation:
     )
 
 
+UNDOES_ITSELF = "self"
+"""`undo_next` of an ordinary operation: an undo right after it reverts it."""
+
+
 class OpLog:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, clock: Clock = SYSTEM_CLOCK, ids: Ids = SYSTEM_IDS) -> None:
         self.db = db
+        self.clock = clock
+        self.ids = ids
 
     def _row(self, op_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM operations WHERE id = ?", [op_id]))
@@ -80,6 +66,9 @@ class OpLog:
         if row is None:
             raise NotFoundError(f"no operation {op_id}")
         return row["undo_next"], orjson.loads(row["redo_stack"] or "[]")
+
+    def pruned_ids(self) -> set[str]:
+        return {str(r[0]) for r in self.db.execute("SELECT id FROM operations WHERE pruned = 1").fetchall()}
 
     def is_pruned(self, op_id: str) -> bool:
         row = self._row(op_id)
@@ -141,18 +130,18 @@ class OpLog:
         description: str,
         view_hash: str,
         data: dict[str, Any] | None = None,
-        undo_next: str | None = "self",
+        undo_next: str | None = UNDOES_ITSELF,
         redo_stack: list[str] | None = None,
     ) -> Operation:
         """Insert an op after head and move head (caller holds the transaction).
 
-        undo_next="self" (the default for ordinary operations) means an undo
-        reverts this op; ordinary operations clear the redo stack.
+        undo_next=UNDOES_ITSELF (the default for ordinary operations) means an
+        undo reverts this op; ordinary operations clear the redo stack.
         """
         parent = self.head_id()
-        op_id = new_id("op-")
+        op_id = self.ids.new_id("op-")
         seq = (self.db.execute("SELECT coalesce(max(seq), 0) FROM operations").fetchone()[0]) + 1
-        created = now_iso()
+        created = iso(self.clock.now())
         self.db.execute(
             "INSERT INTO operations(id, seq, parent, created_at, actor, kind, description, view_hash, data,"
             " undo_next, redo_stack) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -166,7 +155,7 @@ class OpLog:
                 description,
                 view_hash,
                 orjson.dumps(data or {}, option=orjson.OPT_NON_STR_KEYS).decode(),
-                op_id if undo_next == "self" else undo_next,
+                op_id if undo_next == UNDOES_ITSELF else undo_next,
                 orjson.dumps(redo_stack or []).decode(),
             ],
         )

@@ -1,25 +1,30 @@
 """The store facade: one object per workspace, runnable without a UI.
 
-Every public method that changes anything is one operation in the log and one
-SQLite transaction (plus atomic file writes for apply/undo/redo/restore). The
-facade is what the dreamer, the CLI and the console call; the modules beside it
-(`db`, `blobs`, `oplog`, `views`, `candidates`, `materialize`, `importer`,
-`fsutil`) do the work.
+Every public method that changes anything is one operation in the log, made
+in one `Transaction` (plus journaled, atomic file writes for
+apply/undo/redo/restore). The facade is what the dreamer, the CLI and the
+console call; the modules beside it do the work (see docs/ARCHITECTURE.md).
 
 CONTRACT (other layers are written against these signatures):
 
-    Store.open(workspace, db_path=None, create=False) -> Store
+    Store.open(workspace, db_path=None, create=False, *, clock=…, ids=…) -> Store
     Store.init() -> Operation                      # create db, import workspace (idempotent)
-    store.workspace: Path ; store.db: sqlite_utils.Database
+    store.workspace: Path ; store.sessions: SessionIndex
+    store.transaction(kind, actor="person") -> Transaction   # with …: tx.commit(description)
+    store.snapshot() -> Snapshot                   # the head, for reading
+    store.initialized() -> bool
     store.head() -> Operation
     store.log(limit=None) -> list[Operation]       # newest first
     store.get_op(ref) -> Operation                 # full id or unique prefix; "@" = head
+    store.is_restorable(op_id) / store.pruned_operations() -> set[str]
     store.view(op_id=None) -> View                 # see store.views.View
+    store.recorded_files() -> dict[str, str]       # head view: file key → sha256
+    store.blob_text(hash) -> str
     store.active_artifacts(op_id=None) -> list[Artifact]
     store.import_workspace(actor="import") -> Operation
     store.open_candidate(proposals, engine="heuristic", base_op=None,
                          sessions_read=0, events_read=0, stats=None,
-                         actor="dream") -> Candidate
+                         actor="dream", dreamed_sessions=()) -> Candidate
     store.candidates() -> list[Candidate]          # with status from the head view
     store.current_candidate() -> Candidate | None  # newest open one
     store.proposals(candidate_id=None) -> list[Proposal]   # review state merged in

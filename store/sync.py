@@ -1,295 +1,191 @@
-"""File sync: turn one view's `files` map into another's on disk, crash-safely.
+"""File sync: which writes take the workspace from one view's files to another's.
 
-Why its own module: apply, undo, redo and restore all end the same way — plan
-which files change (keeping hand edits outside Reverie's regions, reporting
-conflicts instead of overwriting them), journal the pre-snapshots, write, then
-commit the operation — so a crash mid-write can always be rolled back by the
-next `Store.open` (`recover`).
+Why its own module: undo, redo and restore all end the same way — for every
+file whose record differs between the current view and the target view,
+`resolve` decides (keep a person's edit outside Reverie's regions, report a
+conflict instead of overwriting one inside them) — and then the transaction
+journals and writes the changes (store.journal).
+
+Restore is byte-exact: a file whose bytes already match is never written,
+and a file Reverie does not track in the target view keeps its bytes (only
+Reverie's region comes out of a shared file).
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import orjson
+from typing import Any
 
 from reverie.store import materialize as mat
-from reverie.store import oplog  # the module, not its names: tests patch oplog.new_id / oplog.now_iso
-from reverie.store.blobs import Blobs
-from reverie.store.errors import ReverieError
-from reverie.store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
-from reverie.store.models import Operation
-from reverie.store.views import View
-
-if TYPE_CHECKING:
-    from reverie.store.core import Store
-
-log = logging.getLogger("reverie.store")
+from reverie.store.blobs import Blobs, sha256
+from reverie.store.fsutil import read_bytes, safe_target
+from reverie.store.journal import FileChange
+from reverie.store.resolve import Conflict, Decision, Delete, FileFormat, Keep, Unmergeable, Write, merge_lines, resolve
+from reverie.store.views import FileRecord, View, recorded_bytes
 
 
 @dataclass
-class FileChange:
-    """One file's planned write: bytes on disk now, bytes to leave, and the record for the new view."""
+class SyncPlan:
+    """The writes, the conflicts (files left alone) and the view that results."""
 
-    key: str
-    path: Path
-    before: bytes | None
-    after: bytes | None
-    mode: int | None
-    record: dict[str, Any] | None
-
-    @property
-    def action(self) -> str:
-        """ "write", "delete" or "none" (the bytes already match)."""
-        if self.after is None:
-            return "delete" if self.before is not None else "none"
-        return "write" if self.after != self.before else "none"
+    changes: list[FileChange] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    view: View = field(default_factory=View)
 
 
 def plan_sync(
     workspace: Path, blobs: Blobs, current: View, target: View, force: bool, exact: Collection[str] = ()
-) -> tuple[list[FileChange], list[dict[str, Any]], View]:
+) -> SyncPlan:
     """The writes that take the disk from `current` to `target`, the conflicts, and the resulting view.
 
-    Why three answers: a file a person edited is left alone and reported, so the
-    resulting view keeps that file's current record instead of the target's.
-    Keys in `exact` get the target's bytes whenever the disk still matches the
-    current record, text outside Reverie's region included: their whole text is
-    versioned (observed agent writes and their keep/revert), so it is restored
-    byte for byte instead of keeping today's outside text.
+    Why a resulting view: a file a person edited is left alone and reported,
+    so the new view keeps that file's current record instead of the target's.
+    Keys in `exact` get the target's bytes, text outside Reverie's region
+    included, and go when the target has no record of them: their whole text
+    is versioned (observed agent writes and their keep/revert).
     """
-    changes: list[FileChange] = []
-    conflicts: list[dict[str, Any]] = []
-    result = target.copy()
+    plan = SyncPlan(view=target.copy())
     keys = sorted(k for k in set(current.files) | set(target.files) if current.files.get(k) != target.files.get(k))
     for key in keys:
         rec, trec = current.files.get(key), target.files.get(key)
         path = safe_target(workspace, key)
-        disk = read_bytes(path)
-        rec_b, t_b = _record_bytes(blobs, rec), _record_bytes(blobs, trec)
-        ftype = mat.file_type(key)
-        created = bool((trec or rec or {}).get("created"))
-        splice_ok = (
-            ftype != "whole"
-            and disk is not None
-            and rec_b is not None
-            and not (ftype == "block" and mat.has_broken_markers(disk.decode("utf-8", "replace")))
-        )
-        after: bytes | None
-        unrecorded_ok = (
-            rec is None
-            and disk is not None
-            and ftype != "whole"
-            and t_b is not None
-            and mat.region_of(key, disk) in (None, [])
-            and not mat.has_broken_markers(disk.decode("utf-8", "replace"))
-        )
-        edited_b = _record_bytes(blobs, {"hash": rec["edited_from"]}) if rec and rec.get("edited_from") else None
-        if disk is not None and disk == t_b:
-            after = t_b  # already there: only the record changes
-        elif edited_b is not None and disk == rec_b and trec is not None and ftype == "block":
-            # leaving a version where Reverie edited lines of a person's text: those lines go back
-            after = mat.splice_region(key, edited_b, t_b)
-        elif rec is not None and edited_b is not None and disk != rec_b and not force:
-            conflicts.append({"file": key, "reason": "edited by hand since Reverie edited lines of it"})
-            result.files[key] = rec
+        ours = read_bytes(path)
+        base = recorded_bytes(blobs, rec, ours)
+        fmt = mat.format_of(key)
+        person = _person(blobs, rec)
+        if key in exact:
+            decision = resolve(base, ours, recorded_bytes(blobs, trec), fmt, force=force)
+            _settle(plan, blobs, key, path, ours, rec, trec, decision, recorded_bytes(blobs, trec))
             continue
-        elif trec is not None and rec is not None and trec.get("edited_from") == rec["hash"] and disk == rec_b:
-            after = t_b  # redoing Reverie's line edit of a file nobody touched since
-        elif unrecorded_ok and disk is not None:
-            after = mat.splice_region(key, disk, t_b)  # a person's file: add our region, keep the rest
-        elif disk == rec_b:
-            if trec is None:
-                if rec is None:
-                    continue
-                if rec.get("created") or key in exact:  # exact: the versioned state had no such file
-                    after = None
-                elif ftype != "whole" and disk is not None:
-                    after = mat.splice_region(key, disk, None) or b""
-                else:
-                    after = disk
-            elif (
-                ftype != "whole"
-                and key not in exact
-                and rec_b is not None
-                and t_b is not None
-                and mat.outside_of(key, rec_b) != mat.outside_of(key, t_b)
-            ):
-                after = mat.splice_region(key, rec_b, t_b)  # keep people's text as it is now
-            else:
-                after = t_b
-        elif splice_ok and disk is not None and mat.region_of(key, disk) == mat.region_of(key, rec_b):
-            after = mat.splice_region(key, disk, t_b)
-            if (
-                after is not None
-                and trec is None
-                and rec is not None
-                and rec.get("created")
-                and mat.is_empty(key, after)
-            ):
-                after = None
-        elif force:
-            after = t_b
-        else:
-            conflicts.append(
-                {"file": key, "reason": "deleted by hand" if disk is None else "hand-edited since Reverie wrote it"}
-            )
-            if rec is None:
-                result.files.pop(key, None)
-            else:
-                result.files[key] = rec
+        untracked = trec is None and not (rec or {}).get("created")
+        if untracked and person is None and (base is None or not fmt.shared):
+            plan.view.files.pop(key, None)  # not Reverie's file in the target: keep it as it is, forget it
             continue
-        if after is None:
-            result.files.pop(key, None)
-            mode = None
-        elif trec is not None and after == t_b:
-            # the disk now holds the blob itself (a redacted version's "disk" hash no longer applies)
-            result.files[key] = {k: v for k, v in trec.items() if k != "disk"} if "disk" in trec else trec
-            mode = trec.get("mode")
-        elif trec is None and not (rec or {}).get("created") and ftype == "whole":
-            result.files.pop(key, None)  # a file Reverie did not create: keep it, forget it
-            mode = None
+        target_b = None if untracked else recorded_bytes(blobs, trec)
+        target_person = _person(blobs, trec)
+        if rec is None and target_person is not None:
+            base = target_person  # untracked now, but the target knows the file as the person left it
+        if untracked and not fmt.shared:
+            theirs = person  # a person's file Reverie changed (or removed): back as the person left it
         else:
-            mode = (trec or rec or {}).get("mode")
-            record = {"hash": blobs.put(after), "created": created}
-            if mode is not None:
-                record["mode"] = mode
-            if trec is None:
-                result.files.pop(key, None)
-            else:
-                result.files[key] = record
-        changes.append(FileChange(key, path, disk, after, mode, None))
-    return changes, conflicts, result
+            created = bool((trec or rec or {}).get("created"))
+            theirs = wanted_bytes(fmt, base, person, target_b, target_person, created)
+        _settle(plan, blobs, key, path, ours, rec, trec, resolve(base, ours, theirs, fmt, force=force), target_b)
+    return plan
 
 
-# --- journaled writes -------------------------------------------------------------
-
-
-def execute(
-    store: Store,
-    changes: list[FileChange],
-    kind: str,
-    actor: str,
-    description: str,
-    new_view: View,
-    data: dict[str, Any],
-    undo_next: str | None = "self",
-    redo_stack: list[str] | None = None,
-) -> Operation:
-    """Journal, write files, then commit the op; a failure rolls the files back.
-
-    Why this order: the journal row (pre-snapshots as blobs) commits before the
-    first write and is deleted in the same transaction as the new op, so at any
-    crash point either the op exists or `recover` can put the old bytes back.
-    """
-    writes = [c for c in changes if c.action != "none"]
-    journal_id = oplog.new_id("j-")
-    snapshots: dict[str, str | None] = {}
-    entries = []
-    with store._txn():
-        for c in writes:
-            pre = store.blobs.put(c.before) if c.before is not None else None
-            post = store.blobs.put(c.after) if c.after is not None else None
-            snapshots[c.key] = pre
-            entries.append(
-                {"key": c.key, "pre": pre, "post": post, "pre_mode": mode_of(c.path) if c.before is not None else None}
-            )
-        if entries:
-            store.db.execute(
-                "INSERT INTO journal(id, created_at, data) VALUES (?,?,?)",
-                [journal_id, oplog.now_iso(), orjson.dumps({"kind": kind, "files": entries}).decode()],
-            )
-    pause = PausePoint()
-    done: list[FileChange] = []
-    try:
-        for c in writes:
-            if c.after is None:
-                remove_file(c.path)
-            else:
-                atomic_write(c.path, c.after, c.mode)
-            done.append(c)
-            pause.wrote()
-    except BaseException as err:
-        rollback_errors = _undo_writes(done, entries)
-        with contextlib.suppress(Exception), store._txn():
-            store.db.execute("DELETE FROM journal WHERE id = ?", [journal_id])
-        if isinstance(err, ReverieError):
-            extra = "" if not rollback_errors else f" (could not roll back: {'; '.join(rollback_errors)})"
-            raise ReverieError(f"{err}; nothing was applied{extra}") from None
-        raise
-    with store._txn():
-        payload = dict(data)
-        payload["files"] = {c.key: c.action for c in writes}
-        payload["snapshots"] = snapshots
-        op = store._commit(kind, actor, description, new_view, payload, undo_next, redo_stack)
-        store.db.execute("DELETE FROM journal WHERE id = ?", [journal_id])
-    return op
-
-
-def _undo_writes(done: list[FileChange], entries: list[dict[str, Any]]) -> list[str]:
-    """Put back what `execute` already wrote (newest first); the errors it could not undo."""
-    errors = []
-    modes = {e["key"]: e.get("pre_mode") for e in entries}
-    for c in reversed(done):
-        try:
-            if c.before is None:
-                remove_file(c.path)
-            else:
-                atomic_write(c.path, c.before, modes.get(c.key))
-        except ReverieError as err:
-            errors.append(str(err))
-    return errors
-
-
-def recover(store: Store) -> None:
-    """Roll back the files of an apply that crashed before its op committed."""
-    rows = list(store.db.query("SELECT * FROM journal ORDER BY created_at"))
-    if not rows:
+def _settle(
+    plan: SyncPlan,
+    blobs: Blobs,
+    key: str,
+    path: Path,
+    ours: bytes | None,
+    rec: FileRecord | None,
+    trec: FileRecord | None,
+    decision: Decision,
+    target_b: bytes | None,
+) -> None:
+    """Add one file's decision to the plan: a conflict keeps the current record, anything else the settled one."""
+    if isinstance(decision, Conflict):
+        plan.conflicts.append({"file": key, "reason": decision.reason})
+        _set(plan.view, key, rec)
         return
-    if not store.lock.acquire(blocking=False):
-        return  # another process is applying right now; its journal is live
-    try:
-        for row in rows:
-            data = orjson.loads(row["data"])
-            for e in reversed(data.get("files", [])):
-                try:
-                    path = safe_target(store.workspace, e["key"])
-                    disk = read_bytes(path)
-                    pre = store.blobs.get(e["pre"]) if e.get("pre") else None
-                    post = store.blobs.get(e["post"]) if e.get("post") else None
-                    if disk == pre:
-                        continue
-                    if disk == post:
-                        if pre is None:
-                            remove_file(path)
-                        else:
-                            atomic_write(path, pre, e.get("pre_mode"))
-                    else:
-                        log.warning(
-                            "after an interrupted %s, %s was changed by hand; left as is", data.get("kind"), e["key"]
-                        )
-                except ReverieError as err:
-                    log.warning("could not roll back %s: %s", e.get("key"), err)
-            with store._txn():
-                store.db.execute("DELETE FROM journal WHERE id = ?", [row["id"]])
-            log.warning("rolled back an interrupted %s (journal %s)", data.get("kind"), row["id"])
-    finally:
-        store.lock.release()
+    after = settled_bytes(decision, ours)
+    _set(plan.view, key, settled_record(blobs, trec, after, target_b))
+    plan.changes.append(FileChange(key, path, ours, after, (trec or rec or {}).get("mode")))
 
 
-def mode_of(path: Path) -> int | None:
-    """Permission bits to restore on rollback (None: the file is gone)."""
+def wanted_bytes(
+    fmt: FileFormat,
+    current: bytes | None,
+    current_person: bytes | None,
+    target: bytes | None,
+    target_person: bytes | None,
+    created: bool,
+) -> bytes | None:
+    """What a file should hold when the view moves from `current` to `target` (disk not consulted).
+
+    Reverie's regions come from `target`. People's text stays as it is now
+    (a person's edit is kept by undo, redo and restore) — except the edits
+    Reverie itself made to people's text (a retired imported hook): a
+    record carries the file as the person left it (`person`) when Reverie
+    changed their text, so those edits are taken back or made again.
+    `target` None: Reverie has nothing in the file any more (a file it
+    created goes when nothing of a person's is left in it).
+    """
+    if not fmt.shared:
+        return target
+    if current is None:
+        current = current_person  # recorded as absent: the person's file before Reverie removed it
+    if current is None:
+        return target
     try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
+        people = current_person if current_person is not None else current
+        if target is not None and target_person is not None:  # make Reverie's own edits of the target again
+            merged = merge_lines(fmt.splice(target_person, target), fmt.splice(people, target), target)
+            people = merged if merged is not None else target
+        if target is not None and fmt.splice(people, None) == fmt.splice(target, None):
+            return target  # people's text as the target has it: restore the target's exact bytes
+        out = fmt.splice(people, target)
+    except (Unmergeable, ValueError, UnicodeDecodeError):
+        return target
+    if target is None and created and fmt.empty(out):
         return None
+    return out
 
 
-def _record_bytes(blobs: Blobs, rec: dict[str, Any] | None) -> bytes | None:
-    """The bytes a view's file record stands for (None: no record)."""
-    return blobs.get(rec["hash"]) if rec else None
+def _person(blobs: Blobs, rec: FileRecord | None) -> bytes | None:
+    """The file as the person left it before Reverie edited their text (None: Reverie did not)."""
+    h = (rec or {}).get("edited_from")
+    return blobs.get(str(h)) if h else None
+
+
+def settled_bytes(decision: Decision, ours: bytes | None) -> bytes | None:
+    """The bytes a file holds once `decision` (not a Conflict) is carried out."""
+    if isinstance(decision, Write):
+        return decision.data
+    if isinstance(decision, Delete):
+        return None
+    assert isinstance(decision, Keep)
+    return ours
+
+
+def settled_record(
+    blobs: Blobs, trec: FileRecord | None, after: bytes | None, theirs: bytes | None
+) -> FileRecord | None:
+    """The record a file gets in the resulting view.
+
+    The target's own record when the file ended up as the target has it;
+    none when the target does not track the file; otherwise a record of the
+    bytes now on disk (a person's text kept around Reverie's region). The new
+    bytes are staged as a blob so a later restore can write them back.
+    """
+    if trec is None:
+        return None
+    if after == theirs:
+        # the disk now holds the blob itself (a redacted version's "disk" hash no longer applies)
+        return {k: v for k, v in trec.items() if k != "disk"} if "disk" in trec else trec
+    if after is None:
+        return None
+    record: FileRecord = {"hash": blobs.put(after), "created": bool(trec.get("created"))}
+    for extra in ("mode", "edited_from"):
+        if trec.get(extra) is not None:
+            record[extra] = trec[extra]
+    return record
+
+
+def _set(view: View, key: str, record: FileRecord | None) -> None:
+    if record is None:
+        view.files.pop(key, None)
+    else:
+        view.files[key] = record
+
+
+def record_of(data: bytes, created: bool, mode: int | None) -> FileRecord:
+    """A file record for bytes about to be written (their blob is stored by the caller)."""
+    record: FileRecord = {"hash": sha256(data), "created": created}
+    if mode is not None:
+        record["mode"] = mode
+    return record

@@ -18,16 +18,48 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from reverie.store.blobs import Blobs
+from reverie.store.blobs import Blobs, sha256
 from reverie.store.models import Artifact
 
 MAPS = ("artifacts", "files", "reviews", "candidates")
+
+FileRecord = dict[str, Any]
+"""A view's record of one workspace file: {"hash": blob of its bytes, "created": Reverie made the
+file, "mode": permission bits (optional), "edited_from": blob of the file as the person left it before
+Reverie edited people's text in it (optional; see store.sync.wanted_bytes)}. ``"hash": None``
+records the file as absent: Reverie deleted a file it did not create (a retired imported rule),
+so restore knows to delete it again. ``"disk"``: the sha256 of the bytes on disk when the blob is
+their redacted stand-in (an observed version that held a credential, see store.observed).
+"""
+
+
+def record_hash(rec: FileRecord | None) -> str | None:
+    """The blob a file record points to (None: no record, or the file is recorded as absent)."""
+    if rec is None:
+        return None
+    h = rec.get("hash")
+    return str(h) if h else None
+
+
+def recorded_bytes(blobs: Blobs, rec: FileRecord | None, disk: bytes | None = None) -> bytes | None:
+    """The bytes a file record stands for (None: no record, or the file is recorded as absent).
+
+    A version kept redacted (it held a credential) stores the redacted text and
+    the disk bytes' hash under ``disk``: when `disk` is exactly those bytes, they
+    are what the record stands for.
+    """
+    h = record_hash(rec)
+    if h is None:
+        return None
+    if rec and rec.get("disk") and disk is not None and sha256(disk) == rec["disk"]:
+        return disk
+    return blobs.get(h)
 
 
 @dataclass
 class View:
     artifacts: dict[str, str] = field(default_factory=dict)
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, FileRecord] = field(default_factory=dict)
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     candidates: dict[str, str] = field(default_factory=dict)
     loaded: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict, compare=False, repr=False)
@@ -182,7 +214,7 @@ def view_blob_refs(blobs: Blobs, view_hash: str) -> set[str]:
     _map_refs(blobs, top["reviews"], refs)
     _map_refs(blobs, top["candidates"], refs)
     refs.update(arts.values())
-    refs.update(rec["hash"] for rec in files.values() if rec.get("hash"))
+    refs.update(h for rec in files.values() for h in (rec.get("hash"), rec.get("edited_from")) if h)
     return refs
 
 

@@ -36,9 +36,7 @@ def _blob_text(store: Store, h: str | None) -> str:
     if not h:
         return ""
     try:
-        from reverie.store.blobs import Blobs
-
-        return Blobs(store.db).get(h).decode("utf-8", errors="replace")
+        return str(store.blob_text(h))
     except Exception as err:  # a pruned blob (gc) — say so rather than fail
         return f"(content unavailable: {err})"
 

@@ -7,6 +7,7 @@ Update after an intended visual change with:
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,39 +16,43 @@ from reverie.store.store import Store
 from tests.console.conftest import sample_proposals
 
 
+class CountingIds:
+    """Ids 1, 2, 3, … (time-ordered and random ones share the counter)."""
+
+    def __init__(self) -> None:
+        self.counter = itertools.count(1)
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self.counter):013x}0000"
+
+    def random_id(self, prefix: str, nbytes: int = 5) -> str:
+        return f"{prefix}{next(self.counter):0{nbytes * 2}x}"
+
+
+class MinuteClock:
+    """2026-01-01 00:00, 00:01, … one minute per reading (wrapping each hour)."""
+
+    def __init__(self) -> None:
+        self.ticks = itertools.count(0)
+
+    def now(self) -> datetime:
+        return datetime(2026, 1, 1, 0, next(self.ticks) % 60, tzinfo=UTC)
+
+
 @pytest.fixture
 def stable_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """An app on a real store whose ids and times are fixed, workspace shown as ~/project."""
-    import reverie.store.core
-    import reverie.store.oplog
-
-    counter = itertools.count(1)
-
-    def new_id(prefix: str) -> str:
-        return f"{prefix}{next(counter):013x}0000"
-
-    def random_id(prefix: str, nbytes: int = 5) -> str:
-        return f"{prefix}{next(counter):0{nbytes * 2}x}"
-
-    times = itertools.count(0)
-
-    def now_iso() -> str:
-        return f"2026-01-01T00:{next(times) % 60:02d}:00.000000Z"
-
-    for mod in (reverie.store.core, reverie.store.oplog):
-        for name, fn in (("new_id", new_id), ("random_id", random_id), ("now_iso", now_iso)):
-            if hasattr(mod, name):
-                monkeypatch.setattr(mod, name, fn)
+    clock, ids = MinuteClock(), CountingIds()
     monkeypatch.setenv("HOME", str(tmp_path))
     ws = tmp_path / "project"
     ws.mkdir()
     (ws / "CLAUDE.md").write_text("# Project notes\n\nWe use pnpm.\n", encoding="utf-8")
-    s = Store.open(ws, create=True)
+    s = Store.open(ws, create=True, clock=clock, ids=ids)
     s.init()
     s.open_candidate(sample_proposals(), engine="heuristic")
     from reverie.console.app import ReverieApp
 
-    app = ReverieApp(s, lambda: Store.open(ws), watch=False)
+    app = ReverieApp(s, lambda: Store.open(ws, clock=clock, ids=ids), watch=False)
     yield app
     s.close()
 

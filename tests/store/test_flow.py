@@ -255,7 +255,9 @@ def test_hook_settings_keep_user_entries(store: Store, workspace: Path) -> None:
     assert doc["permissions"] == original["permissions"]
     assert doc["hooks"]["PostToolUse"] == original["hooks"]["PostToolUse"]
     assert doc["hooks"]["PreToolUse"][0]["matcher"] == "Bash"
-    assert settings.read_text().endswith("}\n") and '\n  "permissions"' in settings.read_text()
+    text = settings.read_text()
+    assert text.startswith(raw.decode().split('"PostToolUse"')[0])  # the user's bytes are spliced into, not rewritten
+    assert not text.endswith("\n") and '\n                        "timeout": 10' in text  # in the user's 4-space style
     store.undo()
     assert settings.read_bytes() == raw
 

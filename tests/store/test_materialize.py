@@ -48,11 +48,11 @@ def test_memory_and_agents_mirror(workspace: Path) -> None:
 
 
 def test_block_add_then_remove_gives_back_the_same_bytes() -> None:
-    for text in ["", "# T\n", "# T", "# T\n\n\n", "a\n<!-- x -->\n"]:
+    for text in ["", "# T\n", "# T", "# T\n\n\n", "a\n<!-- x -->\n", "\ufeff# T\r\n", "# T\r\nno final newline", "\n"]:
         block = mat.render_block("CLAUDE.md", [A("instinct", "team")])
         added = mat.splice_block(text, block)
         assert block in added
-        assert mat.splice_block(added, None) == (text if text.endswith("\n") or not text else text + "\n")
+        assert mat.splice_block(added, None) == text  # even a missing final newline stays missing
 
 
 def test_block_replaced_in_place_text_outside_untouched() -> None:
@@ -84,7 +84,9 @@ def test_settings_merge_keeps_other_keys_and_entries() -> None:
     }
     # removing the hook again gives back the original document
     assert json.loads(mat.render_settings(json.dumps(out).encode(), [])) == existing
-    assert mat.render_settings(b"{}", [hook]).endswith(b"}\n")
+    assert mat.render_settings(b'{"a":1}', [hook]).startswith(b'{"a":1,"hooks":{"PreToolUse":[{"matcher":"Bash"')
+    assert mat.render_settings(b"{}", [hook]).endswith(b"\n}")  # nothing to copy: indented, no newline added
+    assert mat.render_settings(None, [hook]).endswith(b"}\n")  # a new file: indented, final newline
 
 
 def test_whole_files_have_expected_frontmatter() -> None:
@@ -104,7 +106,7 @@ def test_hand_edit_regions() -> None:
     c = a.replace(b"- x", b"- y")
     assert mat.region_of("CLAUDE.md", a) == mat.region_of("CLAUDE.md", b)
     assert mat.region_of("CLAUDE.md", a) != mat.region_of("CLAUDE.md", c)
-    assert mat.outside_of("CLAUDE.md", a) == "top"
+    assert mat.format_of("CLAUDE.md").people(a) == "top"
 
 
 def test_symlinked_agents_md_is_not_mirrored_twice(workspace: Path) -> None:
