@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +51,29 @@ def store(workspace: Path) -> Store:
     s.init()
     yield s
     s.close()
+
+
+@contextlib.contextmanager
+def sandbox(files: dict[str, bytes | None]) -> Iterator[tuple[Path, Path]]:
+    """A fresh workspace and HOME for one hypothesis example (function fixtures last a whole test).
+
+    `files`: workspace-relative keys (or ``~/``-relative, under the temp HOME) → bytes (None: no file).
+    """
+    root = Path(tempfile.mkdtemp(prefix="reverie-sandbox-"))
+    old_home = os.environ.get("HOME")
+    os.environ["HOME"] = str(root / "home")
+    (root / "home").mkdir()
+    ws = root / "ws"
+    ws.mkdir()
+    for key, data in files.items():
+        if data is None:
+            continue
+        path = root / "home" / key[2:] if key.startswith("~/") else ws / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    try:
+        yield ws, root / "home"
+    finally:
+        if old_home is not None:
+            os.environ["HOME"] = old_home
+        shutil.rmtree(root, ignore_errors=True)

@@ -8,10 +8,6 @@ no blob referenced by any operation is ever lost.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +17,7 @@ from reverie.store.core import Store
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.models import Proposal
 from reverie.store.views import view_blob_refs
+from tests.store.conftest import sandbox as store_sandbox
 from tests.store.conftest import world
 
 TEMPLATES = [
@@ -55,22 +52,8 @@ step = st.one_of(
 )
 
 
-@contextlib.contextmanager
-def sandbox() -> Iterator[tuple[Path, Path]]:
-    root = Path(tempfile.mkdtemp(prefix="reverie-prop-"))
-    old_home = os.environ.get("HOME")
-    os.environ["HOME"] = str(root / "home")
-    (root / "home").mkdir()
-    ws = root / "ws"
-    (ws / ".claude" / "rules").mkdir(parents=True)
-    (ws / "CLAUDE.md").write_text("# Project\n\nHand text.\n")
-    (ws / ".claude" / "rules" / "style.md").write_text("Be consistent.\n")
-    try:
-        yield ws, root / "home"
-    finally:
-        if old_home is not None:
-            os.environ["HOME"] = old_home
-        shutil.rmtree(root, ignore_errors=True)
+def sandbox() -> contextlib.AbstractContextManager[tuple[Path, Path]]:
+    return store_sandbox({"CLAUDE.md": b"# Project\n\nHand text.\n", ".claude/rules/style.md": b"Be consistent.\n"})
 
 
 def _pending(s: Store) -> list[Proposal]:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +18,7 @@ from reverie.store.core import Store
 from reverie.store.errors import NothingToDoError, UsageError
 from reverie.store.models import Proposal
 from tests.store.conftest import P
+from tests.store.conftest import sandbox as store_sandbox
 
 ISSUE_SETTINGS = b'{\n  "permissions": {"allow": ["Bash(pnpm test:*)"]}\n}\n'
 
@@ -127,26 +125,18 @@ step = st.one_of(
 )
 
 
-@contextlib.contextmanager
-def sandbox(claude: bytes | None, team: bytes | None, local: bytes | None) -> Iterator[tuple[Path, Path]]:
-    root = Path(tempfile.mkdtemp(prefix="reverie-exact-"))
-    old_home = os.environ.get("HOME")
-    os.environ["HOME"] = str(root / "home")
-    (root / "home" / ".claude").mkdir(parents=True)
-    (root / "home" / ".claude" / "CLAUDE.md").write_bytes(b"# Global notes\r\n")
-    ws = root / "ws"
-    (ws / ".claude" / "rules").mkdir(parents=True)
-    (ws / ".claude" / "rules" / "style.md").write_bytes(b"Be consistent.")
-    (ws / "notes.txt").write_bytes(b"not an agent file\n")
-    for key, data in (("CLAUDE.md", claude), (".claude/settings.json", team), (".claude/settings.local.json", local)):
-        if data is not None:
-            (ws / key).write_bytes(data)
-    try:
-        yield ws, root / "home"
-    finally:
-        if old_home is not None:
-            os.environ["HOME"] = old_home
-        shutil.rmtree(root, ignore_errors=True)
+def sandbox(claude: bytes | None, team: bytes | None, local: bytes | None) -> contextlib.AbstractContextManager:
+    """A workspace with CLAUDE.md and both settings files in the given styles, plus untouched bystanders."""
+    return store_sandbox(
+        {
+            "~/.claude/CLAUDE.md": b"# Global notes\r\n",
+            ".claude/rules/style.md": b"Be consistent.",
+            "notes.txt": b"not an agent file\n",
+            "CLAUDE.md": claude,
+            ".claude/settings.json": team,
+            ".claude/settings.local.json": local,
+        }
+    )
 
 
 def _run(s: Store, name: str, arg: object) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from reverie.store.core import Store
 from reverie.store.errors import ReverieError, UsageError
 from reverie.store.journal import FileChange
 from reverie.store.models import Candidate
+from tests.fakes import CountingIds, MinuteClock
 from tests.store.conftest import P
 
 
@@ -83,34 +82,14 @@ def test_dream_marks_sessions_in_the_candidate_transaction(store: Store) -> None
     assert sessions.undreamed_ids() == ["s-2"]
 
 
-class Ticks:
-    def __init__(self) -> None:
-        self.start = datetime(2030, 5, 1, tzinfo=UTC)
-        self.n = itertools.count()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=next(self.n))
-
-
-class Sequential:
-    def __init__(self) -> None:
-        self.n = itertools.count(1)
-
-    def new_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self.n):017d}"
-
-    def random_id(self, prefix: str, nbytes: int = 5) -> str:
-        return f"{prefix}r{next(self.n):09d}"
-
-
 def test_clock_and_ids_are_injected(workspace: Path) -> None:
-    s = Store.open(workspace, create=True, clock=Ticks(), ids=Sequential())
+    s = Store.open(workspace, create=True, clock=MinuteClock(), ids=CountingIds())
     s.init()
     cand = s.open_candidate([P("one")])
     ops = s.log()
-    assert [op.id for op in reversed(ops)] == ["op-00000000000000001", "op-00000000000000004"]
-    assert s.proposals()[0].id == "p-r000000002" and cand.id == "c-00000000000000003"
-    assert ops[0].created_at.startswith("2030-05-01T00:00:0")
+    assert [op.id for op in reversed(ops)] == ["op-00000000000010000", "op-00000000000040000"]
+    assert s.proposals()[0].id == "p-0000000002" and cand.id == "c-00000000000030000"
+    assert [op.created_at for op in reversed(ops)] == ["2026-01-01T00:00:00.000000Z", "2026-01-01T00:02:00.000000Z"]
     s.cache_put("ns", "k", 1)
-    assert s.db.execute("SELECT created_at FROM cache").fetchone()[0].startswith("2030-05-01T00:00:")
+    assert s.db.execute("SELECT created_at FROM cache").fetchone()[0] == "2026-01-01T00:03:00.000000Z"
     s.close()
