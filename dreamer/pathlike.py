@@ -16,9 +16,10 @@ so a token is **really gone** only when it is absent everywhere it could mean
 (the workspace root, the artifact's own folder; a bare name anywhere in the
 tree), is not git-ignored, the line does not create it, give it as an example
 or make it conditional ("if CONTEXT.md exists") — and we know it was real:
-it is in git history, or it starts with `./`/`../` or with a folder the
-workspace has (`src/legacy.ts` in a repo with `src/`) and carries an extension.
-A bare file name with no history is never enough.
+it is in git history, or it starts with a folder the workspace (or the
+artifact's own folder) has and carries an extension (`src/legacy.ts` in a repo
+with `src/`). A bare file name, or a `./` path into a folder that is not
+there, with no history is never enough.
 """
 
 from __future__ import annotations
@@ -316,11 +317,11 @@ class RepoPaths:
         if not self.looks_like_path(token):
             return False
         rel = token.strip().rstrip("/")
-        explicit = rel.startswith(("./", "../"))
         rel = rel[2:] if rel.startswith("./") else rel
         parts = rel.split("/")
         ext = parts[-1].rpartition(".")[2].lower() if "." in parts[-1].strip(".") else ""
-        known = rel in self.history or explicit or (len(parts) > 1 and parts[0] in self.top_level and ext in EXTENSIONS)
+        local = base is not None and len(parts) > 1 and (base / parts[0]).is_dir()
+        known = rel in self.history or (len(parts) > 1 and (parts[0] in self.top_level or local) and ext in EXTENSIONS)
         if not known:
             return False
         roots = [self.workspace] + ([base] if base is not None and base != self.workspace else [])

@@ -45,6 +45,7 @@ def repo(tmp_path: Path) -> RepoPaths:
         "See OLDNOTES.md for history.",  # a bare name could be anywhere, or generic
         "If CONTEXT.md exists, read src/context.ts first.",
         "Read each PLAN.md in the phase folder.",
+        "Use `./scripts/put-translation.js` to update one entry.",  # no scripts/ here: the tree may be elsewhere
         "Good: `src/app/api/auth/login/route.ts`, bad: 'the login route'.",
     ],
 )
@@ -56,7 +57,7 @@ def test_not_evidence_of_a_gone_file(repo: RepoPaths, line: str) -> None:
     "line, gone",
     [
         ("Edit `src/legacy.ts` for the old API.", ["src/legacy.ts"]),
-        ("The schema is in ./schema/v1", ["./schema/v1"]),
+        ("The schema is in ./src/schema.sql", ["./src/schema.sql"]),
     ],
 )
 def test_gone_files_are_found(repo: RepoPaths, line: str, gone: list[str]) -> None:
