@@ -96,6 +96,9 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
         lines.append(f"  {p.id}  {p.action:<7} {p.kind:<8} ({scope})  {p.title}{_label_text(p)}")
     if result.proposals:
         lines.append("review with `reverie review` or `reverie proposals`")
+    skipped = result.ingest.get("skipped") or []
+    if skipped:
+        lines.append(f"{len(skipped)} file(s) under --transcripts are not transcripts we read (--verbose lists them)")
     out.emit(result.to_json(), "\n".join(lines))
     return 0
 

@@ -52,6 +52,8 @@ def cmd_ingest(args: argparse.Namespace, out: Output) -> int:
 
         seen = observe(store, noticed_by="ingest")  # writes made while nothing watched
         text = report.text()
+        if report.skipped:
+            text += f"\n{len(report.skipped)} file(s) under --transcripts are not transcripts we read (--verbose lists them)"
         if seen.writes:
             text += f"\nobserved {len(seen.writes)} write(s) Reverie did not make: `reverie proposals --observed`"
         out.emit(report.to_dict() | {"observed": seen.to_dict()}, text)

@@ -110,7 +110,12 @@ def home_files() -> Iterator[Found]:
 
 
 def transcript_dir_files(dirs: list[Path]) -> Iterator[Found]:
-    """Every .jsonl/.json file under each directory (or the file itself)."""
+    """Every file under each directory (or the file itself): what it is, `sniff` tells from its content.
+
+    Why every file: real exports name things freely (a Gemini chat saved as
+    `.jsonl`, a Claude transcript as `full.jsonl` next to `metadata.json` and
+    `prompt.txt`); a name is no evidence of a format.
+    """
     for d in dirs:
         d = Path(d)
         if d.is_file():
@@ -123,8 +128,7 @@ def transcript_dir_files(dirs: list[Path]) -> Iterator[Found]:
             dirnames.sort()
             dirnames[:] = [n for n in dirnames if n not in (".git", ".reverie", "node_modules")]
             for name in sorted(files):
-                if name.endswith(".jsonl") or (name.endswith(".json") and not name.endswith(".meta.json")):
-                    yield Found(os.path.join(root, name), False)
+                yield Found(os.path.join(root, name), False)
 
 
 def _listdir(path: Path) -> list[str]:
@@ -254,13 +258,71 @@ def quick_cwd(path: str) -> str | None:
 
 
 def sniff(path: str) -> FileInfo | None:
-    """What a transcript file is (agent, session id, cwd), from its first lines.
+    """What a transcript file is (agent, session id, cwd), from its content; None when we do not read it."""
+    return sniff_file(path).info
 
-    None when the format is not one we read (or the file is empty: it may be
-    sniffed again once it grows).
+
+@dataclass(slots=True)
+class Sniffed:
+    """A sniffed file: what it is, or why it is not a transcript we read."""
+
+    info: FileInfo | None
+    reason: str = ""
+
+
+def sniff_file(path: str) -> Sniffed:
+    """What a file is, from its content alone (never its name).
+
+    JSON lines are told by their first record (Claude Code, Codex); anything
+    else that is JSON — a pretty-printed document, or one document on a line —
+    is read whole (bounded) and kept when it has the shape of a Gemini CLI chat.
+    The reason says why anything else is skipped (empty files may be sniffed
+    again once they grow).
     """
-    if path.endswith(".json"):
-        return _sniff_json(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as err:
+        return Sniffed(None, f"unreadable: {err.strerror or err}")
+    first = head.lstrip()[:1]
+    if not first:
+        return Sniffed(None, "empty")
+    if first not in (b"{", b"["):
+        return Sniffed(None, "not JSON (not a Claude Code, Codex or Gemini CLI transcript)")
+    info = _sniff_lines(path)
+    if info is not None:
+        return Sniffed(info)
+    return _sniff_document(path)
+
+
+def _sniff_document(path: str) -> Sniffed:
+    try:
+        size = os.path.getsize(path)
+    except OSError as err:
+        return Sniffed(None, f"unreadable: {err.strerror or err}")
+    if size > MAX_DOCUMENT_BYTES:
+        return Sniffed(None, f"JSON, but not JSON lines we read, and over {MAX_DOCUMENT_BYTES} bytes to read whole")
+    try:
+        with open(path, "rb") as fh:
+            line = fh.readline(_SNIFF_LINE_MAX)
+            more = bool(fh.read(65536).strip())
+    except OSError as err:
+        return Sniffed(None, f"unreadable: {err.strerror or err}")
+    values, bad = parse_line(line)
+    if more and values and not bad:  # one record per line, none of them ours: no need to read it whole
+        return Sniffed(None, "JSON lines, but not Claude Code or Codex records")
+    doc = load_json_document(path)
+    if doc is None:
+        return Sniffed(None, "JSON lines, but not Claude Code or Codex records")
+    if not looks_like_gemini(doc):
+        keys = ", ".join(sorted(str(k) for k in doc)[:5]) if isinstance(doc, dict) else type(doc).__name__
+        return Sniffed(None, f"a JSON document, but not a Gemini CLI chat ({keys})")
+    sid = session_id_of(doc) or Path(path).stem
+    return Sniffed(FileInfo(path=path, agent="gemini", session_id=redact_name(sid), cwd=""))
+
+
+def _sniff_lines(path: str) -> FileInfo | None:
+    """Claude Code or Codex JSON lines, from the first records (None: not those)."""
     agent = ""
     session_id = ""
     cwd = ""
@@ -339,11 +401,3 @@ def load_json_document(path: str) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-
-
-def _sniff_json(path: str) -> FileInfo | None:
-    doc = load_json_document(path)
-    if doc is None or not looks_like_gemini(doc):
-        return None
-    sid = session_id_of(doc) or Path(path).stem
-    return FileInfo(path=path, agent="gemini", session_id=redact_name(sid), cwd="")

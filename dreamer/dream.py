@@ -54,7 +54,7 @@ class DreamResult:
         return self.candidate.id
 
     def to_json(self) -> dict[str, Any]:
-        """Exactly the document of DESIGN §4."""
+        """The document of DESIGN §4, plus `skipped_files`: files under --transcripts not read, with why."""
         return {
             "candidate_store": self.candidate.id,
             "base_version": self.candidate.base_op,
@@ -62,6 +62,7 @@ class DreamResult:
             "sessions_read": self.sessions_read,
             "events_read": self.events_read,
             "proposals": [p.to_dict() for p in self.proposals],
+            "skipped_files": list(self.ingest.get("skipped") or []),
         }
 
 

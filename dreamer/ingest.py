@@ -94,6 +94,8 @@ class IngestReport:
     bytes_read: int = 0
     malformed_lines: int = 0
     skipped_files: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    """Files under --transcripts that are not transcripts we read, each with why (path, reason)."""
     workers: int = 0
     """Reader processes this run used (0: read in this process)."""
     seconds: float = 0.0
@@ -517,9 +519,11 @@ class _Run:
                 st = os.stat(f.path)
             except OSError as err:
                 log.warning("cannot read %s: %s; skipped", redact_name(f.path), err.strerror or err)
+                self._listed_skip(f, f"unreadable: {err.strerror or err}")
                 continue
             if not stat.S_ISREG(st.st_mode):  # a FIFO would block open(), /dev/zero never ends
                 log.warning("%s is not a regular file; skipped", redact_name(f.path))
+                self._listed_skip(f, "not a regular file")
                 continue
             rec = known.get(key(f.path))
             if rec is not None:
@@ -527,6 +531,7 @@ class _Run:
             if rec is not None and rec.skip_reason:
                 if rec.size == st.st_size and rec.mtime_ns == st.st_mtime_ns and rec.inode == st.st_ino:
                     self.report.skipped_files += 1
+                    self._listed_skip(f, rec.skip_reason)
                     continue  # still not ours / not a transcript
                 rec = None
             if rec is not None and rec.agent:
@@ -548,12 +553,13 @@ class _Run:
                 if cwd is not None and not discovery.cwd_matches(cwd, self.workspace):
                     self._remember_skip(f.path, st, "another workspace")
                     continue
-            sniffed = discovery.sniff(f.path)
-            if sniffed is None:
+            found_as = discovery.sniff_file(f.path)
+            if found_as.info is None:
                 if st.st_size > 0:
-                    self._remember_skip(f.path, st, "not a transcript we read")
+                    self._remember_skip(f.path, st, found_as.reason or "not a transcript we read")
+                self._listed_skip(f, found_as.reason or "not a transcript we read")
                 continue
-            info = sniffed
+            info = found_as.info
             if f.from_home and not self._matches(info):
                 self._remember_skip(f.path, st, "another workspace")
                 continue
@@ -666,6 +672,12 @@ class _Run:
         if info.agent == "gemini":
             return discovery.gemini_project_matches(info.path, self.workspace)
         return discovery.cwd_matches(info.cwd, self.workspace)
+
+    def _listed_skip(self, f: discovery.Found, reason: str) -> None:
+        """A file under --transcripts that is not read: listed with why (home dirs hold every project: not listed)."""
+        if not f.from_home:
+            self.report.skipped.append({"path": redact_name(f.path), "reason": reason})
+            log.info("%s: %s; skipped", redact_name(f.path), reason)
 
     def _remember_skip(self, path: str, st: os.stat_result, reason: str) -> None:
         log.debug("%s: %s; skipped", path, reason)

@@ -1,0 +1,90 @@
+"""Every file under --transcripts is told by its content, never its name; the rest is listed with why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reverie.dreamer.discovery import sniff_file
+from reverie.dreamer.ingest import ingest
+from reverie.store.sessions import SessionIndex
+from tests.conftest import realdata_or_skip
+from tests.ingest.fixtures import Claude, codex_envelope, codex_user_turn, gemini_doc, write_jsonl
+
+GEMINI = gemini_doc(
+    "gem-jsonl",
+    [
+        {"id": "m1", "timestamp": "2026-06-05T04:59:42Z", "type": "user", "content": [{"text": "use uv, not pip"}]},
+        {"id": "m2", "timestamp": "2026-06-05T04:59:44Z", "type": "gemini", "content": "ok"},
+    ],
+)
+
+
+def test_formats_whatever_their_names(db, tmp_path: Path) -> None:
+    t = tmp_path / "t"
+    (t / "gemini").mkdir(parents=True)
+    (t / "gemini" / "chat.jsonl").write_text(json.dumps(GEMINI) + "\n")  # a whole chat on one line, named .jsonl
+    pretty = dict(GEMINI, sessionId="gem-pretty")
+    (t / "gemini" / "pretty.jsonl").write_text(json.dumps(pretty, indent=2))  # pretty-printed, named .jsonl
+    c = Claude(cwd="/w")
+    write_jsonl(t / "claude" / "export.txt", [c.user("hello")])  # a Claude transcript named .txt
+    write_jsonl(t / "codex" / "log", codex_envelope("cx-1", "/w", codex_user_turn("hi")))  # no extension at all
+    (t / "notes.md").write_text("# my notes\n")
+    (t / "metadata.json").write_text(json.dumps({"checkpoint_id": "x", "agent": "claude"}))
+    write_jsonl(t / "pi.jsonl", [{"type": "session", "version": 3}, {"type": "message"}])
+    (t / "empty.jsonl").write_text("")
+    report = ingest(db, tmp_path / "ws", [t], home=False)
+    assert sorted(report.by_agent) == ["claude", "codex", "gemini"]
+    assert report.by_agent["gemini"].sessions == 2
+    ids = {row["id"] for row in SessionIndex(db).sessions()}
+    assert {"gem-jsonl", "gem-pretty", c.session_id, "cx-1"} <= ids
+    why = {Path(s["path"]).name: s["reason"] for s in report.skipped}
+    assert why == {
+        "notes.md": "not JSON (not a Claude Code, Codex or Gemini CLI transcript)",
+        "metadata.json": "a JSON document, but not a Gemini CLI chat (agent, checkpoint_id)",
+        "pi.jsonl": "JSON lines, but not Claude Code or Codex records",
+        "empty.jsonl": "empty",
+    }
+    assert report.to_dict()["skipped"] == report.skipped
+    again = ingest(db, tmp_path / "ws", [t], home=False)  # remembered skips are listed again, with their reason
+    assert {Path(s["path"]).name for s in again.skipped} == set(why)
+
+
+def test_dream_json_lists_skipped_files(tmp_path: Path) -> None:
+    from reverie.dreamer.dream import run_dream
+    from reverie.store.store import Store
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    t = tmp_path / "t"
+    t.mkdir()
+    (t / "prompt.txt").write_text("fix the bug")
+    (t / "chat.jsonl").write_text(json.dumps(GEMINI))
+    store = Store.open(ws, create=True)
+    try:
+        store.init()
+        doc = run_dream(store, transcripts=[t], options={"home": False}).to_json()
+    finally:
+        store.close()
+    assert doc["sessions_read"] == 1
+    assert [(Path(s["path"]).name, s["reason"]) for s in doc["skipped_files"]] == [
+        ("prompt.txt", "not JSON (not a Claude Code, Codex or Gemini CLI transcript)")
+    ]
+
+
+@pytest.mark.parametrize("corpus", ["realdata2/FSM1__cipher-box/transcripts", "realdata/kvsankar__agent-history"])
+def test_real_corpora_are_sniffed_by_content(corpus: str) -> None:
+    root = realdata_or_skip().parent / corpus
+    if not root.is_dir():
+        pytest.skip(f"{root} not found")
+    seen: dict[str, str] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        s = sniff_file(str(path))
+        seen[path.name] = s.info.agent if s.info else s.reason
+    transcripts = {name: kind for name, kind in seen.items() if kind in ("claude", "codex", "gemini")}
+    assert transcripts, "every real corpus holds transcripts"
+    if "cipher-box" in corpus:
+        assert seen["full.jsonl"] == "claude" and seen["prompt.txt"].startswith("not JSON")
+        assert seen["metadata.json"].startswith("a JSON document, but not a Gemini CLI chat")
