@@ -101,7 +101,9 @@ def test_cli_dream_json_is_the_design_document(tmp_path: Path, capsys: pytest.Ca
     build_scenario("personal_preference", ws, transcripts=tr)
     assert main(["dream", "--workspace", str(ws), "--transcripts", str(tr), "--json", "--no-progress"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert list(doc) == ["candidate_store", "base_version", "engine", "sessions_read", "events_read", "proposals"]
+    design = ["candidate_store", "base_version", "engine", "sessions_read", "events_read", "proposals"]
+    assert list(doc) == [*design, "skipped_files"], "DESIGN §4's keys, then the files --transcripts held that we skip"
+    assert doc["skipped_files"] == []
     assert doc["engine"] == "heuristic" and doc["sessions_read"] == 2 and doc["events_read"] > 0
     assert doc["candidate_store"].startswith("c-") and doc["base_version"].startswith("op-")
     p = doc["proposals"][0]
