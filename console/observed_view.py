@@ -37,17 +37,15 @@ def read_observed(store: Store) -> ObservedRead:
     return ObservedRead(items, groups(items, store.candidates()))
 
 
-def group_title(cand: Candidate | None, items: Sequence[Proposal]) -> str:
-    """``observed · agent (Auto Dream) · 5 files``: who wrote, with what, how many."""
+def group_title(cand: Candidate | None) -> str:
+    """``observed · agent (Auto Dream) · consolidation``: who wrote, with what (the queue adds the count)."""
     stats = cand.stats if cand is not None else {}
     writers = stats.get("writers") or {}
     who = " and ".join(w for w in ("agent", "person") if writers.get(w)) or "person"
     tools = [t for t in stats.get("tools") or [] if t]
     if tools and "agent" in who:
         who += f" ({', '.join(tools[:2])}{'…' if len(tools) > 2 else ''})"
-    what = "consolidation · " if stats.get("consolidation") else ""
-    n = len(items)
-    return f"observed · {who} · {what}{n} file{'s' if n != 1 else ''}"
+    return f"observed · {who}" + (" · consolidation" if stats.get("consolidation") else "")
 
 
 def groups(observed: Sequence[Proposal], candidates: Sequence[Candidate]) -> list[Group]:
@@ -59,7 +57,7 @@ def groups(observed: Sequence[Proposal], candidates: Sequence[Candidate]) -> lis
     out: list[Group] = []
     seen: set[str] = set()
     for cid in sorted(by_cand):
-        title = group_title(known.get(cid), by_cand[cid])
+        title = group_title(known.get(cid))
         if title in seen:
             title += f" · {cid[-6:]}"
         seen.add(title)

@@ -247,12 +247,16 @@ def _auto_dream(ws: Path, changes: list[attr.Change], who: list[attr.Attribution
     except OSError:
         lock = None
     if attr.consolidation_lock([changes[i] for i in idx], lock):
+        assert lock is not None
+        at = datetime.fromtimestamp(lock, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         for i in idx:
             who[i] = attr.Attribution(
                 writer="agent",
                 agent="claude",
                 tool="Auto Dream",
                 how="consolidation lock",
+                timestamp=at,
+                summary=f"Auto Dream touched memory/.consolidate-lock at {at} (its calls are in no transcript)",
                 extra={"consolidation": True},
             )
 

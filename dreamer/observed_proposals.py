@@ -75,7 +75,7 @@ def build(
     actor = who.writer
     title = f"{actor} {VERB[change]} {f.label}" + (f": {quote(first, 60)}" if first and change != "delete" else "")
     evidence: list[Evidence] = []
-    if who.writer == "agent" and who.session_id:
+    if who.writer == "agent" and (who.session_id or who.summary):  # Auto Dream: no session, its lock's time
         evidence.append(
             Evidence(
                 session_id=who.session_id,

@@ -389,7 +389,8 @@ class MainScreen(Screen[None]):
             f"{verb} {len(ids)} proposal{'s' if len(ids) > 1 else ''}" if len(ids) > 1 else f"{verb}: {sel[0].title}"
         )
         self.app.push_screen(
-            PromptScreen(title, placeholder="reason (optional) — enter to reject, escape to cancel"), answer
+            PromptScreen(title, placeholder=f"reason (optional) — enter to {verb.lower()}, escape to cancel"),
+            answer,
         )
 
     def action_edit_inline(self) -> None:

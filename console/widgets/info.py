@@ -73,7 +73,7 @@ def observed_line(p: Proposal) -> Text | None:
     line = Text()
     writer = str(info.get("writer") or "person")
     line.append(f"written by {'the agent' if writer == 'agent' else 'a person'}", "bold")
-    via = [str(info[k]) for k in ("agent", "tool") if info.get(k)]
+    via = [str(info[k]) for k in ("agent", "tool") if info.get(k)] if writer == "agent" else []
     if info.get("session_id"):
         via.append(f"session {short_session(str(info['session_id']))}")
     if via:

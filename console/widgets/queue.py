@@ -333,7 +333,8 @@ class QueueView(ScrollView, can_focus=True):
         left.append("◆" if marked else " ", self._style("queue--mark"))
         status_style = self._style(f"queue--{p.status}") if p.status != "pending" else self._style("queue--dim")
         left.append(STATUS_GLYPH.get(p.status, "?") + " ", status_style)
-        action = p.action if p.action != "add" else ""
+        in_group = any(g.title == row.kind for g in self.groups)  # observed writes: the title says the change
+        action = p.action if p.action != "add" and not in_group else ""
         if action:
             left.append(f"{action[:3] if compact else action}: ", self._style("queue--dim"))
         title_text, spans = escape_invisible(p.title or p.name or p.id)

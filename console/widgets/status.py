@@ -36,11 +36,15 @@ def status_text(info: StatusInfo) -> Text:
         if len(info.warnings) > 1:
             t.append(f" (+{len(info.warnings) - 1})", "bold")
         t.append(" ")
-    if info.agent_writes or info.person_writes:
+    if info.agent_writes:
         n = info.agent_writes
-        t.append(f" {n} agent write{'s' if n != 1 else ''} to review ", "bold reverse" if n else "bold")
+        t.append(f" {n} agent write{'s' if n != 1 else ''} to review ", "bold reverse")
         if info.person_writes:
             t.append(f" +{info.person_writes} by a person", "bold")
+        t.append(" │ ", "dim")
+    elif info.person_writes:
+        n = info.person_writes
+        t.append(f"{n} write{'s' if n != 1 else ''} to review (by a person)", "bold")
         t.append(" │ ", "dim")
     if info.candidate:
         t.append("candidate ", "dim")

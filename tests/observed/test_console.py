@@ -37,8 +37,9 @@ def test_groups_actor_status_keep_revert_and_the_whole_consolidation(workspace: 
     async def script(pilot, app) -> None:
         q = queue(app)
         headers = [r.kind for r in q.rows if r.proposal is None]
-        assert headers[0] == "observed · agent (Edit) · 1 file"
-        assert headers[1] == "observed · agent (Auto Dream) · consolidation · 3 files"
+        assert headers[0] == "observed · agent (Edit)"
+        assert headers[1] == "observed · agent (Auto Dream) · consolidation"
+        assert [r.count for r in q.rows if r.proposal is None] == [1, 3]
         line = status_text(app.screen.query_one(StatusLine).info).plain
         assert "4 agent writes to review" in line
         # the first row is the CLAUDE.md edit: its provenance names the agent and the tool
