@@ -504,20 +504,7 @@ class Watcher:
         from reverie.dreamer.observe import observe
 
         report = observe(store, noticed_by="watcher", include_home=self.home)
-        return [
-            AgentWrite(
-                key=w.key,
-                path=w.path,
-                change=w.change,
-                writer=w.writer,
-                proposal=w.proposal,
-                candidate_store=w.candidate,
-                session_id=w.session_id,
-                tool=w.tool,
-                labels=list(w.labels),
-            )
-            for w in report.writes
-        ]
+        return [AgentWrite(**w.to_dict()) for w in report.writes]  # same fields as `reverie ingest --json`
 
     def _open_store(self) -> Any:
         """The watcher thread's own Store, or None while the workspace has no initialized store."""

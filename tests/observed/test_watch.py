@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 import queue
-import time
 from pathlib import Path
 
 import pytest
 
 from reverie.dreamer.watch import AgentWrite, Watcher
+from tests.ingest.test_watch import _wait_for
 from tests.observed.helpers import memory_dir, project, session
-
-WAIT = 20.0
-
-
-def _wait_for(q: queue.Queue, pred, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        try:
-            ev = q.get(timeout=max(0.01, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        seen.append(ev)
-        if pred(ev):
-            return ev
-    pytest.fail(f"no matching watcher event within {timeout}s; saw {[e.to_dict() for e in seen]}")
 
 
 @pytest.mark.parametrize("polling", [False, True])
