@@ -40,6 +40,8 @@ WRITE_TOOLS = frozenset(
     }
 )
 SHELL_TOOLS = frozenset({"Bash", "run_shell_command", "shell", "exec_command", "local_shell", "container.exec"})
+PATH_HINTS = ("CLAUDE", "AGENTS", "GEMINI", "memor", ".claude")
+"""A watched path contains one of these (checked before the full path mapping)."""
 BEFORE_SLACK = 5.0
 """Seconds a tool call's timestamp may follow the file's mtime (clocks, the message written after the call)."""
 WINDOW = 24 * 3600.0
@@ -173,6 +175,8 @@ def make_call(row: dict[str, Any], session_cwd: str, workspace: Path) -> ToolCal
     paths, texts, deletes, removed = _paths_and_texts(tool, inp)
     keys: list[str] = []
     for p in [*paths, *removed]:
+        if not any(h in p for h in PATH_HINTS):  # cheap: most calls touch source files
+            continue
         key = key_of_tool_path(p, cwd, workspace)
         if key is not None and key not in keys:
             keys.append(key)
