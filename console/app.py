@@ -43,6 +43,10 @@ DreamJob = Callable[["ProgressCallback", threading.Event], "DreamResult"]
 """What the dream screen runs in its worker: job(progress, cancel) -> the dream's result."""
 
 
+GC_YOUNG = 20_000
+"""Allocations between young-generation collections while the console runs (Python's default: 700)."""
+
+
 class DreamFn(Protocol):
     """`reverie.dreamer.dream.run_dream`, or a stand-in with its call shape (tests)."""
 
@@ -129,6 +133,11 @@ class ReverieApp(App[None]):
         # 40 ms, while the 10,000 proposals load) lands before the first frame.
         # Thawed on unmount, so test runs that build many apps free everything.
         gc.freeze()
+        # Young collections less often: a key press allocates tens of thousands of short-lived objects
+        # (strips, segments, a 5,000-line diff), and with the default 700 every press ran several
+        # collections that promoted the cached diff lines toward costly full ones (the j/k p95).
+        self._gc_threshold = gc.get_threshold()
+        gc.set_threshold(GC_YOUNG, *self._gc_threshold[1:])
         super().__init__()
         self.store = store
         self.store_factory = store_factory
@@ -218,6 +227,7 @@ class ReverieApp(App[None]):
     def on_unmount(self) -> None:
         self.stop_watcher()
         gc.unfreeze()
+        gc.set_threshold(*self._gc_threshold)
 
     def open_store(self) -> Store:
         return self.store_factory()

@@ -34,6 +34,8 @@ class DiffPane(ScrollView, can_focus=True):
         self._offsets: dict[tuple[int, int, int], list[int]] = {}
         self._width_key: object = None
         self._width_value = 10
+        self._layouts: dict[tuple[int, int, bool], tuple[Diff, list[tuple[int, int]]]] = {}
+        """Row layouts of recently shown (or prepared) diffs: moving back and forth costs no re-fold."""
 
     @property
     def dark(self) -> bool:
@@ -52,6 +54,11 @@ class DiffPane(ScrollView, can_focus=True):
         self._relayout()
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
+
+    def prepare(self, diff: Diff | None) -> None:
+        """Fold `diff` for the current width ahead of `show` (the screen calls it for the next proposal)."""
+        if diff is not None and diff.lines and self.size.width:
+            self._layout(diff, self._width())
 
     def toggle_side_by_side(self) -> None:
         self.side_by_side = not self.side_by_side
@@ -78,35 +85,54 @@ class DiffPane(ScrollView, can_focus=True):
         self._layout_width = width
         self._cache.clear()
         self._offsets.clear()
-        rows: list[tuple[int, int]] = []
         diff = self.diff
         if diff is None or not diff.lines:
             rows = [(i, 0) for i in range(len((self.message or "").split("\n")))]
-        elif not self.side_by_side:
-            text_w = self._text_width(width)
-            for i, line in enumerate(diff.lines):
-                w = width if line.tag in "@#" else text_w
-                rows.extend((i, k) for k in range(row_count(line.raw, w)))
         else:
-            half_w = self._half_text_width(width)
+            rows = self._layout(diff, width)
+        self._rows = rows
+        self.virtual_size = Size(width, len(rows))
+
+    def _layout(self, diff: Diff, width: int) -> list[tuple[int, int]]:
+        """(line index, row within the line) for every screen row of `diff` at `width`, cached."""
+        key = (id(diff), width, self.side_by_side)
+        hit = self._layouts.get(key)
+        if hit is not None and hit[0] is diff:
+            return hit[1]
+        rows: list[tuple[int, int]] = []
+        add = rows.append
+        if not self.side_by_side:
+            text_w = self._text_width(width, diff)
+            for i, line in enumerate(diff.lines):
+                n = row_count(line.raw, width if line.tag in "@#" else text_w)
+                if n == 1:
+                    add((i, 0))
+                else:
+                    rows.extend((i, k) for k in range(n))
+        else:
+            half_w = self._half_text_width(width, diff)
             for i, (left, right) in enumerate(diff.pairs):
                 if left is not None and left.tag in "@#":
                     n = row_count(left.raw, width)
                 else:
                     n = max(row_count(left.raw, half_w) if left else 1, row_count(right.raw, half_w) if right else 1)
                 rows.extend((i, k) for k in range(n))
-        self._rows = rows
-        self.virtual_size = Size(width, len(rows))
+        if len(self._layouts) >= 16:
+            self._layouts.pop(next(iter(self._layouts)))
+        self._layouts[key] = (diff, rows)
+        return rows
 
-    def _text_width(self, width: int) -> int:
-        g = gutter_width(self.diff) if self.diff else 1
+    def _text_width(self, width: int, diff: Diff | None = None) -> int:
+        diff = diff or self.diff
+        g = gutter_width(diff) if diff else 1
         return max(width - (2 * g + 4), 4)
 
     def _half(self, width: int) -> int:
         return max((width - 1) // 2, 6)
 
-    def _half_text_width(self, width: int) -> int:
-        g = gutter_width(self.diff) if self.diff else 1
+    def _half_text_width(self, width: int, diff: Diff | None = None) -> int:
+        diff = diff or self.diff
+        g = gutter_width(diff) if diff else 1
         return max(self._half(width) - (g + 3), 4)
 
     # --- painting -------------------------------------------------------------

@@ -114,6 +114,9 @@ class QueueView(ScrollView, can_focus=True):
         self.filter_text = ""  # not `query`: that is Widget.query(), the DOM lookup
         self._cache: dict[tuple[int, int], Strip] = {}
         self.groups: list[Group] = []
+        self._row_of: dict[str, int] = {}
+        """Proposal id → its row (rebuilt with the rows): moving and swapping stay O(1) at 10,000 rows."""
+        self._all_of: dict[str, int] = {}
 
     # --- data -----------------------------------------------------------------
 
@@ -128,8 +131,9 @@ class QueueView(ScrollView, can_focus=True):
         keep = keep if keep is not None else (self.current.id if self.current else None)
         if groups is not None:
             self.groups = list(groups)
-        self._all = proposals
-        live = {p.id for p in proposals}
+        self._all = list(proposals)
+        self._all_of = {p.id: i for i, p in enumerate(self._all)}
+        live = self._all_of.keys()
         self.marked &= live
         self._rebuild(keep)
 
@@ -152,11 +156,12 @@ class QueueView(ScrollView, can_focus=True):
             rows.append(Row(kind, None, len(items)))
             rows.extend(Row(kind, p) for p in items)
         self.rows = rows
+        self._row_of = {r.proposal.id: i for i, r in enumerate(rows) if r.proposal is not None}
         self._cache.clear()
         self.virtual_size = Size(self.size.width, len(rows))
         target = -1
         if keep is not None:
-            target = next((i for i, r in enumerate(rows) if r.proposal and r.proposal.id == keep), -1)
+            target = self._row_of.get(keep, -1)
         if target < 0:
             old = min(max(self.cursor, 0), max(len(rows) - 1, 0))
             target = self._nearest(old, +1)
@@ -167,11 +172,18 @@ class QueueView(ScrollView, can_focus=True):
 
     def replace_item(self, proposal: Proposal) -> None:
         """Swap in a fuller copy of a proposal already shown (same id, same place)."""
-        self._all = [proposal if p.id == proposal.id else p for p in self._all]
-        for i, row in enumerate(self.rows):
-            if row.proposal is not None and row.proposal.id == proposal.id:
-                self.rows[i] = Row(row.kind, proposal)
-                self._cache.pop((i, self.size.width), None)
+        k = self._all_of.get(proposal.id)
+        if k is not None:
+            self._all[k] = proposal
+        i = self._row_of.get(proposal.id)
+        if i is not None:
+            self.rows[i] = Row(self.rows[i].kind, proposal)
+            self._cache.pop((i, self.size.width), None)
+
+    def neighbor(self, step: int) -> Proposal | None:
+        """The proposal `cursor_down` (step +1) or `cursor_up` (-1) would move to, if any."""
+        i = self._nearest(self.cursor + step, step)
+        return self.rows[i].proposal if i >= 0 else None
 
     @property
     def proposals(self) -> list[Proposal]:

@@ -554,3 +554,31 @@ def test_a_change_between_building_the_app_and_its_first_frame_is_shown(make_sto
         assert len(queue(app).proposals) == 6
 
     drive(app, script)
+
+
+def test_the_next_proposal_is_prepared_while_reading(make_store, make_app) -> None:
+    """After j, the proposal a second j shows is already loaded whole and its diff built (no work on that press);
+    the queue keeps its order and cursor when summaries are swapped for full proposals."""
+    store = make_store()
+    app = make_app(store)
+
+    async def script(pilot, app) -> None:
+        q = queue(app)
+        order = [p.id for p in q.proposals]
+        await pilot.press("g", "j")
+        await pilot.pause()
+        screen = app.screen
+        nxt = q.neighbor(+1)
+        assert nxt is not None and nxt.id in screen._full_ids  # loaded whole before it is shown
+        built = len(screen._diff_cache)
+        await pilot.press("j")
+        await pilot.pause()
+        assert q.current is not None and q.current.id == nxt.id
+        assert [p.id for p in q.proposals] == order
+        assert q.neighbor(-1) is not None and q.neighbor(-1).id == order[1]
+        assert len(screen._diff_cache) >= built  # shown from the cache, the one after it prepared
+        await pilot.press("k")
+        await pilot.pause()
+        assert q.current.id == order[1]
+
+    drive(app, script)
