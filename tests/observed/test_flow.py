@@ -248,3 +248,16 @@ def test_files_from_before_reverie_are_a_silent_baseline_a_restore_never_deletes
     store.restore(init_op)
     assert gem.read_text() == "## Gemini Added Memories\n- old fact\n" and codex.read_text() == "summary\n"
     assert not (memory_dir(workspace) / "added.md").exists()
+
+
+def test_a_dream_surfaces_unwatched_writes_as_their_own_group_beside_its_candidate(workspace: Path) -> None:
+    from reverie.dreamer.dream import run_dream
+
+    store = project(workspace)
+    (memory_dir(workspace) / "style.md").write_text(STYLE + "Also: no trailing spaces.\n")
+    result = run_dream(store)
+    assert [w["change"] for w in result.observed["writes"]] == ["update"]
+    assert store.current_candidate().id == result.candidate.id  # apply/discard address the dream, not the writes
+    assert result.candidate.source == "dream"
+    assert {c.source for c in store.candidates()} == {"dream", "observed"}
+    assert [p.id for p in store.observed_proposals()] == [result.observed["writes"][0]["proposal"]]
