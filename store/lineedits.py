@@ -76,11 +76,10 @@ def _locate(lines: list[str], old: Sequence[str], line: int, path: str) -> int:
 
 
 def _replace(lines: list[str], i: int, n: int, new: Sequence[str]) -> list[str]:
-    """`lines[i:i+n]` replaced by `new`: inner lines end like the first replaced line, the last
-    like the last replaced one (so a file without a final newline still has none)."""
+    """`lines[i:i+n]` replaced by `new`: inner lines end like the first replaced line, the last like the
+    last replaced one (a file without a final newline still has none). Removing lines removes exactly
+    their bytes: every other line keeps its own, ending included."""
     if not new:
-        if i + n == len(lines) and i > 0 and not _ending(lines[i + n - 1]):
-            return [*lines[: i - 1], content(lines[i - 1])]  # the new last line keeps the missing newline
         return lines[:i] + lines[i + n :]
     inner = _ending(lines[i]) or ("\r\n" if any(x.endswith("\r\n") for x in lines) else "\n")
     body = [x + inner for x in new[:-1]] + [new[-1] + _ending(lines[i + n - 1])]

@@ -43,7 +43,7 @@ def test_remove_lines_anywhere() -> None:
     out = apply_edits(CLAUDE, [edit("CLAUDE.md", 4, ["- Deploy settings live in deploy/heroku.yml."], [])])
     assert out == CLAUDE.replace(b"- Deploy settings live in deploy/heroku.yml.\r\n", b"")
     last = apply_edits(CLAUDE, [edit("CLAUDE.md", 5, ["- Keep it small."], [])])
-    assert last == CLAUDE.rsplit(b"\r\n", 1)[0], "the file still ends without a newline"
+    assert last == CLAUDE.rsplit(b"\r\n", 1)[0] + b"\r\n", "exactly the cited line's bytes go; the rest stays"
 
 
 def test_moved_lines_still_apply_changed_lines_conflict() -> None:
