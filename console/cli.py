@@ -130,6 +130,8 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     elif name == "kind":
         p.add_argument("id")
         p.add_argument("kind")
+        p.add_argument("--body-file", type=Path, default=None, help="the new body (a hook's script)")
+        p.add_argument("--matcher", default=None, help="a hook's tool matcher (regex on the tool name)")
     elif name == "apply":
         p.add_argument("--candidate", "-c", default=None)
         p.add_argument("--dry-run", action="store_true", help="list the files that would be written")

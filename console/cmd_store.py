@@ -135,6 +135,8 @@ def cmd_status(args: argparse.Namespace, out: Output) -> int:
         ]
         for c in (doc.get("agents") or {}).get("details") or []:
             lines.append(f"disagree   {c['text']}")
+        for key, problem in doc["broken_markers"].items():
+            lines.append(f"markers    {key}: {problem}; fix it by hand")
         for key in sorted(k for k in doc if k not in _STATUS_CORE):
             value = doc[key]
             if isinstance(value, dict):
@@ -172,6 +174,7 @@ _STATUS_CORE = {
     "proposals",
     "can_undo",
     "can_redo",
+    "broken_markers",
 }
 
 
@@ -208,19 +211,17 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
         # A hand-written or scripted file gets the same scrutiny as a dream's
-        # output: labels from the critics, and no secret reaches the store.
-        from reverie.dreamer.critics import run_critics
+        # output, and nothing it claims (labels, statuses, replay figures) is kept.
+        from reverie.dreamer import review
 
-        store.validate_proposals(proposals)  # critics expect known kinds and scopes
-        run_critics(proposals, store.active_artifacts(), store.workspace)
         stats = doc.get("stats") if isinstance(doc.get("stats"), dict) else None
-        cand = store.open_candidate(
+        cand = review.open_from_file(
+            store,
             proposals,
             engine=args.engine,
-            sessions_read=int(doc.get("sessions_read") or 0),
-            events_read=int(doc.get("events_read") or 0),
+            sessions_read=_count(doc.get("sessions_read")),
+            events_read=_count(doc.get("events_read")),
             stats=stats,
-            actor="person",
         )
         ids = [p.id for p in store.proposals(cand.id)]
         out.emit(
@@ -230,6 +231,13 @@ def cmd_propose(args: argparse.Namespace, out: Output) -> int:
     finally:
         store.close()
     return 0
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        raise UsageError(f"sessions_read/events_read must be whole numbers, not {value!r}") from None
 
 
 def cmd_proposals(args: argparse.Namespace, out: Output) -> int:
@@ -366,20 +374,35 @@ def cmd_reject(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _read_body(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read {path}: {err}") from None
+
+
+def _labels_doc(store: Any, op: Operation, out: Output) -> dict[str, Any]:
+    """The recomputed labels of the changed proposal (critics ran again); block labels said on stderr."""
+    p = store.proposal(op.data["proposals"][0])
+    for label in p.labels:
+        if label.severity == "block":
+            out.info(f"{p.id} {label.label} [block]: {one_line(label.reason)}")
+    return {"status": p.status, "labels": [l.to_dict() for l in p.labels]}
+
+
 def cmd_edit(args: argparse.Namespace, out: Output) -> int:
     if args.body_file is not None:
-        try:
-            body = args.body_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise UsageError(f"cannot read {args.body_file}: {err}") from None
+        body = _read_body(args.body_file)
     else:
         if sys.stdin.isatty():
             raise UsageError("give the new body with --body-file FILE or on stdin")
         body = sys.stdin.read()
     store = _open(args)
     try:
-        op = store.edit(args.id, body)
-        out.emit(_op_doc(op), f"Edited {op.data['proposals'][0]} (op {op.id})")
+        from reverie.dreamer import review
+
+        op = review.edit(store, args.id, body)
+        out.emit(_op_doc(op) | _labels_doc(store, op, out), f"Edited {op.data['proposals'][0]} (op {op.id})")
     finally:
         store.close()
     return 0
@@ -388,8 +411,12 @@ def cmd_edit(args: argparse.Namespace, out: Output) -> int:
 def cmd_scope(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
-        op = store.rescope(args.id, args.scope, args.paths)
-        out.emit(_op_doc(op), f"Scoped {op.data['proposals'][0]} to {args.scope} (op {op.id})")
+        from reverie.dreamer import review
+
+        op = review.rescope(store, args.id, args.scope, args.paths)
+        out.emit(
+            _op_doc(op) | _labels_doc(store, op, out), f"Scoped {op.data['proposals'][0]} to {args.scope} (op {op.id})"
+        )
     finally:
         store.close()
     return 0
@@ -398,8 +425,13 @@ def cmd_scope(args: argparse.Namespace, out: Output) -> int:
 def cmd_kind(args: argparse.Namespace, out: Output) -> int:
     store = _open(args)
     try:
-        op = store.rekind(args.id, args.kind)
-        out.emit(_op_doc(op), f"Changed {op.data['proposals'][0]} to {args.kind} (op {op.id})")
+        from reverie.dreamer import review
+
+        body = _read_body(args.body_file) if args.body_file is not None else None
+        op = review.rekind(store, args.id, args.kind, body=body, matcher=args.matcher)
+        out.emit(
+            _op_doc(op) | _labels_doc(store, op, out), f"Changed {op.data['proposals'][0]} to {args.kind} (op {op.id})"
+        )
     finally:
         store.close()
     return 0

@@ -10,25 +10,25 @@ person clears it.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reverie.dreamer.artifact_text import artifact_lines, conflict_word
+from reverie.dreamer.critic_index import ConflictIndex, DuplicateIndex
+from reverie.dreamer.danger import dangers
+from reverie.dreamer.hook_script import is_hook_script
 from reverie.dreamer.pathlike import RepoPaths
 from reverie.dreamer.redact import contains_secret as _contains_secret
 from reverie.dreamer.redact import redact as _redact
 from reverie.dreamer.redact import redact_obj as _redact_obj
 from reverie.dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
 from reverie.dreamer.wording import approx_tokens, quote, similarity, tokens
-from reverie.store.models import Artifact, Label, Proposal, kind_rank, scope_rank
+from reverie.store.materialize import MARKER_LIKE
+from reverie.store.models import SCOPES, Artifact, Label, Proposal, kind_rank, scope_rank
 
-PIPE_TO_SHELL = re.compile(
-    r"\b(curl|wget|iwr|invoke-webrequest|fetch)\b[^|\n]{0,200}\|\s*(sudo\s+)?(ba|z|da|k)?sh\b|"
-    r"\b(curl|wget)\b[^|\n]{0,200}\|\s*(sudo\s+)?python3?\b|bash\s+<\(\s*curl|sh\s+-c\s+\"\$\(curl",
-    re.I,
-)
 EXFIL = re.compile(
     r"(webhook\.site|requestbin|pipedream\.net|ngrok\.io|ngrok-free\.app|pastebin\.com|transfer\.sh|"
     r"interact\.sh|burpcollaborator|https?://[^\s\"'`]*[?&][\w-]*=\$\{?[A-Z_]{3,}|"
@@ -53,12 +53,91 @@ DEFAULT_CONTEXT_BUDGET = 5000
 
 @dataclass
 class CriticEnv:
+    """What the critics judge a proposal against; the indexes are built once, on first use."""
+
     workspace: Path
     artifacts: list[Artifact]
     proposals: list[Proposal]
     context_budget: int = DEFAULT_CONTEXT_BUDGET
     always_loaded_tokens: int = 0
     notes: dict[str, int] = field(default_factory=dict)
+    _index: _Indexes | None = None
+
+    def index(self) -> _Indexes:
+        if self._index is None:
+            self._index = _Indexes.build(self)
+        return self._index
+
+
+@dataclass
+class _Indexes:
+    """Positions, effective artifact lines and the candidate indexes of one critics run."""
+
+    position: dict[int, int]
+    """id(proposal) → its place in `env.proposals`."""
+    art_lines: list[tuple[Artifact, list[str]]]
+    """Each artifact as judged for contradictions (what a proposal in this candidate makes of it), with its lines."""
+    conflicts: ConflictIndex
+    """Owners: ("p", position) and ("a", artifact position)."""
+    duplicates: dict[str, DuplicateIndex]
+    """Proposal bodies by kind; key "" holds the artifact lines."""
+    loaded_before: list[int]
+    """Always-loaded tokens the proposals before each position add."""
+
+    @classmethod
+    def build(cls, env: CriticEnv) -> _Indexes:
+        props = env.proposals
+        future = {r: o for o in props for r in o.replaces}
+        art_lines: list[tuple[Artifact, list[str]]] = []
+        conflicts = ConflictIndex()
+        for i, art in enumerate(env.artifacts):
+            successor = future.get(art.id)
+            judged = art
+            if successor is not None:  # judge against what the artifact becomes in this candidate
+                judged = Artifact(
+                    id=art.id,
+                    kind=art.kind,
+                    scope=art.scope,
+                    name=art.name,
+                    body="" if successor.action == "retire" else successor.body,
+                )
+            lines = artifact_lines(judged)
+            art_lines.append((judged, lines))
+            conflicts.add(("a", i), lines)
+        for i, o in enumerate(props):
+            if o.kind != "hook" and o.action != "retire":
+                conflicts.add(("p", i), [b for b in o.body.splitlines() if b.strip()])
+        duplicates: dict[str, DuplicateIndex] = {}
+        freq = DuplicateIndex.over([o.body for o in props] + [line for _, lines in art_lines for line in lines]).freq
+        for i, o in enumerate(props):
+            if o.kind not in duplicates:
+                duplicates[o.kind] = DuplicateIndex(freq)
+            duplicates[o.kind].add(i, o.body)
+        arts = DuplicateIndex(freq)
+        for i, (_, lines) in enumerate(art_lines):
+            for j, line in enumerate(lines):
+                arts.add((i, j), line)
+        duplicates[""] = arts
+        loaded, total = [], 0
+        for o in props:
+            loaded.append(total)
+            total += _loads(o)
+        return cls({id(o): i for i, o in enumerate(props)}, art_lines, conflicts, duplicates, loaded)
+
+    def before(self, p: Proposal) -> int:
+        """`p`'s place in the candidate (past the end for a proposal not in it)."""
+        return self.position.get(id(p), len(self.position))
+
+
+def _loads(p: Proposal) -> int:
+    """Tokens `p` adds to the always-loaded context (CLAUDE.md & co.)."""
+    if p.action == "retire":
+        return 0
+    if p.kind in ("instinct", "rule") and p.scope != "path":
+        return approx_tokens(p.body.strip())
+    if p.kind == "memory":
+        return approx_tokens(p.title) + 8
+    return 0
 
 
 def _ev(p: Proposal, trusts: tuple[str, ...] | None = None) -> str:
@@ -82,8 +161,33 @@ def instruction_like(p: Proposal) -> bool:
 # --- the critics -------------------------------------------------------------------
 
 
+def _written_texts(p: Proposal) -> list[tuple[str, bool]]:
+    """What applying `p` writes that something will execute or read as instructions: (text, is a script)."""
+    out = [(p.title, False)]
+    if p.kind == "hook":
+        out.append((p.body, True))
+        command = p.meta.get("command")
+        if isinstance(command, str) and command:
+            out.append((command, True))
+    else:
+        out.append((p.body, False))
+    return out
+
+
 def memory_poisoning(p: Proposal, env: CriticEnv) -> list[Label]:
     out = []
+    for text, script in _written_texts(p):  # a dangerous command blocks wherever it came from, typed or not
+        for d in dangers(text, script=script, hook=p.kind == "hook"):
+            out.append(Label("memory_poisoning", "block", f"{d.reason}: '{quote(d.snippet, 70)}' ({_ev(p)})"))
+    marker = MARKER_LIKE.search(p.title + "\n" + p.body)
+    if marker:
+        out.append(
+            Label(
+                "memory_poisoning",
+                "block",
+                f"contains Reverie's managed-block marker '{marker.group(0)}' (written escaped; {_ev(p)})",
+            )
+        )
     untrusted = [e for e in p.evidence if e.trust in ("tool", "external")]
     if untrusted and instruction_like(p):
         e = untrusted[0]
@@ -97,7 +201,6 @@ def memory_poisoning(p: Proposal, env: CriticEnv) -> list[Label]:
         )
     text = "\n".join(_texts(p))
     checks = [
-        (PIPE_TO_SHELL, "pipes a download into a shell"),
         (EXFIL, "sends data or credentials to an outside URL"),
         (CONCEAL, "asks to hide something from the user"),
         (INJECTION, "contains prompt-injection wording"),
@@ -108,13 +211,20 @@ def memory_poisoning(p: Proposal, env: CriticEnv) -> list[Label]:
         if m:
             shown = repr(m.group(0)) if pattern is HIDDEN else f"'{quote(m.group(0), 60)}'"
             out.append(Label("memory_poisoning", "block", f"{what}: {shown} ({_ev(p)})"))
-    return out[:2]
+    if len(out) > 1:  # one label per kind and severity: the first reason leads, the others are named
+        rest = "; ".join(l.reason.split(":", 1)[0] for l in out[1:3])
+        out = [Label("memory_poisoning", "block", f"{out[0].reason}; also: {rest}")]
+    return out
 
 
 def secret_exposure(p: Proposal, env: CriticEnv) -> list[Label]:
-    for name, text in [("title", p.title), ("body", p.body), ("rationale", p.rationale)] + [
-        (f"evidence quote ({e.session_id[:8]}, {(e.event_uuid or '?')[:8]})", e.quote) for e in p.evidence
-    ]:
+    """A last check on everything the proposal would store or write: anything credential-shaped blocks."""
+    fields = [("title", p.title), ("body", p.body), ("rationale", p.rationale), ("name", p.name)]
+    fields += [("paths", " ".join(p.paths))]
+    if p.meta:
+        fields.append(("meta", json.dumps(p.meta, default=str, ensure_ascii=False)))
+    fields += [(f"evidence quote ({e.session_id[:8]}, {(e.event_uuid or '?')[:8]})", e.quote) for e in p.evidence]
+    for name, text in fields:
         rule = _contains_secret(text) if text else None
         if rule:
             return [
@@ -172,13 +282,22 @@ def false_persistence(p: Proposal, env: CriticEnv) -> list[Label]:
 
 
 def preference_overreach(p: Proposal, env: CriticEnv) -> list[Label]:
+    if p.original_scope in SCOPES and p.scope in SCOPES and scope_rank(p.scope) > scope_rank(p.original_scope):
+        return [
+            Label(
+                "preference_overreach",
+                "warn",
+                f"scope widened by hand from {p.original_scope} to {p.scope}; the evidence supports "
+                f"{p.original_scope} ({_ev(p)})",
+            )
+        ]
     personal = re.search(
         r"\b(i prefer|i like|my (preference|taste)|how i like|i'd rather)\b",
         " ".join(e.quote for e in p.evidence) + " " + p.body,
         re.I,
     )
     workspaces = int(p.meta.get("workspaces", 1) or 1)
-    replaced = [a for a in env.artifacts if a.id in p.replaces]
+    replaced = [a for a in env.artifacts if a.id in p.replaces] if p.replaces else []
     if replaced and all(scope_rank(p.scope) <= scope_rank(a.scope) for a in replaced):
         return []  # keeps (or narrows) the scope of what it replaces
     if p.scope == "global" and workspaces < 2:
@@ -203,20 +322,14 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
         return []
     out = []
     new_lines = [l for l in p.body.splitlines() if l.strip()]
-    future = {r: o for o in env.proposals if o is not p for r in o.replaces}
-    for art in env.artifacts:
+    index = env.index()
+    candidates = index.conflicts.candidates(new_lines)
+    arts = sorted(k[1] for k in candidates if isinstance(k, tuple) and k[0] == "a")
+    for i in arts:  # the first artifact (in order) with a conflicting line, as a full scan would find
+        art, lines = index.art_lines[i]
         if art.id in p.replaces:
             continue
-        successor = future.get(art.id)
-        if successor is not None:  # judge against what the artifact becomes in this candidate
-            art = Artifact(
-                id=art.id,
-                kind=art.kind,
-                scope=art.scope,
-                name=art.name,
-                body="" if successor.action == "retire" else successor.body,
-            )
-        for old in artifact_lines(art):
+        for old in lines:
             for new in new_lines:
                 w = conflict_word(new, old) or conflict_word(old, new)
                 if w:
@@ -233,8 +346,10 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
                 break
         if out:
             break
-    for other in env.proposals:
-        if other is p or other.kind == "hook" or other.action == "retire" or set(other.replaces) & set(p.replaces):
+    others = sorted(k[1] for k in candidates if isinstance(k, tuple) and k[0] == "p")
+    for i in others:
+        other = env.proposals[i]
+        if other is p or set(other.replaces) & set(p.replaces):
             continue
         for a in new_lines:
             hit = next(
@@ -291,35 +406,38 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
     if p.action == "retire":
         return []
     body = p.body.strip()
+    index = env.index()
     if p.kind not in ("hook", "skill", "command", "subagent"):
         if (len(tokens(body)) < 2 and len(body) < 30 and not tokens(body) & TOOL_WORDS) or VAGUE.match(body):
             return [Label("context_pollution", "warn", f"too vague to steer anything: '{quote(body, 60)}'")]
         if len(body) > 1500:
             return [Label("context_pollution", "warn", f"long ({approx_tokens(body)} tokens) for a {p.kind}")]
-        for art in env.artifacts:
+        for i, j in sorted(_pairs(index.duplicates[""].candidates(body))):
+            art, lines = index.art_lines[i]
             if art.id in p.replaces:
                 continue
-            for line in artifact_lines(art):
-                if similarity(tokens(line), tokens(body)) >= 0.8 and not (
-                    conflict_word(body, line) or conflict_word(line, body)
-                ):
-                    return [
-                        Label(
-                            "context_pollution",
-                            "warn",
-                            f"duplicates {art.kind} '{art.name}': '{quote(line.strip(), 70)}'",
-                        )
-                    ]
-    for other in env.proposals:
-        if other is p:
-            break
-        if other.kind == p.kind and similarity(tokens(other.body), tokens(body)) >= 0.8:
-            return [Label("context_pollution", "warn", f"duplicates proposal '{quote(other.title, 60)}'")]
-    loads = (p.kind in ("instinct", "rule") and p.scope != "path") or p.kind == "memory"
-    if loads:
-        added = approx_tokens(body) if p.kind != "memory" else approx_tokens(p.title) + 8
-        env.notes["added"] = env.notes.get("added", 0) + added
-        total = env.always_loaded_tokens + env.notes["added"]
+            line = lines[j]
+            if similarity(tokens(line), tokens(body)) >= 0.8 and not (
+                conflict_word(body, line) or conflict_word(line, body)
+            ):
+                return [
+                    Label(
+                        "context_pollution",
+                        "warn",
+                        f"duplicates {art.kind} '{art.name}': '{quote(line.strip(), 70)}'",
+                    )
+                ]
+    same_kind = index.duplicates.get(p.kind)
+    here = index.before(p)
+    if same_kind is not None:
+        for i in sorted(k for k in same_kind.candidates(body) if isinstance(k, int) and k < here):
+            other = env.proposals[i]
+            if similarity(tokens(other.body), tokens(body)) >= 0.8:
+                return [Label("context_pollution", "warn", f"duplicates proposal '{quote(other.title, 60)}'")]
+    added = _loads(p)
+    if added:
+        total = env.always_loaded_tokens + (index.loaded_before[here] if here < len(index.loaded_before) else 0)
+        total += added
         if total > env.context_budget:
             return [
                 Label(
@@ -331,7 +449,19 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
     return []
 
 
+def _pairs(keys: set[Hashable]) -> list[tuple[int, int]]:
+    return [k for k in keys if isinstance(k, tuple) and len(k) == 2 and all(isinstance(x, int) for x in k)]
+
+
 def unverified_procedure(p: Proposal, env: CriticEnv) -> list[Label]:
+    if p.kind == "hook" and p.action != "retire" and not is_hook_script(p.body):
+        return [
+            Label(
+                "unverified_procedure",
+                "block",
+                "a hook's body runs as a script on every matching tool call, and this one is prose, not a script",
+            )
+        ]
     if p.kind == "hook":
         r = p.meta.get("replay")
         if not isinstance(r, dict) or "violations_blocked" not in r:
@@ -385,9 +515,18 @@ def always_loaded_tokens(workspace: Path) -> int:
 
 
 def run_critics(
-    proposals: list[Proposal], artifacts: list[Artifact], workspace: Path, context_budget: int = DEFAULT_CONTEXT_BUDGET
+    proposals: list[Proposal],
+    artifacts: list[Artifact],
+    workspace: Path,
+    context_budget: int = DEFAULT_CONTEXT_BUDGET,
+    *,
+    only: list[Proposal] | None = None,
 ) -> list[Proposal]:
-    """Attach labels to every proposal (in place) and redact any surviving secret."""
+    """Attach labels to every proposal (in place) and redact any surviving secret.
+
+    With `only`, label just those (judged against all of `proposals`): one
+    changed proposal is checked without relabelling the whole candidate.
+    """
     _REPOS.clear()  # the workspace may have changed since the last dream of this process
     env = CriticEnv(
         workspace=workspace,
@@ -396,7 +535,7 @@ def run_critics(
         context_budget=context_budget,
         always_loaded_tokens=always_loaded_tokens(workspace),
     )
-    for p in proposals:
+    for p in proposals if only is None else only:
         have = {(l.label, l.severity) for l in p.labels}
         for critic in CRITICS:
             for label in critic(p, env):

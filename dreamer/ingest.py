@@ -46,7 +46,8 @@ from reverie.dreamer import discovery, ingest_parallel
 from reverie.dreamer.adapters import claude, codex, gemini
 from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
 from reverie.dreamer.redact import redact, redact_many, redact_name
-from reverie.store.errors import ReverieError
+from reverie.store.db import is_read_only
+from reverie.store.errors import ReadOnlyStoreError, ReverieError
 from reverie.store.models import Event
 from reverie.store.sessions import EventRow, FileRecord, RowWriter, SessionIndex, event_row
 
@@ -164,6 +165,8 @@ def ingest(
     """
     started = time.perf_counter()
     db = _db_of(target)
+    if is_read_only(db):
+        raise ReadOnlyStoreError("the store is read-only: new transcripts cannot be indexed (status, log, show work)")
     index = SessionIndex(db, path_key=redact_name)  # a file name holding a token never reaches the index
     run = _Run(index, Path(workspace), progress, cancel, workers)
     found: list[discovery.Found] = []

@@ -1216,6 +1216,11 @@ def redact(text: str) -> str:
     return apply_spans(text, find_secrets(text)) if text else text
 
 
+def credentials_in(text: str) -> set[str]:
+    """The credential strings in `text` (for comparing what a write adds, never for storing)."""
+    return {text[start:end] for start, end, _ in find_secrets(text)}
+
+
 def contains_secret(text: str) -> str | None:
     """The rule name of the first credential found in `text`, or None."""
     spans = find_secrets(text)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reverie.store import importer, proposals
+from reverie.store import guard, importer, proposals
 from reverie.store import materialize as mat
 from reverie.store.blobs import Blobs, sha256
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
@@ -169,6 +169,11 @@ def plan_apply(snap: Snapshot, candidate_id: str | None, force: bool) -> tuple[A
         changes, records, file_conflicts = _plan_files(
             workspace, snap.blobs, view, new_arts, rendered, drop, force, edits
         )
+        file_conflicts += [
+            (c.key, "secret_exposure: writing it would add a credential; edit the proposal")
+            for c in changes
+            if c.action == "write" and guard.new_credentials(c.before, c.after)
+        ]
         if file_conflicts:
             bad = set()
             for key, reason in file_conflicts:

@@ -262,6 +262,10 @@ def overlay(p: Proposal, review: dict[str, Any] | None) -> Proposal:
         q.name = review["name"]
     if "edits" in review:
         q.edits = [LineEdit.from_dict(e) for e in review["edits"]]
+    if "labels" in review:  # recomputed by the critics when a person changed what the proposal says
+        q.labels = [Label.from_dict(l) for l in review["labels"]]
+    if "meta" in review:
+        q.meta = dict(review["meta"])
     q.reject_reason = review.get("reason", "")
     q.cleared_labels = list(review.get("cleared") or [])
     prev = review.get("preview")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -29,9 +30,9 @@ from reverie.store import proposals as prop  # not `proposals`: open_candidate's
 from reverie.store.apply import ApplyPlan, ApplyResult
 from reverie.store.blobs import Blobs
 from reverie.store.clock import SYSTEM_CLOCK, SYSTEM_IDS, Clock, Ids, iso
-from reverie.store.db import BUSY_TIMEOUT_MS, WriterLock, open_db
-from reverie.store.errors import NothingToDoError, ReverieError, UsageError
-from reverie.store.models import KINDS, SCOPES, Artifact, Candidate, Operation, Proposal
+from reverie.store.db import BUSY_TIMEOUT_MS, WriterLock, is_read_only, open_db, open_read_only
+from reverie.store.errors import NothingToDoError, ReadOnlyStoreError, ReverieError, UsageError
+from reverie.store.models import KINDS, SCOPES, Artifact, Candidate, Label, Operation, Proposal
 from reverie.store.oplog import OpLog
 from reverie.store.paths import CONFIG_NAME, default_db_path, state_dir
 from reverie.store.proposals import Preview
@@ -39,6 +40,8 @@ from reverie.store.sessions import SessionIndex
 from reverie.store.sync import plan_sync
 from reverie.store.transaction import Backend, Snapshot, Transaction
 from reverie.store.views import View, artifacts_of, put_artifact, record_hash, view_blob_refs
+
+log = logging.getLogger("reverie.store")
 
 DEFAULT_CONFIG = """\
 # Reverie settings for this workspace (TOML).
@@ -75,7 +78,11 @@ class Store:
         self.lock = WriterLock(Path(str(db_path) + ".lock"))
         self.clock = clock
         self.ids = ids
-        self._backend = Backend(workspace, db_path, db, self.blobs, self.oplog, self.lock, clock, ids)
+        self.read_only = is_read_only(db)
+        """Opened for reading only (a read-only file or directory): every change raises ReadOnlyStoreError."""
+        self._backend = Backend(
+            workspace, db_path, db, self.blobs, self.oplog, self.lock, clock, ids, read_only=self.read_only
+        )
 
     # --- opening ---------------------------------------------------------------
 
@@ -107,7 +114,10 @@ class Store:
         store = cls(ws, path, db, clock, ids)
         if not create and store.oplog.head_id() is None:
             raise ReverieError(f"no Reverie store in {ws}: run `reverie init`")
-        store.recover()
+        if not store.read_only:
+            store.recover()
+        elif journal.pending(db):
+            log.warning("%s is read-only: an interrupted apply cannot be rolled back until it is writable", path)
         return store
 
     def reader(self) -> Store:
@@ -117,6 +127,8 @@ class Store:
         recovered any journal, so the new connection skips both; under a busy UI
         thread each of those small statements waits for the GIL.
         """
+        if self.read_only:
+            return type(self)(self.workspace, self.db_path, open_read_only(self.db_path), self.clock, self.ids)
         try:
             conn = sqlite3.connect(
                 str(self.db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
@@ -135,6 +147,13 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def check_writable(self) -> None:
+        """Raise the one-line error every change gets on a store opened read-only."""
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                f"{self.db_path} is read-only: status, log, show and the console work, changes do not"
+            )
 
     def recover(self) -> None:
         """Roll back the files of a change that crashed before its operation committed (see store.journal)."""
@@ -167,7 +186,9 @@ class Store:
 
         See store.transaction: the writer lock is held for the with-block, the
         head is read at its start, and nothing is written unless `commit` runs.
+        A store opened read-only refuses here, with one line.
         """
+        self.check_writable()
         return Transaction(self._backend, kind, actor)
 
     def snapshot(self) -> Snapshot:
@@ -287,7 +308,26 @@ class Store:
             "observed": obs.counts(snap),
             "can_undo": undo_next is not None and self.oplog.get(undo_next).parent is not None,
             "can_redo": bool(redo),
+            "broken_markers": self.broken_markers(view),
         }
+
+    def broken_markers(self, view: View | None = None) -> dict[str, str]:
+        """Block files on disk whose managed-block markers are broken: file key → what is wrong."""
+        from reverie.store.fsutil import read_bytes, safe_target
+
+        view = self.view() if view is None else view
+        out: dict[str, str] = {}
+        for key in sorted(view.files):
+            if mat.file_type(key) != "block":
+                continue
+            try:
+                data = read_bytes(safe_target(self.workspace, key))
+            except ReverieError:
+                continue
+            problem = mat.marker_problem(data.decode("utf-8", "replace")) if data is not None else None
+            if problem:
+                out[key] = problem
+        return out
 
     # --- proposals & candidates -------------------------------------------------
 
@@ -454,7 +494,20 @@ class Store:
         prev = prop.preview(q, prop.PlanContext(self.workspace, self.snapshot().artifacts()))
         review["preview"] = {"target": prev.target, "before": prev.before, "after": prev.after}
 
-    def edit(self, pid: str, body: str) -> Operation:
+    @staticmethod
+    def _content_changed(review: dict[str, Any], labels: list[Label], meta: dict[str, Any] | None) -> None:
+        """A change of what a proposal says: its recomputed labels replace the old ones, an approval
+        (and any cleared block) no longer holds, so it goes back to pending."""
+        review["labels"] = [l.to_dict() for l in labels]
+        if meta is not None:
+            review["meta"] = dict(meta)
+        if review.get("status") == "approved":
+            review["status"] = "pending"
+        review.pop("cleared", None)
+
+    def edit(self, pid: str, body: str, *, labels: list[Label], meta: dict[str, Any] | None = None) -> Operation:
+        """Replace a proposal's body. `labels` are the critics' verdict on the edited proposal
+        (`reverie.dreamer.review.edit` computes them): required, so no caller records an unchecked change."""
         if not body.strip():
             raise UsageError("the new body is empty")
 
@@ -463,13 +516,15 @@ class Store:
                 ctx = prop.PlanContext(self.workspace, self.snapshot().artifacts())
                 review["edits"] = [e.to_dict() for e in prop.person_edits(p, body, ctx)]
             review["body"] = body
+            self._content_changed(review, labels, meta)
             self._repreview(p, review, view)
 
         return self._review(
             "edit", "edit {ids}", [pid], change, {"body_hash": hashlib.sha256(body.encode()).hexdigest()}
         )
 
-    def rescope(self, pid: str, scope: str, paths: list[str] | None = None) -> Operation:
+    def rescope(self, pid: str, scope: str, paths: list[str] | None = None, *, labels: list[Label]) -> Operation:
+        """Change a proposal's scope; `labels` as for `edit`."""
         if scope not in SCOPES:
             raise UsageError(f"unknown scope {scope!r} (expected one of {', '.join(SCOPES)})")
 
@@ -481,11 +536,21 @@ class Store:
                 review["paths"] = list(paths)
             elif scope != "path":
                 review["paths"] = []
+            self._content_changed(review, labels, None)
             self._repreview(p, review, view)
 
         return self._review("rescope", "scope {ids} → " + scope, [pid], change, {"scope": scope, "paths": paths})
 
-    def rekind(self, pid: str, kind: str) -> Operation:
+    def rekind(
+        self,
+        pid: str,
+        kind: str,
+        *,
+        labels: list[Label],
+        body: str | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Operation:
+        """Change a proposal's kind (with the body and meta that kind needs: a hook's script); `labels` as for `edit`."""
         if kind not in KINDS:
             raise UsageError(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
 
@@ -493,6 +558,9 @@ class Store:
             if p.edits:
                 raise UsageError(f"{p.id} edits lines of a hand-written file; it keeps that file's kind")
             review["kind"] = kind
+            if body is not None:
+                review["body"] = body
+            self._content_changed(review, labels, meta)
             self._repreview(p, review, view)
 
         return self._review("rekind", "kind {ids} → " + kind, [pid], change, {"kind": kind})

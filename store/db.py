@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from reverie.store.errors import ReverieError, StoreCorruptError
+from reverie.store.errors import ReadOnlyStoreError, ReverieError, StoreCorruptError
 from reverie.store.paths import default_db_path
 
 BUSY_TIMEOUT_MS = 10_000
@@ -29,13 +29,43 @@ def _migration_sets() -> list[sqlite_utils.Migrations]:
     return [core, sessions]
 
 
-def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> sqlite_utils.Database:
+def writable(path: Path) -> bool:
+    """Whether the database file and its directory (for -wal, -shm, the lock) can be written."""
+    try:
+        return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+    except OSError:
+        return False
+
+
+def check_schema(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse a database a newer Reverie migrated: its tables may mean things this version does not know."""
+    for m in _migration_sets():
+        known = [x.name for x in m._migrations]  # sqlite-utils keeps the registered list there
+        applied = [x.name for x in m.applied(db)]
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise ReverieError(
+                f"{path} was created by a newer Reverie ({m.name} schema {len(applied)} > {len(known)}: "
+                f"{unknown[0]} is unknown here); upgrade Reverie to open it"
+            )
+
+
+def open_db(
+    path: Path, create: bool = False, workspace: Path | None = None, read_only: bool | None = None
+) -> sqlite_utils.Database:
     """Open (or create) the database at `path` and migrate it.
 
     A file that is not SQLite → StoreCorruptError naming it; a missing db with
-    create=False → ReverieError telling the person to run `reverie init`.
+    create=False → ReverieError telling the person to run `reverie init`; a
+    database a newer Reverie wrote → ReverieError naming both schema versions.
+    A database that cannot be written (`read_only`, or a read-only file or
+    directory) opens for reading only, unmigrated: `is_read_only(db)` says so.
     """
     path = Path(path)
+    if read_only is None:
+        read_only = not create and path.exists() and not writable(path)
+    if read_only:
+        return open_read_only(path)
     if not path.exists():
         if not create:
             where = f"in {workspace}" if workspace is not None and path == default_db_path(workspace) else f"at {path}"
@@ -60,6 +90,7 @@ def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> 
         raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
     db = sqlite_utils.Database(conn)
     try:
+        check_schema(db, path)
         for m in _migration_sets():
             m.apply(db)
     except sqlite3.OperationalError as err:
@@ -69,6 +100,42 @@ def open_db(path: Path, create: bool = False, workspace: Path | None = None) -> 
     except sqlite3.DatabaseError as err:
         raise StoreCorruptError(f"{path} is not a Reverie database: {err}") from None
     return db
+
+
+def is_read_only(db: sqlite_utils.Database) -> bool:
+    """Whether `db` was opened for reading only (see `open_db`)."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
+
+
+def open_read_only(path: Path) -> sqlite_utils.Database:
+    """The database opened `mode=ro`; `immutable=1` when SQLite cannot even create the WAL index
+    (a read-only directory: nobody can change the file under us then)."""
+    last: Exception | None = None
+    for query in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            conn = sqlite3.connect(
+                f"file:{path}?{query}",
+                uri=True,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as err:
+            last = err
+            continue
+        if not tables or not _is_reverie(conn, tables):
+            conn.close()
+            raise StoreCorruptError(f"{path} is not a Reverie database")
+        db = sqlite_utils.Database(conn)
+        check_schema(db, path)
+        if any(m.pending(db) for m in _migration_sets()):
+            conn.close()
+            raise ReadOnlyStoreError(f"{path} is read-only and was written by an older Reverie: make it writable once")
+        conn.execute("PRAGMA query_only = ON")  # `is_read_only` reads it back
+        return db
+    raise StoreCorruptError(f"{path} is not a readable Reverie database: {last}")
 
 
 def _is_reverie(conn: sqlite3.Connection, tables: set[str]) -> bool:

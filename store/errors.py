@@ -33,3 +33,7 @@ class UnsafePathError(ReverieError):
 
 class NothingToDoError(ReverieError):
     """Undo with nothing to undo, apply with nothing approved, …"""
+
+
+class ReadOnlyStoreError(ReverieError):
+    """A change asked of a store whose files cannot be written (it opened for reading only)."""

@@ -111,11 +111,12 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
         path = path.resolve()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".reverie-tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        _pause_in_temp()
         if mode is not None:
             os.chmod(tmp_name, mode)
         elif path.exists():
@@ -133,6 +134,23 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+TMP_SUFFIX = ".reverie-tmp"
+
+
+def leftover_temps(path: Path) -> list[Path]:
+    """Temp files `atomic_write` left beside `path` when its process was killed mid-write."""
+    if path.is_symlink():
+        path = path.resolve()
+    try:
+        return sorted(path.parent.glob(f".{glob_escape(path.name)}.*{TMP_SUFFIX}"))
+    except OSError:
+        return []
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 def remove_file(path: Path) -> None:
@@ -160,6 +178,12 @@ def remove_file(path: Path) -> None:
 # --- test-only pause point -------------------------------------------------
 
 
+def _pause_in_temp() -> None:
+    """With REVERIE_TEST_PAUSE_IN_TEMP=1, stop with the temp file written and not yet renamed (a test kills us)."""
+    if os.environ.get("REVERIE_TEST_PAUSE_IN_TEMP") == "1":
+        PausePoint.pause()
+
+
 class PausePoint:
     """Counts file writes; with REVERIE_TEST_PAUSE_AFTER_WRITES=N, stops after N.
 
@@ -175,9 +199,13 @@ class PausePoint:
     def wrote(self) -> None:
         self.count += 1
         if self.after is not None and self.count == self.after:
-            marker = os.environ.get("REVERIE_TEST_PAUSE_MARKER")
-            if marker:
-                Path(marker).write_text(str(os.getpid()))
-            deadline = time.monotonic() + float(os.environ.get("REVERIE_TEST_PAUSE_SECONDS", "60"))
-            while time.monotonic() < deadline:
-                time.sleep(0.05)
+            self.pause()
+
+    @staticmethod
+    def pause() -> None:
+        marker = os.environ.get("REVERIE_TEST_PAUSE_MARKER")
+        if marker:
+            Path(marker).write_text(str(os.getpid()))
+        deadline = time.monotonic() + float(os.environ.get("REVERIE_TEST_PAUSE_SECONDS", "60"))
+        while time.monotonic() < deadline:
+            time.sleep(0.05)

@@ -22,7 +22,7 @@ import sqlite_utils
 
 from reverie.store.blobs import Blobs
 from reverie.store.errors import ReverieError
-from reverie.store.fsutil import PausePoint, atomic_write, read_bytes, remove_file, safe_target
+from reverie.store.fsutil import PausePoint, atomic_write, leftover_temps, read_bytes, remove_file, safe_target
 from reverie.store.resolve import Conflict, Delete, Keep, Write, resolve
 
 log = logging.getLogger("reverie.store")
@@ -141,6 +141,9 @@ def roll_back(workspace: Path, blobs: Blobs, row: dict[str, Any]) -> None:
     for e in reversed(data.get("files", [])):
         try:
             path = safe_target(workspace, e["key"])
+            for tmp in leftover_temps(path):  # a write killed between its temp file and the rename
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
             pre = blobs.get(e["pre"]) if e.get("pre") else None
             post = blobs.get(e["post"]) if e.get("post") else None
             decision = resolve(post, read_bytes(path), pre)

@@ -121,6 +121,31 @@ def has_broken_markers(text: str) -> bool:
     )
 
 
+MARKER_LIKE = re.compile(r"(?i)(reverie)(\s*)[:\uff1a\ufe55](\s*)(begin|end)\b")
+"""Reverie's block markers and look-alikes (any case, spacing, a full-width colon)."""
+
+
+def escape_markers(text: str) -> str:
+    """`text` with every marker look-alike defused (`reverie&#58;end`), so a body can never end or
+    open a managed block: the block Reverie wrote is exactly the block undo and restore remove."""
+    return MARKER_LIKE.sub(r"\1\2&#58;\3\4", text)
+
+
+_MARKER_LINE = re.compile(r"<!-- reverie:(begin|end)(?: [^>]*?)? -->")
+
+
+def marker_problem(text: str) -> str | None:
+    """Why the markers of a block file do not form one managed block, or None when they do (or are absent)."""
+    kinds = [m.group(1) for m in _MARKER_LINE.finditer(text)]
+    if not kinds or kinds == ["begin", "end"]:
+        return None
+    if kinds.count("begin") != kinds.count("end"):
+        return f"{kinds.count('begin')} begin and {kinds.count('end')} end marker(s)"
+    if kinds[0] == "end":
+        return "an end marker before the first begin"
+    return f"{kinds.count('begin')} managed blocks (Reverie writes one)"
+
+
 def splice_block(text: str, block: str | None) -> str:
     """Replace the managed block in `text` by `block` (None removes it).
 
@@ -147,19 +172,19 @@ def splice_block(text: str, block: str | None) -> str:
 
 
 def _entry(a: Artifact) -> str:
-    body = a.body.strip("\n")
+    body = escape_markers(a.body.strip("\n"))
     if a.scope == "path" and a.paths:  # a path rule mirrored into another agent's file says where it applies
         body = (
             f"(for {', '.join(a.paths)}) {body}" if "\n" not in body.strip() else f"For {', '.join(a.paths)}:\n{body}"
         )
     if "\n" not in body.strip():
         return f"- {body.strip()}"
-    return f"### {a.title or a.name}\n{body}"
+    return f"### {escape_markers(a.title or a.name)}\n{body}"
 
 
 def _memory_index_entry(a: Artifact) -> str:
-    desc = str(a.meta.get("description") or "").strip() or _first_line(a.body)
-    title = a.title or a.name
+    desc = escape_markers(str(a.meta.get("description") or "").strip() or _first_line(a.body))
+    title = escape_markers(a.title or a.name)
     return f"- [{title}]({a.name}.md) — {desc}" if desc and desc != title else f"- [{title}]({a.name}.md)"
 
 

@@ -32,7 +32,7 @@ from reverie.store import journal
 from reverie.store.blobs import Blobs
 from reverie.store.clock import Clock, Ids, iso
 from reverie.store.db import WriterLock, immediate
-from reverie.store.errors import NothingToDoError, ReverieError, UsageError
+from reverie.store.errors import NothingToDoError, ReadOnlyStoreError, ReverieError, UsageError
 from reverie.store.journal import FileChange, JournalEntry
 from reverie.store.models import ACTORS, Artifact, Candidate, Operation, Proposal
 from reverie.store.oplog import UNDOES_ITSELF, OpLog
@@ -52,10 +52,16 @@ class Backend:
     lock: WriterLock
     clock: Clock
     ids: Ids
+    read_only: bool = False
+    """The database opened for reading only: every write refuses with one line."""
 
     @contextlib.contextmanager
     def sql(self) -> Iterator[None]:
         """One SQLite write transaction; a database error becomes a one-line ReverieError."""
+        if self.read_only:
+            raise ReadOnlyStoreError(
+                f"{self.db_path} is read-only: status, log, show and the console work, changes do not"
+            )
         try:
             with immediate(self.db):
                 yield

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+
 EMPTY_NO_CANDIDATE = "no candidate store — press d to dream"
 EMPTY_NO_PROPOSALS = "the open candidate has no proposals — press d to dream again, D to discard it"
 
@@ -441,8 +442,10 @@ class MainScreen(Screen[None]):
         )
 
         def answer(body: str | None) -> None:
+            from reverie.dreamer import review  # critics and replay run again on every change
+
             if body is not None:
-                self._do(lambda: self.store.edit(p.id, body), "edited (the diff shows your edit below)", [p.id])
+                self._do(lambda: review.edit(self.store, p.id, body), "edited (the diff shows your edit below)", [p.id])
 
         self.app.push_screen(EditScreen(p.title or p.id, p.body, language if p.kind != "hook" else None), answer)
 
@@ -475,7 +478,9 @@ class MainScreen(Screen[None]):
             except OSError:
                 pass
         if body != p.body:
-            self._do(lambda: self.store.edit(p.id, body), "edited in $EDITOR", [p.id])
+            from reverie.dreamer import review
+
+            self._do(lambda: review.edit(self.store, p.id, body), "edited in $EDITOR", [p.id])
 
     def action_rescope(self) -> None:
         p = self.queue.current
@@ -523,10 +528,12 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ChoiceScreen(f"Scope of: {p.title}", options, current=p.scope), chosen)
 
     def _rescope(self, p: Proposal, scope: str, paths: list[str] | None) -> None:
+        from reverie.dreamer import review
+
         note = ""
         if scope_rank(scope) > scope_rank(p.original_scope or p.scope):
             note = " — wider than the evidence: labelled preference_overreach"
-        self._do(lambda: self.store.rescope(p.id, scope, paths), f"scope → {scope}{note}", [p.id])
+        self._do(lambda: review.rescope(self.store, p.id, scope, paths), f"scope → {scope}{note}", [p.id])
 
     def action_rekind(self) -> None:
         p = self.queue.current
@@ -544,8 +551,10 @@ class MainScreen(Screen[None]):
             options.append((kind, t))
 
         def chosen(kind: str | None) -> None:
+            from reverie.dreamer import review
+
             if kind and kind != p.kind:
-                self._do(lambda: self.store.rekind(p.id, kind), f"kind → {kind}", [p.id])
+                self._do(lambda: review.rekind(self.store, p.id, kind), f"kind → {kind}", [p.id])
 
         self.app.push_screen(ChoiceScreen(f"Kind of: {p.title}", options, current=p.kind), chosen)
 

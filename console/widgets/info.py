@@ -16,7 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reverie.store import paths
-from reverie.store.models import SCOPES, Proposal, scope_rank
+from reverie.store.models import Proposal
 from reverie.store.textsafe import escape_invisible
 
 SEVERITY = {
@@ -120,18 +120,7 @@ def proposal_info(
         out.append(Text(f"id {p.id}", style="dim"))
     if p.reject_reason:
         out.append(Text(f"rejected: {_visible(p.reject_reason)}", style=sev["block"]))
-    labels_shown = list(p.labels)
-    widened = p.original_scope in SCOPES and p.scope in SCOPES and scope_rank(p.scope) > scope_rank(p.original_scope)
-    if widened and not any(l.label == "preference_overreach" for l in p.labels):
-        from reverie.store.models import Label
-
-        labels_shown.append(
-            Label(
-                "preference_overreach",
-                "warn",
-                f"scope widened by hand from {p.original_scope} to {p.scope}; the evidence supports {p.original_scope}",
-            )
-        )
+    labels_shown = list(p.labels)  # the critics' labels, hand-widened scope included
     if labels_shown:
         labels = Text()
         for i, label in enumerate(labels_shown):

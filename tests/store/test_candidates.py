@@ -12,7 +12,7 @@ def test_summaries_carry_the_queue_fields_and_review_state_but_no_text(store: St
     )
     full = store.proposals(cand.id)
     store.approve([full[0].id])
-    store.rescope(full[1].id, "project")
+    store.rescope(full[1].id, "project", labels=full[1].labels)
 
     summaries = store.proposal_summaries(cand.id)
 

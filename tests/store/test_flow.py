@@ -112,18 +112,18 @@ def test_block_label_needs_explicit_clearing(store: Store) -> None:
 def test_edit_rescope_rekind_keep_original_and_recompute_preview(store: Store, workspace: Path) -> None:
     store.open_candidate([P("Use ruff", "Use ruff.", kind="instinct", scope="team")])
     pid = store.proposals()[0].id
-    store.edit(pid, "Use ruff format, never black.")
+    store.edit(pid, "Use ruff format, never black.", labels=[])  # the store records labels it is given
     p = store.proposal(pid)
     assert p.edited and p.original_body == "Use ruff." and "never black" in p.after
-    store.rescope(pid, "path", ["**/*.py"])
+    store.rescope(pid, "path", ["**/*.py"], labels=[])
     p = store.proposal(pid)
     assert p.scope == "path" and p.target.endswith(".claude/rules/use-ruff.md") and "**/*.py" in p.after
-    store.rekind(pid, "rule")
+    store.rekind(pid, "rule", labels=[])
     assert store.proposal(pid).kind == "rule"
     with pytest.raises(UsageError):
-        store.rescope(pid, "planet")
+        store.rescope(pid, "planet", labels=[])
     with pytest.raises(UsageError):
-        store.rekind(pid, "spell")
+        store.rekind(pid, "spell", labels=[])
     store.approve([pid])
     store.apply()
     text = (workspace / ".claude/rules/use-ruff.md").read_text()

@@ -208,12 +208,12 @@ def test_a_persons_rewording_becomes_line_edits(handwritten: Store, workspace: P
         [update(s, ".claude/agents/reviewer.md", [e], body="\nYou review code.\n\n\nRun `just lint` first.\n")]
     )
     p = s.proposals()[0]
-    s.edit(p.id, "\nYou review code.\n\n\nRun `just lint` first, always.\n")
+    s.edit(p.id, "\nYou review code.\n\n\nRun `just lint` first, always.\n", labels=[])
     p = s.proposal(p.id)
     assert [(x.line, x.new) for x in p.edits] == [(10, ["Run `just lint` first, always."])]
     assert p.edits[0].evidence == e.evidence
     with pytest.raises(UsageError, match="keeps that file's scope"):
-        s.rescope(p.id, "project")
+        s.rescope(p.id, "project", labels=[])
     s.approve([p.id])
     assert s.apply().applied == [p.id]
     assert (workspace / ".claude/agents/reviewer.md").read_bytes() == AGENT.replace(
