@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,7 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "session_token_budget": DEFAULT_SESSION_TOKEN_BUDGET,
     "reduce_token_budget": 16000,
     "max_sessions": 100,
-    "concurrency": 4,
+    "concurrency": None,
     "timeout": 120.0,
     "num_retries": 2,
     "retry_backoff": 1.0,
@@ -53,7 +54,76 @@ DEFAULTS: dict[str, Any] = {
     "max_tokens": 4000,
     "json_mode": True,
 }
-"""Engine options and their defaults; `[llm]` in config.toml may set any of them."""
+"""Engine options and their defaults; `[llm]` in config.toml may set any of them.
+
+`concurrency` None means: `LOCAL_CONCURRENCY` for a server on this machine (llama.cpp,
+Ollama and LM Studio answer one request at a time by default; more only queue up
+inside the server and time out there), `REMOTE_CONCURRENCY` for a provider."""
+LOCAL_CONCURRENCY = 1
+REMOTE_CONCURRENCY = 4
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "[::1]"})
+_LOCAL_PROVIDERS = ("ollama/", "ollama_chat/", "lm_studio/", "llamafile/")
+
+
+def is_local_endpoint(model: str, api_base: str | None) -> bool:
+    """Whether the model is served on this machine (an api_base on loopback, or a local-only provider)."""
+    if api_base:
+        import ipaddress
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(api_base if "://" in api_base else f"http://{api_base}").hostname or "").lower()
+        if host in _LOCAL_HOSTS:
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return model.startswith(_LOCAL_PROVIDERS)
+
+
+class _Limiter:
+    """How many requests may be in flight, halved on every timeout (never below 1).
+
+    Requests beyond the limit wait here, on our side, so the time one spends
+    queued is counted apart from its time at the server (`wait_s` vs the
+    request's own clock) and a server-side queue never eats the request
+    timeout. Against a one-slot local server the first timeout brings the limit
+    down to what the server can take; the timed-out request is retried. A
+    timeout with one request in flight means the server itself is slow (a small
+    machine, a long answer): then the timeout doubles instead (up to 4x).
+    """
+
+    MAX_TIMEOUT_SCALE = 4.0
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.active = 0
+        self.wait_s = 0.0
+        self.timeouts = 0
+        self.timeout_scale = 1.0
+        self._cond = threading.Condition()
+
+    def __enter__(self) -> _Limiter:
+        started = time.perf_counter()
+        with self._cond:
+            while self.active >= self.limit:
+                self._cond.wait()
+            self.active += 1
+            self.wait_s += time.perf_counter() - started
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self.active -= 1
+            self._cond.notify_all()
+
+    def timed_out(self) -> None:
+        with self._cond:
+            self.timeouts += 1
+            if self.limit == 1:
+                self.timeout_scale = min(self.timeout_scale * 2, self.MAX_TIMEOUT_SCALE)
+            self.limit = max(1, self.limit // 2)
+
 
 # Provider errors worth another try after a pause (our own loop: litellm's
 # num_retries needs `tenacity`, which is not a dependency).
@@ -66,6 +136,9 @@ _TRANSIENT_ERRORS = {
     "APIError",
     "BadGatewayError",
 }
+
+_TIMEOUT_ERRORS = {"Timeout", "APITimeoutError", "ReadTimeout"}
+"""A request that took longer than `timeout` at the server: back off (see `_Limiter`), then retry."""
 
 # Errors that will fail every call the same way: stop the dream at once.
 _FATAL_ERRORS = {"AuthenticationError", "PermissionDeniedError", "NotFoundError", "BadRequestError"}
@@ -115,6 +188,8 @@ class _Outcome:
     completion_tokens: int = 0
     cost: float = 0.0
     cost_unknown: bool = False
+    request_s: float = 0.0
+    """Seconds spent in requests at the server (the wait for a free slot on our side is not in it)."""
 
 
 @dataclass(slots=True)
@@ -145,12 +220,16 @@ class LLMEngine:
         self.api_base: str | None = options.get("api_base") or os.environ.get("REVERIE_LLM_API_BASE") or None
         self._api_key: str | None = options.get("api_key") or os.environ.get("REVERIE_LLM_API_KEY") or None
         self.mock_response: MockResponse | None = options.get("mock_response")
+        self._limiter = _Limiter(REMOTE_CONCURRENCY)
 
     # -- Engine ----------------------------------------------------------------
 
     def propose(self, ctx: DreamContext) -> list[Proposal]:
         """Map every (recent) session to lessons, reduce them with the active artifacts."""
         opts = {**self.options, **{k: v for k, v in ctx.options.items() if k in DEFAULTS and v is not None}}
+        local = is_local_endpoint(self.model, self.api_base)
+        if not opts.get("concurrency"):
+            opts["concurrency"] = LOCAL_CONCURRENCY if local else REMOTE_CONCURRENCY
         stats = ctx.stats
         for key in (
             "llm_tokens_prompt",
@@ -164,6 +243,11 @@ class LLMEngine:
         stats.setdefault("llm_cost_usd", 0.0)
         stats["llm_model"] = self.model
         stats["llm_prompt_version"] = PROMPT_VERSION
+        stats["llm_local"] = local
+        for key in ("llm_queue_wait_s", "llm_request_s"):
+            stats.setdefault(key, 0.0)
+        stats.setdefault("llm_timeouts", 0)
+        self._limiter = _Limiter(int(opts["concurrency"]))
 
         digests = self._digests(ctx, opts)
         lessons = self._map(ctx, opts, digests)
@@ -440,11 +524,17 @@ class LLMEngine:
                 ctx.check_cancelled()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            limiter = self._limiter
+            stats["llm_queue_wait_s"] = round(limiter.wait_s, 3)
+            stats["llm_timeouts"] = limiter.timeouts
+            stats["llm_concurrency"] = limiter.limit
+            stats["llm_timeout_s"] = float(opts["timeout"]) * limiter.timeout_scale
         if errors and len(errors) == len(jobs):  # nothing answered at all: say why, once
             raise ReverieError(f"llm engine: every {stage} call to {self.model} failed; first error: {errors[0]}")
 
     def _account(self, stats: dict[str, Any], outcome: _Outcome) -> None:
         stats["llm_calls"] += outcome.calls
+        stats["llm_request_s"] = round(float(stats["llm_request_s"]) + outcome.request_s, 3)
         stats["llm_retries"] += outcome.retries
         stats["llm_tokens_prompt"] += outcome.prompt_tokens
         stats["llm_tokens_completion"] += outcome.completion_tokens
@@ -492,15 +582,24 @@ class LLMEngine:
             kwargs["api_base"] = self.api_base
         if self._api_key:
             kwargs["api_key"] = self._api_key
-        if self.mock_response is not None:
-            mock = self.mock_response
-            kwargs["mock_response"] = mock(stage, messages) if callable(mock) else mock
         retries = max(int(opts["num_retries"] or 0), 0)
+        limiter = self._limiter
         for attempt in range(retries + 1):
+            if self.mock_response is not None:  # per attempt, like a request
+                mock = self.mock_response
+                kwargs["mock_response"] = mock(stage, messages) if callable(mock) else mock
+            kwargs["timeout"] = float(opts["timeout"]) * limiter.timeout_scale
             try:
-                response = litellm.completion(**kwargs)
+                with limiter:
+                    started = time.perf_counter()
+                    try:
+                        response = litellm.completion(**kwargs)
+                    finally:
+                        outcome.request_s += time.perf_counter() - started
                 break
             except Exception as err:
+                if type(err).__name__ in _TIMEOUT_ERRORS:
+                    limiter.timed_out()  # fewer requests in flight before trying again
                 if type(err).__name__ not in _TRANSIENT_ERRORS or attempt == retries:
                     raise
                 time.sleep(float(opts["retry_backoff"]) * min(2**attempt, 8))
