@@ -23,7 +23,7 @@ from reverie.store.models import Artifact, Candidate, LineEdit, Operation, Propo
 from reverie.store.resolve import Conflict, FileFormat, Unmergeable, resolve
 from reverie.store.sync import record_of, settled_bytes
 from reverie.store.transaction import Snapshot, Transaction
-from reverie.store.views import FileRecord, View, put_artifact, recorded_bytes
+from reverie.store.views import FileRecord, View, put_artifact, record_hash, recorded_bytes
 
 
 @dataclass
@@ -358,11 +358,11 @@ def apply(tx: Transaction, candidate_id: str | None, force: bool) -> ApplyResult
     if not accepted:
         return ApplyResult(None, plan.candidate_id, [], plan.conflicts, [])
     new_view = tx.view
-    new_view.artifacts = _artifact_hashes(tx.blobs, st.view, st.new_arts, st.reread)
+    new_view.artifacts = _artifact_hashes(tx.blobs, st.view, st.new_arts, st.reread, _previous(st))
     for c in st.changes:
         record = st.records[c.key]
         if c.after is not None:
-            tx.blobs.put(c.after)
+            tx.blobs.put(c.after, record_hash(st.view.files.get(c.key)))  # a delta against the previous version
         if c.before is not None and record is not None and record.get("edited_from") == sha256(c.before):
             tx.blobs.put(c.before)  # the person's version the record points to
         if record is None:
@@ -386,9 +386,26 @@ def apply(tx: Transaction, candidate_id: str | None, force: bool) -> ApplyResult
     return ApplyResult(op, cand.id, [p.id for p in accepted], plan.conflicts, plan.files)
 
 
-def _artifact_hashes(blobs: Blobs, view: View, new_arts: dict[str, Artifact], changed: set[str]) -> dict[str, str]:
-    """The new artifacts map: unchanged artifacts keep their blob, new (or re-read) ones are stored."""
+def _artifact_hashes(
+    blobs: Blobs, view: View, new_arts: dict[str, Artifact], changed: set[str], previous: dict[str, str]
+) -> dict[str, str]:
+    """The new artifacts map: unchanged artifacts keep their blob, new (or re-read) ones are stored.
+
+    `previous`: artifact id → the blob of the artifact it replaces (stored as a delta against it).
+    """
     out = {}
     for aid, a in new_arts.items():
-        out[aid] = view.artifacts[aid] if aid in view.artifacts and aid not in changed else put_artifact(blobs, a)
+        if aid in view.artifacts and aid not in changed:
+            out[aid] = view.artifacts[aid]
+        else:
+            out[aid] = put_artifact(blobs, a, previous.get(aid) or view.artifacts.get(aid))
+    return out
+
+
+def _previous(st: Staged) -> dict[str, str]:
+    """New artifact id → blob of the one artifact its proposal replaces (its previous version)."""
+    out = {}
+    for p in st.accepted:
+        if len(p.replaces) == 1 and p.replaces[0] in st.view.artifacts:
+            out[proposals.artifact_id(p.id)] = st.view.artifacts[p.replaces[0]]
     return out

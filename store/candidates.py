@@ -8,6 +8,7 @@ the view's `reviews` map, so undo/redo/restore cover review state too.
 from __future__ import annotations
 
 import gc
+import zlib
 from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ def insert_proposals(db: sqlite_utils.Database, cid: str, proposals: list[Propos
         data["original_scope"] = p.original_scope
         data["original_kind"] = p.original_kind
         data["original_body"] = p.original_body
-        rows.append((p.id, cid, seq, orjson.dumps(data, default=str).decode()))
+        rows.append((p.id, cid, seq, pack(orjson.dumps(data, default=str))))
         summary = [p.id, seq] + [data.get(f) or None for f in SUMMARY_FIELDS]  # null, not [], for no labels
         summaries.append((cid, seq, p.id, orjson.dumps(summary, default=str).decode()[1:-1]))
     db.conn.executemany("INSERT INTO proposals(id, candidate_id, seq, data) VALUES (?,?,?,?)", rows)
@@ -113,12 +114,6 @@ def load_proposal_rows(db: sqlite_utils.Database, cid: str) -> list[Proposal]:
 _SUMMARY_SQL = (
     "SELECT count(*), '[' || group_concat(summary, ',') || ']' FROM proposal_summaries WHERE candidate_id = ?"
 )
-_FIELDS_SQL = ", ".join(f"json_extract(data, '$.{f}')" for f in SUMMARY_FIELDS)
-_SUMMARY_FALLBACK_SQL = (
-    f"SELECT '[' || group_concat(substr(json_array(id, seq, {_FIELDS_SQL}), 2,"
-    f" length(json_array(id, seq, {_FIELDS_SQL})) - 2), ',') || ']'"
-    " FROM proposals WHERE candidate_id = ?"
-)
 _STRIDE = 2 + len(SUMMARY_FIELDS)
 
 
@@ -177,8 +172,12 @@ def load_proposal_summaries(db: sqlite_utils.Database, cid: str) -> list[Proposa
     conn = db.conn
     count, packed = conn.execute(_SUMMARY_SQL, [cid]).fetchone()
     total = conn.execute("SELECT count(*) FROM proposals WHERE candidate_id = ?", [cid]).fetchone()[0]
-    if count != total:  # rows written by a version without the summaries table
-        packed = conn.execute(_SUMMARY_FALLBACK_SQL, [cid]).fetchone()[0]
+    if count != total:  # rows written by a version without the summaries table: read the rows themselves
+        flat: list[Any] = []
+        for seq, raw in conn.execute("SELECT seq, data FROM proposals WHERE candidate_id = ? ORDER BY seq", [cid]):
+            data = orjson.loads(unpack(raw))
+            flat += [data.get("id"), seq, *(data.get(f) or None for f in SUMMARY_FIELDS)]
+        return _summaries(flat, cid)
     paused = gc.isenabled()
     gc.disable()  # every object made here survives: a collection mid-way (a full one takes 30+ ms) frees nothing
     try:
@@ -218,8 +217,38 @@ def _summaries(flat: list[Any], cid: str) -> list[Proposal]:
     return out
 
 
-def _from_row(raw: str, cid: str) -> Proposal:
-    data = orjson.loads(raw)
+PACKED = b"z1"
+"""Prefix of a proposal row packed with `_DICTIONARY` (rows written before are plain JSON text)."""
+_DICTIONARY = (
+    b'"meta":{},"original_scope":"","original_kind":"","original_body":"","candidate_store":"c-",'
+    b'"evidence":[{"session_id":"","event_uuid":"","timestamp":"","trust":"user","quote":"","agent":"claude"}],'
+    b'"labels":[{"label":"","severity":"warn","reason":""}],"rationale":"","status":"pending","confidence":0.5,'
+    b'"replaces":["a-"],"after":"<!-- reverie:begin -->\n- ","before":"<!-- reverie:begin -->\n- ",'
+    b'"target":"","body":"","name":"","title":"","paths":[],"scope":"team","kind":"instinct",'
+    b'{"id":"p-","action":"update",'
+)
+"""Zlib's preset dictionary for proposal rows: the keys every row repeats, so a small row stays small.
+
+Never change it: rows packed with it must stay readable (a new one gets a new prefix).
+"""
+
+
+def pack(data: bytes) -> bytes:
+    """A proposal row's JSON, deflated with the shared dictionary (before and after share most text)."""
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=_DICTIONARY)
+    return PACKED + comp.compress(data) + comp.flush()
+
+
+def unpack(raw: str | bytes) -> bytes | str:
+    """The JSON of a stored proposal row (packed, or plain text from before packing)."""
+    if isinstance(raw, bytes) and raw.startswith(PACKED):
+        inflate = zlib.decompressobj(-15, zdict=_DICTIONARY)
+        return inflate.decompress(raw[len(PACKED) :]) + inflate.flush()
+    return raw
+
+
+def _from_row(raw: str | bytes, cid: str) -> Proposal:
+    data = orjson.loads(unpack(raw))
     p = Proposal.from_dict(data)
     p.candidate_id = cid
     p.original_scope = data.get("original_scope") or p.scope
@@ -272,7 +301,3 @@ def overlay(p: Proposal, review: dict[str, Any] | None) -> Proposal:
     if prev:
         q.target, q.before, q.after = prev["target"], prev["before"], prev["after"]
     return q
-
-
-def labels_text(labels: list[Label]) -> str:
-    return ", ".join(f"{l.label}({l.severity})" for l in labels)

@@ -724,12 +724,15 @@ class Store:
             result = scan(self.workspace, view, arts, self.blobs)
             keep = {aid: h for aid, h in view.artifacts.items() if arts[aid].origin != "import" or aid in result.kept}
             for a in result.artifacts + result.adopted:
-                keep[a.id] = put_artifact(tx.blobs, a)
+                keep[a.id] = put_artifact(tx.blobs, a, view.artifacts.get(a.id))  # a delta against its last version
             new_view = tx.view
             new_view.artifacts = keep
             for key, data in result.files.items():
                 old = view.files.get(key)
-                new_view.files[key] = {"hash": tx.blobs.put(data), "created": bool(old and old.get("created"))}
+                new_view.files[key] = {
+                    "hash": tx.blobs.put(data, record_hash(old)),
+                    "created": bool(old and old.get("created")),
+                }
                 for extra in ("mode", "edited_from"):
                     if old and old.get(extra):
                         new_view.files[key][extra] = old[extra]
@@ -770,9 +773,19 @@ class Store:
             for (data,) in self.db.execute("SELECT data FROM journal").fetchall():
                 for e in orjson.loads(data).get("files", []):
                     live.update(h for h in (e.get("pre"), e.get("post")) if h)
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS gc_live (hash TEXT PRIMARY KEY)")
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS gc_live (hash BLOB PRIMARY KEY)")
             self.db.execute("DELETE FROM gc_live")
-            self.db.conn.executemany("INSERT OR IGNORE INTO gc_live(hash) VALUES (?)", [(h,) for h in live])
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO gc_live(hash) VALUES (?)", [(bytes.fromhex(h),) for h in live]
+            )
+            rebased = [  # live deltas whose base goes: stored whole first
+                bytes(r[0]).hex()
+                for r in self.db.execute(
+                    "SELECT b.hash FROM blobs b JOIN blobs p ON p.id = b.base"
+                    " WHERE b.hash IN (SELECT hash FROM gc_live) AND p.hash NOT IN (SELECT hash FROM gc_live)"
+                ).fetchall()
+            ]
+            self.blobs.make_whole(rebased)
             size = self.db.execute(
                 "SELECT count(*), coalesce(sum(length(data)), 0) FROM blobs WHERE hash NOT IN (SELECT hash FROM gc_live)"
             ).fetchone()

@@ -38,7 +38,7 @@ from reverie.store.fsutil import read_bytes, safe_target
 from reverie.store.journal import FileChange
 from reverie.store.models import Artifact, Candidate, Operation, Proposal
 from reverie.store.transaction import Snapshot, Transaction
-from reverie.store.views import View, put_artifact
+from reverie.store.views import View, put_artifact, record_hash
 
 META = "observed"
 """`Proposal.meta` key of an observed write: key, writer, change, before/after file records."""
@@ -201,7 +201,7 @@ def record(
         reviewed = Baseline(pending=waiting).reviewed_record(view.files, ob.key)
         if ob.proposal is not None and seen_hash(reviewed) != ob.reviewed:
             continue
-        new_hash = tx.blobs.put(ob.data) if ob.data is not None else None
+        new_hash = tx.blobs.put(ob.data, record_hash(cur)) if ob.data is not None else None
         if (ob.disk or new_hash) == cur_hash and old is None and ob.proposal is None:
             continue
         if ob.data is None:

@@ -117,3 +117,28 @@ def m003_candidate_source(db: sqlite_utils.Database) -> None:
     columns = {c.name for c in db["candidates"].columns}
     if "source" not in columns:
         db.execute("ALTER TABLE candidates ADD COLUMN source TEXT NOT NULL DEFAULT 'dream'")
+
+
+@migrations()
+def m004_blob_deltas(db: sqlite_utils.Database) -> None:
+    """Blobs in append order with a binary hash index, and `base`/`depth` for deltas.
+
+    Why: a one-line edit of a large file stored the whole file again. Now a new
+    version may be a delta against its previous one (store.delta): `base` is
+    that blob's row id, `depth` the chain length. Rows are appended in id order
+    (dense pages) and found by the 32-byte hash through a unique index, where
+    the old table kept its hex key twice on half-full pages. Rows written
+    before are copied over as whole zlib blobs (`base` NULL), read as before.
+    """
+    db.execute(
+        "CREATE TABLE blobs_v4 (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,"
+        " data BLOB NOT NULL, base INTEGER, depth INTEGER NOT NULL DEFAULT 0)"
+    )
+    cur = db.execute("SELECT hash, size, data FROM blobs")
+    while rows := cur.fetchmany(1000):
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO blobs_v4(hash, size, data) VALUES (?, ?, ?)",
+            [(bytes.fromhex(h), size, data) for h, size, data in rows],
+        )
+    db.execute("DROP TABLE blobs")
+    db.execute("ALTER TABLE blobs_v4 RENAME TO blobs")

@@ -537,9 +537,6 @@ class SessionIndex:
     def session_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM sessions ORDER BY started_at, id")]
 
-    def event_count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
-
     # --- dreamed markers ------------------------------------------------------
 
     def mark_dreamed(self, session_ids: Iterable[str]) -> int:

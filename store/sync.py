@@ -23,7 +23,7 @@ from reverie.store.blobs import Blobs, sha256
 from reverie.store.fsutil import read_bytes, safe_target
 from reverie.store.journal import FileChange
 from reverie.store.resolve import Conflict, Decision, Delete, FileFormat, Keep, Unmergeable, Write, merge_lines, resolve
-from reverie.store.views import FileRecord, View, recorded_bytes
+from reverie.store.views import FileRecord, View, record_hash, recorded_bytes
 
 
 @dataclass
@@ -169,7 +169,7 @@ def settled_record(
         return {k: v for k, v in trec.items() if k != "disk"} if "disk" in trec else trec
     if after is None:
         return None
-    record: FileRecord = {"hash": blobs.put(after), "created": bool(trec.get("created"))}
+    record: FileRecord = {"hash": blobs.put(after, record_hash(trec)), "created": bool(trec.get("created"))}
     for extra in ("mode", "edited_from"):
         if trec.get(extra) is not None:
             record[extra] = trec[extra]

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from reverie.store.blobs import Blobs, sha256
+from reverie.store.blobs import Blobs, canonical_json, sha256
 from reverie.store.models import Artifact
 
 MAPS = ("artifacts", "files", "reviews", "candidates")
@@ -63,15 +63,29 @@ class View:
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     candidates: dict[str, str] = field(default_factory=dict)
     loaded: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict, compare=False, repr=False)
-    """Maps as loaded (never mutated) with their hashes: unchanged maps are not re-stored."""
+    """Maps as loaded (never mutated) with their hashes ("" for a map kept inline): unchanged maps are not re-stored."""
+    source: str | None = field(default=None, compare=False, repr=False)
+    """The view hash this was loaded from: the new view is stored as a delta against it."""
 
     def copy(self) -> View:
         """A copy to change: replace entries (``reviews[pid] = {...}``), never mutate them in place."""
-        return View(dict(self.artifacts), dict(self.files), dict(self.reviews), dict(self.candidates), self.loaded)
+        return View(
+            dict(self.artifacts), dict(self.files), dict(self.reviews), dict(self.candidates), self.loaded, self.source
+        )
 
 
 FLAT_MAX = 128
 """Maps up to this many entries are one blob; bigger ones are split into buckets."""
+INLINE_MAX = 2048
+"""A map whose JSON is at most this many bytes lives inside the view's top node, not in a blob of its own.
+
+Why: most workspaces have a handful of artifacts and files; a blob per small
+map cost a row, an index entry and a 64-character reference per operation.
+"""
+
+
+def _inline(d: dict[str, Any]) -> bool:
+    return len(d) <= 64 and len(canonical_json(d)) <= INLINE_MAX
 
 
 @functools.lru_cache(maxsize=65536)
@@ -83,15 +97,16 @@ def _bucket(key: str, depth: int) -> str:
     return _key_hash(key)[depth]
 
 
-def put_map(blobs: Blobs, d: dict[str, Any], depth: int = 0) -> str:
+def put_map(blobs: Blobs, d: dict[str, Any], depth: int = 0, base: str | None = None) -> str:
     """Store a map as a small Merkle tree (16-way by key hash).
 
     Why: the reviews and candidates maps grow with history; a flat blob would
     make every operation rewrite all of it. Buckets that did not change keep
-    their hash, so an operation stores only the buckets it touched.
+    their hash, so an operation stores only the buckets it touched — each as a
+    delta against its previous version (`base`) when that is smaller.
     """
     if len(d) <= FLAT_MAX or depth >= 8:
-        return blobs.put_json({"flat": d})
+        return blobs.put_json({"flat": d}, base)
     buckets: dict[str, dict[str, Any]] = {}
     for k, v in d.items():
         buckets.setdefault(_bucket(k, depth), {})[k] = v
@@ -121,7 +136,7 @@ def update_map(
     if not changed:
         return base_hash
     if len(cur) <= FLAT_MAX or depth >= 8:
-        return put_map(blobs, cur, depth)
+        return put_map(blobs, cur, depth, base_hash)
     node = blobs.get_json(base_hash)
     if "buckets" not in node:
         return put_map(blobs, cur, depth)
@@ -144,7 +159,7 @@ def update_map(
             out[b] = put_map(blobs, sub, depth + 1)
         else:
             out[b] = update_map(blobs, old_hash, old_sub, sub, depth + 1, keys)
-    return blobs.put_json({"buckets": out})
+    return blobs.put_json({"buckets": out}, base_hash)
 
 
 def get_map(blobs: Blobs, h: str) -> dict[str, Any]:
@@ -166,7 +181,10 @@ def get_map(blobs: Blobs, h: str) -> dict[str, Any]:
     return out
 
 
-def _map_refs(blobs: Blobs, h: str, out: set[str]) -> dict[str, Any]:
+def _map_refs(blobs: Blobs, h: str | dict[str, Any], out: set[str]) -> dict[str, Any]:
+    if isinstance(h, dict):  # kept inline in the top node
+        inline: dict[str, Any] = h["flat"]
+        return inline
     out.add(h)
     node = blobs.get_json(h)
     if "flat" in node:
@@ -179,29 +197,45 @@ def _map_refs(blobs: Blobs, h: str, out: set[str]) -> dict[str, Any]:
 
 
 def save_view(blobs: Blobs, view: View) -> str:
-    top = {}
+    """Store the view (a top node naming or holding its four maps); its hash.
+
+    A map that did not change since it was loaded keeps its form (blob or
+    inline), so restoring a view reproduces its hash; a changed one is inlined
+    when small (`INLINE_MAX`), else stored as a tree re-storing only what changed.
+    """
+    top: dict[str, Any] = {}
     for name in MAPS:
         current = getattr(view, name)
         known = view.loaded.get(name)
-        if known is None or not blobs.has_cached(known[1]):
+        if known is not None and known[0] == current:
+            top[name] = known[1] if known[1] else {"flat": current}
+        elif _inline(current):
+            top[name] = {"flat": current}
+        elif known is None or not known[1] or not blobs.has_cached(known[1]):
             top[name] = put_map(blobs, current)
-        elif known[0] == current:
-            top[name] = known[1]
         else:
             top[name] = update_map(blobs, known[1], known[0], current)
-    return blobs.put_json(top)
+    return blobs.put_json(top, view.source)
 
 
 def load_view(blobs: Blobs, view_hash: str) -> View:
     top = blobs.get_json(view_hash)
-    maps = {name: get_map(blobs, top[name]) for name in MAPS}
+    maps: dict[str, dict[str, Any]] = {}
+    hashes: dict[str, str] = {}
+    for name in MAPS:
+        node = top[name]
+        if isinstance(node, dict):
+            maps[name], hashes[name] = node["flat"], ""
+        else:
+            maps[name], hashes[name] = get_map(blobs, node), node
     # Shallow copies: entries (file records, reviews) are replaced, never mutated in place.
     return View(
         artifacts=dict(maps["artifacts"]),
         files=dict(maps["files"]),
         reviews=dict(maps["reviews"]),
         candidates=dict(maps["candidates"]),
-        loaded={name: (maps[name], top[name]) for name in MAPS},
+        loaded={name: (maps[name], hashes[name]) for name in MAPS},
+        source=view_hash,
     )
 
 
@@ -218,8 +252,9 @@ def view_blob_refs(blobs: Blobs, view_hash: str) -> set[str]:
     return refs
 
 
-def put_artifact(blobs: Blobs, artifact: Artifact) -> str:
-    return blobs.put_json(artifact.to_dict())
+def put_artifact(blobs: Blobs, artifact: Artifact, base: str | None = None) -> str:
+    """Store an artifact (a delta against `base`, its previous version, when that is smaller)."""
+    return blobs.put_json(artifact.to_dict(), base)
 
 
 def get_artifact(blobs: Blobs, h: str) -> Artifact:

@@ -1,11 +1,20 @@
-"""Store benchmark (not part of the default test run): prints numbers.
+"""Store benchmark (not part of the default test run): prints numbers, each with a same-run baseline.
 
     python tests/benchmarks/bench_store.py [--edits 1000] [--artifacts 1000]
 
-1. apply 1,000 artifacts (rules, team instincts in CLAUDE.md, commands);
-2. store growth over 1,000 one-line edits to a 50 KB CLAUDE.md, each one a full
-   propose → approve → apply cycle (bytes per edit);
-3. restore across those ~3,000 operations (back to the start and forward again).
+1. apply 1,000 artifacts (rules, team instincts in CLAUDE.md, commands); baseline:
+   writing the same files with the same atomic write, no store;
+2. store growth over 1,000 one-line edits to a 48 KB CLAUDE.md, each one a full
+   propose → approve → apply cycle (three operations, a candidate, a proposal):
+   bytes per edit in total and for the apply operation alone, against the
+   baseline of one whole-file zlib blob of the file;
+3. store growth over one-line hand edits of the same file, each read in by
+   `import` (one operation): the cost of recording a new version of the file;
+4. restore across those ~3,000 operations (back to the start and forward
+   again); baseline: reading the file and writing it back atomically.
+
+Only the public Store API is used, so the same script measures an older checkout
+(`PYTHONPATH=<old-tree-with-reverie-links> python tests/benchmarks/bench_store.py`).
 """
 
 from __future__ import annotations
@@ -15,12 +24,18 @@ import os
 import sys
 import tempfile
 import time
+import zlib
+from collections.abc import Callable
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from typing import TypeVar
 
 from reverie.store.core import Store
+from reverie.store.fsutil import atomic_write
 from reverie.store.models import Proposal
+from reverie.store.store import ApplyResult
+
+T = TypeVar("T")
+FILLER = "".join(f"- Hand-written guideline number {i:05d}: keep the code tidy and tested.\n" for i in range(700))
 
 
 def _db_bytes(s: Store) -> int:
@@ -28,10 +43,12 @@ def _db_bytes(s: Store) -> int:
     return sum(p.stat().st_size for p in s.db_path.parent.glob(s.db_path.name + "*") if p.is_file())
 
 
-def _timed(label: str, fn):
+def _timed(label: str, fn: Callable[[], T], baseline: float | None = None) -> T:
     t = time.perf_counter()
     out = fn()
-    print(f"  {label:<44} {time.perf_counter() - t:8.3f} s", flush=True)
+    dt = time.perf_counter() - t
+    ratio = f"  ({dt / baseline:.2f}x the baseline)" if baseline else ""
+    print(f"  {label:<48} {dt:8.3f} s{ratio}", flush=True)
     return out
 
 
@@ -60,7 +77,7 @@ def bench_apply(root: Path, n: int) -> None:
     ids = [p.id for p in s.proposals(cand.id)]
     _timed("approve all (one op)", lambda: s.approve(ids))
     _timed("plan_apply (dry run)", lambda: s.plan_apply())
-    res = _timed("apply (one op, files written)", lambda: s.apply())
+    res = _apply_with_baseline(s, ws, ws.parent / "apply-baseline")
     files = sum(1 for _ in ws.rglob("*") if _.is_file() and ".reverie" not in _.parts)
     print(f"  applied {len(res.applied)}, conflicts {len(res.conflicts)}, workspace files {files}")
     _timed("undo the apply (files removed)", lambda: s.undo())
@@ -68,11 +85,26 @@ def bench_apply(root: Path, n: int) -> None:
     s.close()
 
 
+def _apply_with_baseline(s: Store, ws: Path, copy_root: Path) -> ApplyResult:
+    """Apply, then write the same files again with the same atomic write into a fresh dir (the baseline)."""
+    t = time.perf_counter()
+    res = s.apply()
+    took = time.perf_counter() - t
+    print(f"  {'apply (one op, files written)':<48} {took:8.3f} s")
+    files = [p for p in ws.rglob("*") if p.is_file() and ".reverie" not in p.parts]
+    t = time.perf_counter()
+    for p in files:
+        atomic_write(copy_root / p.relative_to(ws), p.read_bytes())
+    base = time.perf_counter() - t
+    print(f"  {'baseline: the same files, atomic_write only':<48} {base:8.3f} s")
+    print(f"  apply / baseline: {took / base:.2f}x")
+    return res
+
+
 def bench_edits(root: Path, edits: int) -> None:
     ws = root / "edits"
     ws.mkdir()
-    filler = "".join(f"- Hand-written guideline number {i:05d}: keep the code tidy and tested.\n" for i in range(700))
-    (ws / "CLAUDE.md").write_text("# Project\n\n" + filler)
+    (ws / "CLAUDE.md").write_text("# Project\n\n" + FILLER)
     s = Store.open(ws, create=True)
     s.init()
     cand = s.open_candidate(
@@ -86,12 +118,15 @@ def bench_edits(root: Path, edits: int) -> None:
     s.approve([p.id for p in s.proposals(cand.id)])
     s.apply()
     size0 = (ws / "CLAUDE.md").stat().st_size
+    whole = len(zlib.compress((ws / "CLAUDE.md").read_bytes(), 6))
     start_op = s.head().id
     db0 = _db_bytes(s)
-    ops0 = s.oplog.count()
+    ops0 = len(s.log())
     print(f"{edits} one-line edits to a {size0 / 1024:.1f} KB CLAUDE.md (propose → approve → apply each)")
     t = time.perf_counter()
     marks: list[float] = []
+    apply_growth = 0
+    sample = max(1, edits // 50)  # measure the apply operation alone on every `sample`-th cycle
     for i in range(edits):
         marks.append(time.perf_counter())
         arts = [a for a in s.active_artifacts() if a.meta.get("layout") != "document"]
@@ -110,27 +145,73 @@ def bench_edits(root: Path, edits: int) -> None:
             ]
         )
         s.approve([p.id for p in s.proposals(c.id)])
-        s.apply(c.id)
+        if i % sample == 0:
+            before = _db_bytes(s)
+            s.apply(c.id)
+            apply_growth += _db_bytes(s) - before
+        else:
+            s.apply(c.id)
     dt = time.perf_counter() - t
     marks.append(time.perf_counter())
     k = max(1, edits // 10)
     first = (marks[k] - marks[0]) / k * 1000
     last = (marks[-1] - marks[-1 - k]) / k * 1000
     db1 = _db_bytes(s)
-    ops = s.oplog.count() - ops0
+    ops = len(s.log()) - ops0
+    per_edit = (db1 - db0) / edits
+    per_apply = apply_growth / len(range(0, edits, sample))
     print(f"  {edits} edit cycles ({ops} operations)            {dt:8.3f} s  ({dt / edits * 1000:.1f} ms per cycle)")
     print(f"  first {k} cycles {first:.1f} ms each, last {k} cycles {last:.1f} ms each (history growth)")
+    print(f"  baseline: one whole-file zlib blob of the file: {whole} bytes (file is {size0} bytes)")
     print(
-        f"  store growth: {db1 - db0} bytes total, {(db1 - db0) / edits:.0f} bytes per edit "
-        f"(whole-file zlib blobs; file is {size0} bytes)"
+        f"  store growth per edit cycle (3 ops, a candidate, a proposal): {per_edit:.0f} bytes ({per_edit / whole:.2f}x)"
+    )
+    print(
+        f"  store growth per apply operation (the new file version):      {per_apply:.0f} bytes ({per_apply / whole:.2f}x)"
     )
     end_op = s.head().id
     print(f"restore across {ops} operations")
-    _timed("restore to the state before the edits", lambda: s.restore(start_op))
-    _timed("restore forward to the last edit", lambda: s.restore(end_op))
-    _timed("undo (back) / log(limit=50)", lambda: (s.undo(), s.log(50)))
+    base = _restore_baseline(ws)
+    _timed("restore to the state before the edits", lambda: s.restore(start_op), base)
+    _timed("restore forward to the last edit", lambda: s.restore(end_op), base)
+    _timed("undo (back) / log(limit=50)", lambda: (s.undo(), s.log(50)), base)
     gc = _timed("gc --older-than 0 (prune all but head)", lambda: s.gc(0))
     print(f"  gc: {gc}; db now {_db_bytes(s)} bytes")
+    s.close()
+
+
+def _restore_baseline(ws: Path) -> float:
+    """Seconds to read CLAUDE.md and write it back atomically (the least a restore of it does), best of 5."""
+    path = ws / "CLAUDE.md"
+    best = float("inf")
+    for _ in range(5):
+        t = time.perf_counter()
+        atomic_write(path, path.read_bytes())
+        best = min(best, time.perf_counter() - t)
+    print(f"  {'baseline: read + atomic_write of CLAUDE.md':<48} {best:8.3f} s")
+    return best
+
+
+def bench_hand_edits(root: Path, edits: int) -> None:
+    ws = root / "hand"
+    ws.mkdir()
+    path = ws / "CLAUDE.md"
+    path.write_text("# Project\n\n" + FILLER)
+    s = Store.open(ws, create=True)
+    s.init()
+    whole = len(zlib.compress(path.read_bytes(), 6))
+    db0 = _db_bytes(s)
+    lines = path.read_text().splitlines(keepends=True)
+    t = time.perf_counter()
+    for i in range(edits):
+        lines[2 + i % 700] = f"- Hand-written guideline number {i % 700:05d}: edited by hand, round {i}.\n"
+        path.write_text("".join(lines))
+        s.import_workspace()
+    dt = time.perf_counter() - t
+    per_edit = (_db_bytes(s) - db0) / edits
+    print(f"{edits} one-line hand edits of the {path.stat().st_size / 1024:.1f} KB CLAUDE.md, each read in by import")
+    print(f"  {edits} imports                                   {dt:8.3f} s  ({dt / edits * 1000:.1f} ms each)")
+    print(f"  store growth per hand edit (one import op): {per_edit:.0f} bytes ({per_edit / whole:.2f}x a whole blob)")
     s.close()
 
 
@@ -145,6 +226,7 @@ def main() -> int:
         (root / "home").mkdir()
         bench_apply(root, a.artifacts)
         bench_edits(root, a.edits)
+        bench_hand_edits(root, max(10, a.edits // 5))
     return 0
 
 

@@ -176,7 +176,7 @@ def test_secret_or_injected_instruction_in_agent_memory_is_blocked(workspace: Pa
     with pytest.raises(ReverieError, match="block label"):
         store.approve([creds])
     # no credential reaches the store: the version of creds.md is kept redacted
-    hashes = [h for (h,) in store.db.execute("SELECT hash FROM blobs").fetchall()]
+    hashes = sorted(store.blobs.hashes())
     assert hashes and not any(key.encode() in store.blobs.get(h) for h in hashes)
     store.reject([creds])
     assert not (mem / "creds.md").exists()

@@ -17,8 +17,8 @@ def test_blob_roundtrip_dedupe_and_compression(store: Store) -> None:
     assert h1 == h2
     store.blobs.forget()
     assert store.blobs.get(h1) == data
-    stored = store.db.execute("SELECT length(data), size FROM blobs WHERE hash = ?", [h1]).fetchone()
-    assert stored[1] == 100_000 and stored[0] < 1_000  # zlib at rest
+    size, at_rest, base = store.blobs.stored(h1)
+    assert size == 100_000 and at_rest < 1_000 and base is None  # zlib at rest
 
 
 def test_ids_are_time_ordered() -> None:

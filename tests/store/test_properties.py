@@ -146,7 +146,7 @@ def test_random_sequences_keep_invariants(steps: list[tuple[str, object]]) -> No
             snapshots[s.head().id] = world(ws, home)
             assert not (s.head().data.get("conflicts")), s.head().data  # no hand edits → no conflicts
         # no blob referenced by any operation is lost
-        present = {r[0] for r in s.db.execute("SELECT hash FROM blobs")}
+        present = s.blobs.hashes()
         live = [op for op in s.log() if not s.oplog.is_pruned(op.id)]
         for op in live:
             assert view_blob_refs(s.blobs, op.view_hash) <= present
