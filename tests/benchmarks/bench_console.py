@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -154,6 +155,20 @@ def bench_cold_start(ws: Path, runs: int, env: dict[str, str]) -> None:
     print(f"  litellm imported at start-up: {litellm} (goal: False)")
 
 
+def frame_times(app: Any) -> list[float]:
+    """A list that gets the time of every frame `app` paints (hooked at Textual's private `App._display`)."""
+    frames: list[float] = []
+    original = app._display
+
+    def display(screen, renderable):  # type: ignore[no-untyped-def]  # wraps Textual's private _display
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        return original(screen, renderable)
+
+    app._display = display
+    return frames
+
+
 async def _keys(ws: Path, presses: int, big: bool = False) -> list[float]:
     """Key press → the next frame the compositor produced (hooked at `App._display`).
 
@@ -166,15 +181,7 @@ async def _keys(ws: Path, presses: int, big: bool = False) -> list[float]:
 
     store = Store.open(ws)
     app = ReverieApp(store, lambda: Store.open(ws), watch=False)
-    frames: list[float] = []
-    original = app._display
-
-    def display(screen, renderable):  # type: ignore[no-untyped-def]  # wraps Textual's private _display
-        if renderable is not None:
-            frames.append(time.perf_counter())
-        return original(screen, renderable)
-
-    app._display = display  # type: ignore[method-assign]  # a timing hook, benchmark only
+    frames = frame_times(app)
     out: list[float] = []
     first: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -233,15 +240,7 @@ async def _baseline_keys(presses: int) -> list[float]:
             self.query_one("#n", Static).update(f"row {self.n}")
 
     app = Minimal()
-    frames: list[float] = []
-    original = app._display
-
-    def display(screen, renderable):  # type: ignore[no-untyped-def]  # wraps Textual's private _display
-        if renderable is not None:
-            frames.append(time.perf_counter())
-        return original(screen, renderable)
-
-    app._display = display  # type: ignore[method-assign]  # hooks Textual's private _display
+    frames = frame_times(app)
     out: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

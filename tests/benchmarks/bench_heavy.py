@@ -93,7 +93,7 @@ def main() -> None:
             f"{written[str(target)] / 1e6:.0f} MB"
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith("REVERIE_")}
-        env.update(HOME=str(home), PYTHONPATH=str(ROOT))
+        env.update(HOME=str(home), PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])))
         warm = work / "warm"
         warm.mkdir()
         run(["ingest", "--json", "--workspace", str(warm), "--transcripts", str(mine[0])], env)  # kingfisher cache

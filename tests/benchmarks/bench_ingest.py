@@ -96,7 +96,7 @@ def main() -> None:
         files = sorted(corpus.rglob("*.jsonl"))
         print(f"corpus: {size / 1e6:.0f} MB in {len(files)} files, built in {time.perf_counter() - t:.1f}s")
         env = {k: v for k, v in os.environ.items() if not k.startswith("REVERIE_")}
-        env.update(HOME=str(home), PYTHONPATH=str(ROOT))
+        env.update(HOME=str(home), PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])))
         ingest_args = ["ingest", "--json", "--workspace", str(ws), "--transcripts", str(corpus)]
         one = work / "one"
         one.mkdir()
