@@ -513,7 +513,13 @@ class _Run:
         in_scope: set[str] = set()
         reset: set[str] = set()
         seen_paths: set[str] = set()
-        key = self.index.key
+
+        def key(path: str) -> str:
+            """The index key of a real path. Keys are `redact_name` of the path, so a path the index holds
+            under its own name is its own key: only a name never seen pays for `redact_name`, whose secret
+            scanner takes most of a second to load (every re-ingest of an unchanged corpus paid it)."""
+            return path if path in known else self.index.key(path)
+
         for f in found:
             if f.path in seen_paths:
                 continue

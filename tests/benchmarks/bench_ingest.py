@@ -45,8 +45,13 @@ from corpus import ROOT, copies, shared_dir
 REVERIE = [sys.executable, "-c", "import sys; from reverie.console.cli import main; sys.exit(main())"]
 
 
+CPU: dict[str, float] = {}
+"""CPU seconds of the last `bare_loop` and the last `cli` process (less sensitive to other load than wall time)."""
+
+
 def bare_loop(files: list[Path]) -> float:
     """Seconds to read and orjson-decode every non-empty line of `files`."""
+    c = time.process_time()
     t = time.perf_counter()
     loads = orjson.loads
     for f in files:
@@ -54,6 +59,7 @@ def bare_loop(files: list[Path]) -> float:
             for line in fh:
                 if line.strip():
                     loads(line)
+    CPU["bare"] = time.process_time() - c
     return time.perf_counter() - t
 
 
@@ -70,6 +76,7 @@ def cli(args: list[str], env: dict[str, str], prefix: list[str] | None = None) -
             raise SystemExit(f"reverie {' '.join(args)} failed: {err.read().decode()[-2000:]}")
         out.seek(0)
         data = out.read()
+    CPU["cli"] = usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 1024, json.loads(data) if data.strip() else {}
 
 
@@ -118,18 +125,30 @@ def main() -> None:
             fresh(ws)
             t_auto, rss_auto, rep = cli(ingest_args, env)
             t_warm, _, rep2 = cli(ingest_args, env)
+            cpu_bare = CPU["bare"]
             fresh(ws)
             t_in, rss_in, _ = cli(ingest_args, env0)
+            cpu_in = CPU["cli"]
             base2 = bare_loop(files)
             b = (base + base2) / 2
+            cpu_ratio = (cpu_bare + CPU["bare"]) / 2 / cpu_in
             rounds.append(
-                {"base": b, "auto": t_auto, "in": t_in, "warm": t_warm, "rss_auto": rss_auto, "rss_in": rss_in}
+                {
+                    "base": b,
+                    "auto": t_auto,
+                    "in": t_in,
+                    "warm": t_warm,
+                    "rss_auto": rss_auto,
+                    "rss_in": rss_in,
+                    "cpu_ratio": cpu_ratio,
+                }
             )
             print(
                 f"round {i + 1} (load {os.getloadavg()[0]:.1f}): bare orjson {size / 1e6 / b:.0f} MB/s; "
                 f"CLI {size / 1e6 / t_auto:.0f} MB/s = {b / t_auto:.2f}x "
                 f"({rep.get('workers', '?')} reader processes), in-process {size / 1e6 / t_in:.0f} MB/s = "
-                f"{b / t_in:.2f}x; re-ingest {t_warm * 1000:.0f} ms ({rep2.get('files_read')} files read)"
+                f"{b / t_in:.2f}x (CPU time {cpu_ratio:.2f}x); "
+                f"re-ingest {t_warm * 1000:.0f} ms ({rep2.get('files_read')} files read)"
             )
         med = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
         ratio_auto = statistics.median(r["base"] / r["auto"] for r in rounds)
@@ -139,6 +158,10 @@ def main() -> None:
             f"median of {len(rounds)} rounds: {med['auto']:.2f}s = {ratio_auto:.2f}x the bare orjson loop "
             f"({med['base']:.2f}s) (goal >= 0.5x); in-process {med['in']:.2f}s = {ratio_in:.2f}x; "
             f"re-ingest unchanged {med['warm'] * 1000:.0f} ms"
+        )
+        print(
+            f"in-process, by CPU time (bare loop CPU / CLI process CPU, steadier on a busy machine): "
+            f"{med['cpu_ratio']:.2f}x"
         )
         print(f"peak RSS of the CLI process: {med['rss_auto']:.0f} MB (in-process {med['rss_in']:.0f} MB)")
         prof = work / "ingest.prof"

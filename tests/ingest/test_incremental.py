@@ -159,3 +159,23 @@ def test_malformed_lines_are_named_and_not_fatal(db, tmp_path: Path, caplog: pyt
     r = ingest(db, tmp_path, [tmp_path / "t"], home=False)
     assert r.malformed_lines == 2 and r.events == 2
     assert f"{path}:2" in caplog.text and f"{path}:3" in caplog.text
+
+
+def test_reingest_of_an_unchanged_corpus_redacts_no_path(db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Index keys are `redact_name(path)`; a path stored under its own name is its own key, so an unchanged
+    re-ingest never calls the redactor (whose scanner takes most of a second to load)."""
+    from reverie.dreamer import ingest as ingest_mod
+
+    c = Claude()
+    write_jsonl(tmp_path / "t" / "api-keys-project" / f"{c.session_id}.jsonl", [c.user("hello")])
+    ingest(db, tmp_path, [tmp_path / "t"], home=False)
+    calls: list[str] = []
+    real = ingest_mod.redact_name
+    monkeypatch.setattr(ingest_mod, "redact_name", lambda name: calls.append(name) or real(name))
+    r = ingest(db, tmp_path, [tmp_path / "t"], home=False)
+    assert r.files_read == 0 and r.sessions == 1
+    assert calls == []
+    c2 = Claude()
+    write_jsonl(tmp_path / "t" / "api-keys-project" / f"{c2.session_id}.jsonl", [c2.user("new")])
+    r2 = ingest(db, tmp_path, [tmp_path / "t"], home=False)
+    assert r2.files_read == 1 and any(c2.session_id in n for n in calls)  # a new name is still redacted
