@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from reverie.store.materialize import memory_dir_key
+from reverie.store.models import Kind, Scope
 from reverie.store.paths import claude_slug, home
 
 MAX_BYTES = 2_000_000
@@ -30,8 +31,8 @@ class AgentFile:
     """``claude``, ``codex``, ``gemini`` — the agent that reads (and usually writes) it."""
     role: str
     """``memory`` (the agent's own notes), ``instructions``, ``rule``, ``skill``, ``subagent``, ``command``, ``settings``."""
-    kind: str
-    scope: str
+    kind: Kind
+    scope: Scope
 
     @property
     def label(self) -> str:
@@ -42,7 +43,7 @@ class AgentFile:
 
 
 # Workspace files, in the order a person thinks of them.
-_DOCUMENTS: dict[str, tuple[str, str, str, str]] = {
+_DOCUMENTS: dict[str, tuple[str, str, Kind, Scope]] = {
     "CLAUDE.md": ("claude", "instructions", "instinct", "team"),
     ".claude/CLAUDE.md": ("claude", "instructions", "instinct", "team"),
     "CLAUDE.local.md": ("claude", "instructions", "instinct", "project"),
@@ -52,13 +53,13 @@ _DOCUMENTS: dict[str, tuple[str, str, str, str]] = {
     ".claude/settings.json": ("claude", "settings", "hook", "team"),
     ".claude/settings.local.json": ("claude", "settings", "hook", "project"),
 }
-_CLAUDE_DIRS: tuple[tuple[str, str, str], ...] = (
+_CLAUDE_DIRS: tuple[tuple[str, str, Kind], ...] = (
     (".claude/rules/", "rule", "rule"),
     (".claude/skills/", "skill", "skill"),
     (".claude/agents/", "subagent", "subagent"),
     (".claude/commands/", "command", "command"),
 )
-_HOME_FILES: dict[str, tuple[str, str, str, str]] = {
+_HOME_FILES: dict[str, tuple[str, str, Kind, Scope]] = {
     "~/.claude/CLAUDE.md": ("claude", "instructions", "instinct", "global"),
     "~/.gemini/GEMINI.md": ("gemini", "memory", "memory", "global"),
     "~/.codex/AGENTS.md": ("codex", "instructions", "rule", "global"),

@@ -36,7 +36,7 @@ from reverie.dreamer.clusters import (
 from reverie.dreamer.signals import EDIT_TOOLS, _same_family, normalize_command
 from reverie.dreamer.staleness import artifact_updates
 from reverie.dreamer.wording import quote, similarity, title_of, tokens
-from reverie.store.models import Artifact, Evidence, Label, Proposal
+from reverie.store.models import Artifact, Evidence, Kind, Label, Proposal, Scope
 
 # --- the consolidation ---------------------------------------------------------------
 
@@ -137,11 +137,14 @@ def _cluster_proposals(
                 rep["line"], line
             ):
                 return []
+    kind: Kind
     if n >= MIN_SESSIONS_DURABLE and not temporal:
         kind = "rule" if strong and polarity in ("must", "must_not") else "instinct"
     else:
         kind = "memory"
     dirs = cl.forbid_dirs()
+    scope: Scope
+    paths: list[str]
     scope, paths = ("path", [_glob(d) for d in dirs]) if dirs and kind != "memory" else ("project", [])
     body = "\n".join(lines)
     newest = max((s["ts"] for s in cl.statements), default="")

@@ -20,9 +20,9 @@ from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from reverie.dreamer.redact import contains_secret, redact
 from reverie.dreamer.wording import quote
 from reverie.store import frontmatter
-from reverie.store.models import Artifact, Evidence, Label, Proposal
+from reverie.store.models import Action, Artifact, Evidence, Label, Proposal
 
-ACTION = {"add": "add", "update": "update", "delete": "retire"}
+ACTION: dict[str, Action] = {"add": "add", "update": "update", "delete": "retire"}
 VERB = {"add": "added", "update": "changed", "delete": "deleted"}
 MEMORY_INDEX_LINES = 200
 """Claude Code loads only the first 200 lines of MEMORY.md."""

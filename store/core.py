@@ -32,7 +32,7 @@ from reverie.store.blobs import Blobs
 from reverie.store.clock import SYSTEM_CLOCK, SYSTEM_IDS, Clock, Ids, iso
 from reverie.store.db import BUSY_TIMEOUT_MS, WriterLock, is_read_only, open_db, open_read_only
 from reverie.store.errors import NothingToDoError, ReadOnlyStoreError, ReverieError, UsageError
-from reverie.store.models import KINDS, SCOPES, Artifact, Candidate, Label, Operation, Proposal
+from reverie.store.models import KINDS, SCOPES, Actor, Artifact, Candidate, Label, Operation, Proposal
 from reverie.store.oplog import OpLog
 from reverie.store.paths import CONFIG_NAME, default_db_path, state_dir
 from reverie.store.proposals import Preview
@@ -181,7 +181,7 @@ class Store:
 
     # --- transactions ------------------------------------------------------------
 
-    def transaction(self, kind: str, actor: str = "person") -> Transaction:
+    def transaction(self, kind: str, actor: Actor = "person") -> Transaction:
         """One operation of `kind` by `actor`: `with store.transaction(kind) as tx: …; tx.commit(description)`.
 
         See store.transaction: the writer lock is held for the with-block, the
@@ -349,7 +349,7 @@ class Store:
         sessions_read: int = 0,
         events_read: int = 0,
         stats: dict[str, Any] | None = None,
-        actor: str = "dream",
+        actor: Actor = "dream",
         dreamed_sessions: Iterable[str] = (),
     ) -> Candidate:
         """Store a dream's proposals as a new open candidate (one `dream` operation).
@@ -712,7 +712,7 @@ class Store:
 
     # --- import ------------------------------------------------------------------------
 
-    def import_workspace(self, actor: str = "import") -> Operation:
+    def import_workspace(self, actor: Actor = "import") -> Operation:
         """Read the workspace's artifacts into the active store (no-op when unchanged)."""
         from reverie.store.importer import scan
 

@@ -20,20 +20,20 @@ from reverie.store import materialize as mat
 from reverie.store.blobs import Blobs
 from reverie.store.errors import ReverieError, UnsafePathError
 from reverie.store.fsutil import read_bytes, safe_target
-from reverie.store.models import Artifact
+from reverie.store.models import Artifact, Kind, Scope
 from reverie.store.views import View, record_hash, recorded_bytes
 
 log = logging.getLogger("reverie.import")
 
 MAX_BYTES = 2_000_000
-DOCUMENTS = {
+DOCUMENTS: dict[str, Scope] = {
     "CLAUDE.md": "team",
     ".claude/CLAUDE.md": "team",
     "CLAUDE.local.md": "project",
     "AGENTS.md": "team",
     "GEMINI.md": "team",
 }
-SETTINGS = {".claude/settings.json": "team", ".claude/settings.local.json": "project"}
+SETTINGS: dict[str, Scope] = {".claude/settings.json": "team", ".claude/settings.local.json": "project"}
 
 
 @dataclass
@@ -308,7 +308,7 @@ def _settings(key: str, data: bytes, res: ScanResult) -> None:
                 )
 
 
-def _file_artifact(key: str, data: bytes, kind: str, scope: str, name: str) -> Artifact:
+def _file_artifact(key: str, data: bytes, kind: Kind, scope: Scope, name: str) -> Artifact:
     meta_fm, body, _ = frontmatter.split(_text(data))
     paths = frontmatter.as_list(meta_fm.get("paths") or meta_fm.get("globs"))
     if paths and kind == "rule":

@@ -8,33 +8,44 @@ touches the disk, the database or the terminal.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 
 # --- vocabulary -------------------------------------------------------------
+# Each vocabulary is a Literal type (for annotations) and the tuple of its
+# values, derived with get_args so the two never drift apart.
 
-KINDS: tuple[str, ...] = ("memory", "instinct", "rule", "hook", "command", "skill", "subagent")
+Kind = Literal["memory", "instinct", "rule", "hook", "command", "skill", "subagent"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 """Artifact kinds, weakest first (DESIGN §2)."""
 
-SCOPES: tuple[str, ...] = ("path", "project", "team", "global")
+Scope = Literal["path", "project", "team", "global"]
+SCOPES: tuple[Scope, ...] = get_args(Scope)
 """Scopes, narrowest first. Widening scope is a promotion."""
 
-ACTIONS: tuple[str, ...] = ("add", "update", "merge", "retire", "promote", "demote", "evolve")
+Action = Literal["add", "update", "merge", "retire", "promote", "demote", "evolve"]
+ACTIONS: tuple[Action, ...] = get_args(Action)
 
-STATUSES: tuple[str, ...] = ("pending", "approved", "rejected", "applied")
+Status = Literal["pending", "approved", "rejected", "applied"]
+STATUSES: tuple[Status, ...] = get_args(Status)
+"""A proposal's review status (an observed write superseded by a newer one is ``superseded`` in the view)."""
 
-CANDIDATE_STATUSES: tuple[str, ...] = ("open", "applied", "discarded")
+CandidateStatus = Literal["open", "applied", "discarded"]
+CANDIDATE_STATUSES: tuple[CandidateStatus, ...] = get_args(CandidateStatus)
 
-CANDIDATE_SOURCES: tuple[str, ...] = ("dream", "observed")
+CandidateSource = Literal["dream", "observed"]
+CANDIDATE_SOURCES: tuple[CandidateSource, ...] = get_args(CandidateSource)
 """Where a candidate's proposals came from: a dream (the engine proposed them) or
 observed writes (changes to the agent's memory/instruction files Reverie did not make)."""
 
-WRITERS: tuple[str, ...] = ("agent", "person")
+Writer = Literal["agent", "person"]
+WRITERS: tuple[Writer, ...] = get_args(Writer)
 """Who made an observed write: an agent (a transcript shows the tool call) or, when it
 cannot be attributed, a person."""
 
-SEVERITIES: tuple[str, ...] = ("info", "warn", "block")
+Severity = Literal["info", "warn", "block"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
-LABELS: tuple[str, ...] = (
+LabelName = Literal[
     "false_persistence",
     "stale_authority",
     "preference_overreach",
@@ -43,24 +54,35 @@ LABELS: tuple[str, ...] = (
     "memory_poisoning",
     "secret_exposure",
     "unverified_procedure",
-)
+]
+LABELS: tuple[LabelName, ...] = get_args(LabelName)
 
-TRUST_LEVELS: tuple[str, ...] = ("user", "agent", "tool", "external")
+Trust = Literal["user", "agent", "tool", "external"]
+TRUST_LEVELS: tuple[Trust, ...] = get_args(Trust)
 """Most trusted first. A candidate inherits its least-trusted evidence's trust."""
 
-ACTORS: tuple[str, ...] = ("person", "dream", "watcher", "import")
+Actor = Literal["person", "dream", "watcher", "import"]
+ACTORS: tuple[Actor, ...] = get_args(Actor)
 
-EVENT_KINDS: tuple[str, ...] = (
-    "user_prompt",
-    "assistant_text",
-    "tool_call",
-    "tool_result",
-    "interruption",
-    "compaction",
-    "system",
-)
+EventKind = Literal["user_prompt", "assistant_text", "tool_call", "tool_result", "interruption", "compaction", "system"]
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
-TOOL_RESULT_STATUSES: tuple[str, ...] = ("ok", "error", "rejected")
+ToolResultStatus = Literal["ok", "error", "rejected"]
+TOOL_RESULT_STATUSES: tuple[ToolResultStatus, ...] = get_args(ToolResultStatus)
+
+
+V = TypeVar("V", bound=str)
+
+
+def member(value: object, allowed: tuple[V, ...], what: str) -> V:
+    """`value` as a member of a vocabulary, or ValueError naming what was expected.
+
+    The one place outside input turns into a vocabulary type: `member(x, KINDS, "kind")`.
+    """
+    for v in allowed:
+        if v == value:
+            return v
+    raise ValueError(f"unknown {what} {value!r} (expected one of {', '.join(allowed)})")
 
 
 def scope_rank(scope: str) -> int:
@@ -88,7 +110,8 @@ class Label:
     """A failure label a critic attached, with why (naming its evidence)."""
 
     label: str
-    severity: str
+    """A `LabelName` (a critic may add its own; unknown names are shown as they are)."""
+    severity: Severity
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,7 +119,11 @@ class Label:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Label:
-        return cls(str(data.get("label", "")), str(data.get("severity", "info")), str(data.get("reason", "")))
+        return cls(
+            str(data.get("label", "")),
+            member(data.get("severity", "info"), SEVERITIES, "severity"),
+            str(data.get("reason", "")),
+        )
 
 
 @dataclass(slots=True)
@@ -106,7 +133,7 @@ class Evidence:
     session_id: str
     event_uuid: str = ""
     timestamp: str = ""
-    trust: str = "user"
+    trust: Trust = "user"
     quote: str = ""
     agent: str = ""
     """Which agent wrote the session (claude, codex, gemini); empty when unknown."""
@@ -129,7 +156,7 @@ class Evidence:
             session_id=str(data.get("session_id", "")),
             event_uuid=str(data.get("event_uuid", "")),
             timestamp=str(data.get("timestamp", "")),
-            trust=str(data.get("trust", "user")),
+            trust=member(data.get("trust", "user"), TRUST_LEVELS, "trust level"),
             quote=str(data.get("quote", "")),
             agent=str(data.get("agent", "")),
         )
@@ -202,8 +229,8 @@ class Artifact:
     """
 
     id: str
-    kind: str
-    scope: str
+    kind: Kind
+    scope: Scope
     name: str
     body: str
     title: str = ""
@@ -223,8 +250,8 @@ class Artifact:
     def from_dict(cls, data: dict[str, Any]) -> Artifact:
         return cls(
             id=data["id"],
-            kind=data["kind"],
-            scope=data["scope"],
+            kind=member(data["kind"], KINDS, "kind"),
+            scope=member(data["scope"], SCOPES, "scope"),
             name=data["name"],
             body=data.get("body", ""),
             title=data.get("title", ""),
@@ -247,9 +274,9 @@ class Proposal:
     """
 
     id: str
-    action: str
-    kind: str
-    scope: str
+    action: Action
+    kind: Kind
+    scope: Scope
     title: str
     body: str
     paths: list[str] = field(default_factory=list)
@@ -268,8 +295,8 @@ class Proposal:
     candidate_id: str = ""
     original_body: str = ""
     """The body as the dream wrote it; differs from `body` once a person edits it."""
-    original_scope: str = ""
-    original_kind: str = ""
+    original_scope: Scope | Literal[""] = ""
+    original_kind: Kind | Literal[""] = ""
     reject_reason: str = ""
     cleared_labels: list[str] = field(default_factory=list)
     """Block labels a person cleared explicitly (each clearing is an operation)."""
@@ -336,9 +363,9 @@ class Proposal:
             raise ValueError(f"confidence must be a number from 0 to 1, not {confidence!r}")
         return cls(
             id=_text(data, "id"),
-            action=_text(data, "action") or "add",
-            kind=_text(data, "kind") or "memory",
-            scope=_text(data, "scope") or "project",
+            action=member(_text(data, "action") or "add", ACTIONS, "action"),
+            kind=member(_text(data, "kind") or "memory", KINDS, "kind"),
+            scope=member(_text(data, "scope") or "project", SCOPES, "scope"),
             title=_text(data, "title"),
             body=_text(data, "body"),
             paths=_texts(data, "paths"),
@@ -412,7 +439,7 @@ class Candidate:
     sessions_read: int = 0
     events_read: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
-    source: str = "dream"
+    source: CandidateSource = "dream"
     """``dream`` or ``observed`` (see CANDIDATE_SOURCES)."""
 
 
@@ -423,7 +450,7 @@ class Operation:
     id: str
     parent: str | None
     created_at: str
-    actor: str
+    actor: Actor
     kind: str
     description: str
     view_hash: str

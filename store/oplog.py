@@ -15,7 +15,7 @@ import sqlite_utils
 
 from reverie.store.clock import SYSTEM_CLOCK, SYSTEM_IDS, Clock, Ids, iso
 from reverie.store.errors import NotFoundError, StoreCorruptError, UsageError
-from reverie.store.models import Operation
+from reverie.store.models import ACTORS, Actor, Operation, member
 
 
 def _row_to_op(row: dict[str, Any]) -> Operation:
@@ -23,7 +23,7 @@ def _row_to_op(row: dict[str, Any]) -> Operation:
         id=row["id"],
         parent=row["parent"],
         created_at=row["created_at"],
-        actor=row["actor"],
+        actor=member(row["actor"], ACTORS, "actor"),
         kind=row["kind"],
         description=row["description"],
         view_hash=row["view_hash"],
@@ -126,7 +126,7 @@ class OpLog:
         self,
         *,
         kind: str,
-        actor: str,
+        actor: Actor,
         description: str,
         view_hash: str,
         data: dict[str, Any] | None = None,

@@ -34,7 +34,7 @@ from reverie.store.clock import Clock, Ids, iso
 from reverie.store.db import WriterLock, immediate
 from reverie.store.errors import NothingToDoError, ReadOnlyStoreError, ReverieError, UsageError
 from reverie.store.journal import FileChange, JournalEntry
-from reverie.store.models import ACTORS, Artifact, Candidate, Operation, Proposal
+from reverie.store.models import ACTORS, Actor, Artifact, Candidate, Operation, Proposal
 from reverie.store.oplog import UNDOES_ITSELF, OpLog
 from reverie.store.sessions import SessionIndex
 from reverie.store.views import View, get_artifact, load_view, save_view
@@ -144,7 +144,7 @@ class Snapshot:
 class Transaction(Snapshot):
     """One operation in the making (see the module doc). Create it with `Store.transaction`."""
 
-    def __init__(self, backend: Backend, kind: str, actor: str = "person") -> None:
+    def __init__(self, backend: Backend, kind: str, actor: Actor = "person") -> None:
         if actor not in ACTORS:
             raise UsageError(f"unknown actor {actor!r} (expected one of {', '.join(ACTORS)})")
         super().__init__(backend, read=False)  # the head is read under the lock, in __enter__
