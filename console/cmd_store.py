@@ -23,6 +23,7 @@ from reverie.store.models import STATUSES, Operation, Proposal
 from reverie.store.textsafe import one_line
 
 if TYPE_CHECKING:
+    from reverie.dreamer.observe import ObserveReport
     from reverie.store.store import Store
 
 
@@ -45,7 +46,7 @@ def _warn_conflicts(out: Output, conflicts: list[dict[str, Any]]) -> None:
 # --- setup -------------------------------------------------------------------------
 
 
-def _observe(store: Any, noticed_by: str) -> Any:
+def _observe(store: Store, noticed_by: str) -> ObserveReport:
     """The observation pass (dreamer.observe): writes Reverie did not make since it last looked."""
     from reverie.dreamer.observe import observe
 
@@ -381,7 +382,7 @@ def _read_body(path: Path) -> str:
         raise UsageError(f"cannot read {path}: {err}") from None
 
 
-def _labels_doc(store: Any, op: Operation, out: Output) -> dict[str, Any]:
+def _labels_doc(store: Store, op: Operation, out: Output) -> dict[str, Any]:
     """The recomputed labels of the changed proposal (critics ran again); block labels said on stderr."""
     p = store.proposal(op.data["proposals"][0])
     for label in p.labels:
