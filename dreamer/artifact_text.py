@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from reverie.dreamer.signals import NOT_WORD, USE
+from reverie.dreamer.lexicon import NEG_WINDOW, NOT_WORD, PROGRAMS, USE
 from reverie.dreamer.wording import similarity, tokens
 from reverie.store.models import Artifact
 
@@ -67,11 +67,6 @@ def negated_words(line: str) -> set[str]:
     return words
 
 
-NEG_WINDOW = re.compile(
-    r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I
-)
-
-
 def mentions_positively(line: str, word: str) -> bool:
     """`word` appears in `line` and is not itself negated there (nor within a few words after a
     negation: "is not allowed to push to main" does not recommend pushing)."""
@@ -82,43 +77,6 @@ def mentions_positively(line: str, word: str) -> bool:
         return False
     window = {w.strip("`'\".,;:!?") for m in NEG_WINDOW.finditer(low) for w in m.group(1).split()}
     return word not in window
-
-
-PROGRAMS = frozenset(
-    [
-        "npm",
-        "pnpm",
-        "yarn",
-        "bun",
-        "pip",
-        "pip3",
-        "uv",
-        "poetry",
-        "cargo",
-        "go",
-        "mix",
-        "make",
-        "npx",
-        "docker",
-        "podman",
-        "git",
-        "tabs",
-        "spaces",
-        "pytest",
-        "vitest",
-        "jest",
-        "unittest",
-        "black",
-        "ruff",
-        "flake8",
-        "eslint",
-        "prettier",
-        "biome",
-        "tsc",
-        "webpack",
-        "vite",
-    ]
-)
 
 
 def code_words(line: str) -> list[str]:

@@ -20,11 +20,12 @@ from reverie.dreamer.artifact_text import artifact_lines, conflict_word
 from reverie.dreamer.critic_index import ConflictIndex, DuplicateIndex
 from reverie.dreamer.danger import dangers
 from reverie.dreamer.hook_script import is_hook_script
+from reverie.dreamer.lexicon import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS
 from reverie.dreamer.pathlike import RepoPaths
 from reverie.dreamer.redact import contains_secret as _contains_secret
 from reverie.dreamer.redact import redact as _redact
 from reverie.dreamer.redact import redact_obj as _redact_obj
-from reverie.dreamer.signals import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS, classify
+from reverie.dreamer.statements import classify
 from reverie.dreamer.wording import approx_tokens, quote, similarity, tokens
 from reverie.store.materialize import MARKER_LIKE
 from reverie.store.models import SCOPES, Artifact, Label, Proposal, kind_rank, scope_rank

@@ -26,6 +26,8 @@ from typing import Any
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from reverie.dreamer.engines.base import DreamCancelled, DreamContext, Engine, ProgressCallback, SessionRef
 from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
+from reverie.dreamer.ledger import EXPLAIN_NAMESPACE
+from reverie.dreamer.model import SessionSignals
 from reverie.dreamer.replay import ReplayCall, replay_proposals
 from reverie.store.config import config_table
 from reverie.store.errors import UsageError
@@ -48,6 +50,8 @@ class DreamResult:
     seconds: float = 0.0
     observed: dict[str, Any] = field(default_factory=dict)
     """The observation pass the dream ran first (dreamer.observe.ObserveReport.to_dict)."""
+    explain: list[dict[str, Any]] = field(default_factory=list)
+    """Every candidate moment and what the dream did with it (`ledger.Entry`), for --explain."""
 
     @property
     def candidate_id(self) -> str:
@@ -107,19 +111,19 @@ def session_refs(index: SessionIndex) -> list[SessionRef]:
     ]
 
 
-def replay_calls(signals: list[dict[str, Any]]) -> list[ReplayCall]:
+def replay_calls(signals: list[SessionSignals]) -> list[ReplayCall]:
     """Every historical tool call (from the cached signals) as replay inputs."""
     calls: list[ReplayCall] = []
     for sig in signals:
-        for c in sig.get("tool_calls", []):
+        for c in sig.tool_calls:
             calls.append(
                 {
-                    "session_id": sig["session_id"],
-                    "cwd": sig.get("cwd", ""),
-                    "tool": c.get("tool", ""),
-                    "input": c.get("input") or {},
-                    "uuid": c.get("uuid", ""),
-                    "status": c.get("status", ""),
+                    "session_id": sig.session_id,
+                    "cwd": sig.cwd,
+                    "tool": c.tool,
+                    "input": c.input,
+                    "uuid": c.uuid,
+                    "status": c.status,
                 }
             )
     return calls
@@ -203,6 +207,9 @@ def run_dream(
         dreamed_sessions=[r.session_id for r in refs],  # marked in the candidate's transaction
     )
     with_ids = store.proposals(cand.id)
+    ctx.ledger.finish(proposals, with_ids)
+    explain = ctx.ledger.to_list()
+    store.cache_put(EXPLAIN_NAMESPACE, cand.id, explain)
     return DreamResult(
         candidate=cand,
         proposals=with_ids,
@@ -213,4 +220,5 @@ def run_dream(
         ingest=report.to_dict(),
         seconds=time.perf_counter() - started,
         observed=observed.to_dict(),
+        explain=explain,
     )

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from reverie.dreamer import hooks
 from reverie.dreamer.artifact_text import negated_words
-from reverie.dreamer.signals import EDIT_TOOLS
+from reverie.dreamer.commands import EDIT_TOOLS
+from reverie.dreamer.model import SessionSignals
 from reverie.dreamer.wording import similarity, tokens
 from reverie.store.models import Artifact
 
@@ -68,25 +69,23 @@ def applied_times(store: Store) -> dict[str, str]:
     return out
 
 
-def _recurs(art: Artifact, sig: dict[str, Any]) -> bool:
+def _recurs(art: Artifact, sig: SessionSignals) -> bool:
     globs = list(art.paths)
     if art.kind == "hook":
         globs = [g for g in _globs_in(art.body)]
     if globs:
-        return any(
-            c.get("tool") in EDIT_TOOLS and hooks.path_matches(c.get("target", ""), globs)
-            for c in sig.get("tool_calls", [])
-        )
+        return any(c.tool in EDIT_TOOLS and hooks.path_matches(c.target, globs) for c in sig.tool_calls)
     if art.kind in ("skill", "command"):
-        steps = {s.get("norm") for s in art.meta.get("steps", [])} if isinstance(art.meta.get("steps"), list) else set()
-        return any(p.get("corrected") and steps & {s["norm"] for s in p["steps"]} for p in sig.get("procedures", []))
+        raw = art.meta.get("steps")
+        steps = {s.get("norm") for s in raw if isinstance(s, dict)} if isinstance(raw, list) else set()
+        return any(p.corrected and steps & {s.norm for s in p.steps} for p in sig.procedures)
     body_toks = tokens(art.body)
     rejected = negated_words(art.body)
-    for st in sig.get("statements", []):
-        if st.get("kind") == "external":
+    for st in sig.statements:
+        if st.kind == "external":
             continue
-        keys = {k[4:] for k in st.get("keys", []) if k.startswith("not:")}
-        if (rejected & keys) or similarity(tokens(st.get("line", "")), body_toks) >= 0.5:
+        keys = {k.a for k in st.keys if k.kind == "not"}
+        if (rejected & keys) or similarity(tokens(st.line), body_toks) >= 0.5:
             return True
     return False
 
@@ -115,7 +114,7 @@ def trigger_of(art: Artifact) -> str:
     return "a similar correction by the user"
 
 
-def compute_effects(store: Store, signals: list[dict[str, Any]]) -> list[Effect]:
+def compute_effects(store: Store, signals: list[SessionSignals]) -> list[Effect]:
     times = applied_times(store)
     out = []
     for art in store.active_artifacts():
@@ -124,7 +123,7 @@ def compute_effects(store: Store, signals: list[dict[str, Any]]) -> list[Effect]
             continue
         eff = Effect(art.id, art.name, art.kind, applied, trigger_of(art))
         for sig in signals:
-            started = sig.get("started_at", "")
+            started = sig.started_at
             after = bool(started) and started >= applied
             hit = _recurs(art, sig)
             if after:

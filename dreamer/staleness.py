@@ -35,8 +35,9 @@ from reverie.dreamer.artifact_text import (
     statement_lines,
 )
 from reverie.dreamer.clusters import MIN_SESSIONS_DURABLE, Cluster, evidence_of
+from reverie.dreamer.commands import normalize_command, program
+from reverie.dreamer.model import Failure, Key, SessionSignals
 from reverie.dreamer.pathlike import RepoPaths
-from reverie.dreamer.signals import GONE_ERROR, normalize_command
 from reverie.dreamer.wording import quote, similarity, tokens
 from reverie.store import importer
 from reverie.store import materialize as mat
@@ -64,27 +65,29 @@ class Judgement:
 class _Facts:
     """The session facts the line checks read, gathered once per dream."""
 
-    fixes: dict[str, dict[str, Any]]
+    fixes: dict[str, tuple[str, Failure]]
+    """normalised command → (session, its newest "does not exist" failure that something else fixed)."""
     recovered: dict[str, str]
+    """normalised command → when it last succeeded."""
 
 
-def _gather(signals: list[dict[str, Any]]) -> _Facts:
-    fixes: dict[str, dict[str, Any]] = {}
+def _gather(signals: list[SessionSignals]) -> _Facts:
+    fixes: dict[str, tuple[str, Failure]] = {}
     recovered: dict[str, str] = {}
     for sig in signals:
-        for fx in sig.get("error_fixes", []):
-            if not GONE_ERROR.search(fx.get("error", "")):
+        for f in sig.failures:
+            if not f.gone or not f.fix or f.relation == "none":
                 continue  # a failing test run does not make `npm test` stale; a missing script does
-            if fx["ts"] >= fixes.get(fx["failed_norm"], {}).get("ts", ""):
-                fixes[fx["failed_norm"]] = dict(fx, session_id=sig["session_id"])
-        for c in sig.get("tool_calls", []):
-            if c.get("norm") and c.get("status") == "ok":
-                recovered[c["norm"]] = max(recovered.get(c["norm"], ""), c.get("ts", ""))
+            if f.norm not in fixes or f.fix_ts >= fixes[f.norm][1].fix_ts:
+                fixes[f.norm] = (sig.session_id, f)
+        for c in sig.tool_calls:
+            if c.norm and c.status == "ok":
+                recovered[c.norm] = max(recovered.get(c.norm, ""), c.ts)
     return _Facts(fixes, recovered)
 
 
 def artifact_updates(
-    signals: list[dict[str, Any]],
+    signals: list[SessionSignals],
     clusters: list[Cluster],
     artifacts: list[Artifact],
     workspace: Path,
@@ -134,39 +137,42 @@ def judge_line(
     written = None
     for cmd in re.findall(r"`([^`\n]{2,120})`", line):
         norm = normalize_command(cmd)
-        fx = facts.fixes.get(norm)
-        if not fx or fx["fixed_norm"] == norm or facts.recovered.get(norm, "") > fx["ts"]:
+        hit = facts.fixes.get(norm)
+        if hit is None:
+            continue
+        sid, fx = hit
+        if fx.fix_norm == norm or facts.recovered.get(norm, "") > fx.fix_ts:
             continue
         written = written if written is not None else line_time()
-        if written and fx["ts"] <= written:
+        if written and fx.ts <= written:
             continue  # the failure is older than the line: the line may already be the fix
-        replacement = replacement.replace(f"`{cmd}`", f"`{fx['fixed']}`")
+        replacement = replacement.replace(f"`{cmd}`", f"`{fx.fix}`")
         labels.append(
             Label(
                 "stale_authority",
                 "warn",
-                f"`{cmd}` failed in session {fx['session_id'][:8]} (event {fx['uuid'][:8]}): "
-                f"'{quote(fx.get('error', ''), 60)}', and `{fx['fixed']}` worked instead",
+                f"`{cmd}` failed in session {sid[:8]} (event {fx.uuid[:8]}): "
+                f"'{quote(fx.error, 60)}', and `{fx.fix}` worked instead",
             )
         )
         evidence.append(
             Evidence(
-                session_id=fx["session_id"],
-                event_uuid=fx["uuid"],
-                timestamp=fx["ts"],
+                session_id=sid,
+                event_uuid=fx.uuid,
+                timestamp=fx.ts,
                 trust="agent",
-                quote=quote(f"{cmd}: {fx.get('error', '')}", 160),
+                quote=quote(f"{cmd}: {fx.error}", 160),
             )
         )
-        reasons.append(f"`{cmd}` no longer exists ({quote(fx.get('error', ''), 50)}); `{fx['fixed']}` works")
+        reasons.append(f"`{cmd}` no longer exists ({quote(fx.error, 50)}); `{fx.fix}` works")
     if replacement != line:
         # a correction saying the same thing as the fixed line ("use pnpm, not npm") is part of this update
         absorbed = {
             idx
             for idx, cl in enumerate(clusters)
             if idx not in skip
-            and similarity(tokens(cl.representative()["line"]), tokens(replacement)) >= 0.3
-            and {k for k in cl.keys if k.startswith(("sub:", "not:"))} & _line_keys(line, replacement)
+            and similarity(tokens(cl.representative().line), tokens(replacement)) >= 0.3
+            and {k for k in cl.keys if k.kind in ("sub", "not")} & _line_keys(line, replacement)
         }
         for idx in sorted(absorbed):
             evidence += [evidence_of(s) for s in clusters[idx].statements[:3]]
@@ -189,34 +195,33 @@ def judge_line(
         if idx in skip:
             continue
         rep = cl.representative()
-        rejected = sorted(k[4:] for k in cl.keys if k.startswith("not:") and len(k) > 5)
-        word = conflict_word(rep["line"], line) or next(
+        word = conflict_word(rep.line, line) or next(
             (
                 w
-                for w in rejected
+                for w in cl.rejected()
                 if mentions_positively(line, w)
-                and (w in PROGRAMS or w in code_words(line) or similarity(tokens(rep["line"]), tokens(line)) >= 0.2)
+                and (w in PROGRAMS or w in code_words(line) or similarity(tokens(rep.line), tokens(line)) >= 0.2)
             ),
             None,
         )
-        if not word or not (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s["strong"] for s in cl.statements)):
+        if not word or not (len(cl.sessions) >= MIN_SESSIONS_DURABLE or any(s.strong for s in cl.statements)):
             continue
         written = written if written is not None else line_time()
-        newer = [s for s in cl.statements if s["trust"] == "user" and (not written or s["ts"] > written)]
+        newer = [s for s in cl.statements if s.trust == "user" and (not written or s.ts > written)]
         if not newer:
             continue  # the people said it before the line was written: the line may be their decision
         lead = _MARKER.match(line)  # every part optional: always matches
         marker = lead.group(0) if lead else ""
-        sessions = sorted({s["session_id"] for s in newer})
+        sessions = sorted({s.session_id for s in newer})
         return Judgement(
-            marker + rep["line"],
+            marker + rep.line,
             f"contradicted by {len(sessions)} newer session(s) ('{word}')",
             [
                 Label(
                     "contradiction_drift",
                     "warn",
                     f"{art.kind} '{art.name}' says '{quote(line.strip(), 80)}'; newer sessions "
-                    f"({', '.join(s[:8] for s in sessions[:4])}) say '{quote(rep['line'], 80)}' — the newer "
+                    f"({', '.join(s[:8] for s in sessions[:4])}) say '{quote(rep.line, 80)}' — the newer "
                     "evidence wins",
                 )
             ],
@@ -366,7 +371,7 @@ def _own_update(
     )
 
 
-def _line_keys(old: str, new: str) -> set[str]:
-    olds = {normalize_command(c).split(" ")[0] for c in re.findall(r"`([^`\n]+)`", old)}
-    news = {normalize_command(c).split(" ")[0] for c in re.findall(r"`([^`\n]+)`", new)}
-    return {f"sub:{a}>{b}" for a in olds for b in news if a != b} | {f"not:{a}" for a in olds - news}
+def _line_keys(old: str, new: str) -> set[Key]:
+    olds = {program(normalize_command(c)) for c in re.findall(r"`([^`\n]+)`", old)}
+    news = {program(normalize_command(c)) for c in re.findall(r"`([^`\n]+)`", new)}
+    return {Key.swap(a, b) for a in olds for b in news if a != b} | {Key.reject(a) for a in olds - news}

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from reverie.dreamer.ledger import Ledger
+from reverie.dreamer.model import SessionSignals
 from reverie.store.models import Artifact, Event, Proposal
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -52,9 +54,11 @@ class DreamContext:
     options: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     """Engines add figures here (tokens, cost, cache hits); stored with the candidate."""
-    signals: list[dict[str, Any]] | None = None
+    signals: list[SessionSignals] | None = None
     """Per-session signals (`dreamer.signals`), filled once per dream and shared by
     the heuristic engine and replay; None until computed."""
+    ledger: Ledger = field(default_factory=Ledger)
+    """Why each candidate moment was kept or dropped (`reverie dream --explain`); engines note decisions."""
 
     def check_cancelled(self) -> None:
         if self.cancel is not None and self.cancel.is_set():

@@ -12,24 +12,25 @@ from typing import Any
 
 from reverie.dreamer.consolidate import consolidate
 from reverie.dreamer.engines.base import DreamContext
+from reverie.dreamer.model import SessionSignals
 from reverie.dreamer.signals import session_signals
 from reverie.store.models import Proposal
 
 
-def collect_signals(ctx: DreamContext) -> list[dict[str, Any]]:
+def collect_signals(ctx: DreamContext) -> list[SessionSignals]:
     """Signals of every session in the context (cached), memoised on the context."""
     if ctx.signals is not None:
         return ctx.signals
-    out: list[dict[str, Any]] = []
+    out: list[SessionSignals] = []
     hits = 0
     total = len(ctx.sessions)
     for i, ref in enumerate(ctx.sessions, 1):
         ctx.check_cancelled()
         sig, hit = session_signals(ref.session_id, ref.content_hash, ctx.load_events, ctx.cache_get, ctx.cache_put)
-        sig = dict(sig)
-        sig["session_id"] = ref.session_id
-        sig["agent"] = ref.agent or sig.get("agent", "")
-        sig["cwd"] = sig.get("cwd") or ref.cwd
+        sig.session_id = ref.session_id
+        sig.agent = ref.agent or sig.agent
+        sig.cwd = sig.cwd or ref.cwd
+        sig.stamp()
         out.append(sig)
         hits += hit
         if i % 25 == 0 or i == total:
@@ -50,6 +51,7 @@ class HeuristicEngine:
         signals = collect_signals(ctx)
         ctx.check_cancelled()
         ctx.report("consolidate", 0, 1)
-        proposals = consolidate(signals, ctx.artifacts, ctx.workspace, {**ctx.options, **self.options})
+        ctx.ledger.moments(signals)
+        proposals = consolidate(signals, ctx.artifacts, ctx.workspace, {**ctx.options, **self.options}, ctx.ledger)
         ctx.report("consolidate", 1, 1)
         return proposals

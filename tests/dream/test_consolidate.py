@@ -6,16 +6,18 @@ import os
 from pathlib import Path
 
 from reverie.dreamer.consolidate import consolidate
+from reverie.dreamer.model import SessionSignals
 from reverie.dreamer.signals import extract
 from reverie.store.models import Artifact
 from tests.dream.helpers import Session
 
 
-def signals(*sessions: Session) -> list[dict]:
+def signals(*sessions: Session) -> list[SessionSignals]:
     out = []
     for s in sessions:
         sig = extract(s.events)
-        sig["session_id"] = s.sid
+        sig.session_id = s.sid
+        sig.stamp()
         out.append(sig)
     return out
 

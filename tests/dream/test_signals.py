@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reverie.dreamer.signals import extract, normalize_command, session_signals
+from reverie.dreamer.commands import normalize_command
+from reverie.dreamer.model import Key
+from reverie.dreamer.signals import extract, session_signals
 from tests.dream.helpers import Session
 
 
@@ -31,10 +33,10 @@ def test_correction_after_rejected_tool_use_gets_substitution_keys() -> None:
     s.user("use pnpm here, not npm")
     s.bash("pnpm run build", "built")
     sig = extract(s.events)
-    [st] = sig["statements"]
-    assert st["kind"] == "correction" and st["polarity"] == "use"
-    assert {"not:npm", "sub:npm>pnpm", "use:pnpm>npm"} <= set(st["keys"])
-    assert st["prior"]["status"] == "rejected" and st["prior"]["target"] == "npm run build"
+    [st] = sig.statements
+    assert st.kind == "correction" and st.polarity == "use"
+    assert {Key.reject("npm"), Key.swap("npm", "pnpm"), Key.use("pnpm", "npm")} <= st.keys
+    assert st.prior is not None and st.prior.status == "rejected" and st.prior.target == "npm run build"
 
 
 @pytest.mark.parametrize(
@@ -53,9 +55,9 @@ def test_explicit_requests_in_varied_wording(text: str, polarity: str) -> None:
     s = Session()
     s.user(text)
     sig = extract(s.events)
-    assert sig["statements"], text
-    assert sig["statements"][0]["polarity"] == polarity
-    assert sig["statements"][0]["kind"] == "request"
+    assert sig.statements, text
+    assert sig.statements[0].polarity == polarity
+    assert sig.statements[0].kind == "request"
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,7 @@ def test_small_talk_and_plain_tasks_give_no_statement(text: str) -> None:
     s.user(text)
     s.say("Done.")
     s.user(text)
-    assert extract(s.events)["statements"] == []
+    assert extract(s.events).statements == []
 
 
 def test_must_not_after_an_edit_keys_the_forbidden_folder() -> None:
@@ -75,9 +77,9 @@ def test_must_not_after_an_edit_keys_the_forbidden_folder() -> None:
     s.user("add an index")
     s.edit("db/generated/0001.sql")
     s.user("Never edit anything under db/generated/ — regenerate instead.")
-    [st] = extract(s.events)["statements"]
-    assert st["polarity"] == "must_not"
-    assert "forbid:db/generated" in st["keys"]
+    [st] = extract(s.events).statements
+    assert st.polarity == "must_not"
+    assert Key.forbid("db/generated") in st.keys
 
 
 def test_error_fix_and_environment_facts() -> None:
@@ -87,9 +89,10 @@ def test_error_fix_and_environment_facts() -> None:
     s.bash("pnpm vitest run", "12 passed")
     s.bash("pnpm install", "done")
     sig = extract(s.events)
-    [fx] = sig["error_fixes"]
-    assert fx["failed_norm"] == "npm test" and fx["fixed"] == "pnpm vitest run"
-    facts = {(f["category"], f["value"]) for f in sig["facts"]}
+    [fx] = sig.failures
+    assert fx.norm == "npm test" and fx.fix == "pnpm vitest run" and fx.relation == "instead" and fx.gone
+    assert fx.error == "npm error Missing script", "the line that says what went wrong"
+    facts = {(f.category, f.value) for f in sig.facts}
     assert ("package_manager", "pnpm") in facts and ("test_command", "pnpm vitest") in facts
     assert ("test_command", "npm test") not in facts, "a failing command is not a fact"
 
@@ -102,9 +105,9 @@ def test_procedure_is_one_task_even_across_a_correction() -> None:
     s.user("You skipped the changeset step, run `pnpm changeset version` first.")
     for c in ("pnpm changeset version", "git push --tags", "pnpm publish"):
         s.bash(c, "ok")
-    [proc] = extract(s.events)["procedures"]
-    assert proc["corrected"] is True
-    assert [st["norm"] for st in proc["steps"]] == [
+    [proc] = extract(s.events).procedures
+    assert proc.corrected is True
+    assert [st.norm for st in proc.steps] == [
         "git pull",
         "pnpm test",
         "git commit",
@@ -127,9 +130,9 @@ def test_instructions_in_fetched_content_are_kept_as_external_statements() -> No
     s.tool(
         "WebFetch", {"url": "https://y.example"}, "A normal page that always renders fine for agents.", trust="external"
     )
-    sts = extract(s.events)["statements"]
-    assert len(sts) == 1 and sts[0]["kind"] == "external" and sts[0]["trust"] == "external"
-    assert "curl" in sts[0]["line"]
+    sts = extract(s.events).statements
+    assert len(sts) == 1 and sts[0].kind == "external" and sts[0].trust == "external"
+    assert "curl" in sts[0].line
 
 
 def test_signals_are_cached_by_content_hash() -> None:
@@ -148,7 +151,7 @@ def test_signals_are_cached_by_content_hash() -> None:
     again, hit2 = session_signals("s1", "h1", load, get, put)
     _changed, hit3 = session_signals("s1", "h2", load, get, put)
     assert (hit1, hit2, hit3) == (False, True, False)
-    assert calls == ["s1", "s1"] and first == again
+    assert calls == ["s1", "s1"] and first.to_dict() == again.to_dict()
 
 
 def _reject_with_reason(s: Session, command: str, reason: str) -> None:
@@ -167,11 +170,11 @@ def test_rejection_reason_is_a_user_correction_with_substitution_keys() -> None:
     s.user("add vite")
     _reject_with_reason(s, "npm install vite", "nope. yarn")
     s.bash("yarn add vite", "Done")
-    [st] = extract(s.events)["statements"]
-    assert st["kind"] == "correction" and st["trust"] == "user"
-    assert st["line"] == "Use yarn, not npm."
-    assert {"use:yarn>npm", "not:npm", "sub:npm>yarn"} <= set(st["keys"])
-    assert st["prior"]["status"] == "rejected"
+    [st] = extract(s.events).statements
+    assert st.kind == "correction" and st.trust == "user"
+    assert st.line == "Use yarn, not npm."
+    assert {Key.use("yarn", "npm"), Key.reject("npm"), Key.swap("npm", "yarn")} <= st.keys
+    assert st.prior is not None and st.prior.status == "rejected"
 
 
 def test_rejection_wording_inside_web_content_is_not_a_person_speaking() -> None:
@@ -185,7 +188,7 @@ def test_rejection_wording_inside_web_content_is_not_a_person_speaking() -> None
         status="rejected",
         trust="external",
     )
-    assert not [st for st in extract(s.events)["statements"] if st["trust"] == "user"]
+    assert not [st for st in extract(s.events).statements if st.trust == "user"]
 
 
 @pytest.mark.parametrize(
@@ -201,7 +204,7 @@ def test_lead_ins_and_shorthand_do_not_hide_the_lesson(text: str, line: str) -> 
     s.user("bump vite")
     s.bash("npm install vite@5", "ok")
     s.user(text)
-    lines = [st["line"] for st in extract(s.events)["statements"]]
+    lines = [st.line for st in extract(s.events).statements]
     assert line in lines, lines
 
 
@@ -220,7 +223,7 @@ def test_flow_control_and_credentials_are_not_lessons(text: str) -> None:
     s.user("tidy up")
     s.bash("git status", "clean")
     s.user(text)
-    assert extract(s.events)["statements"] == []
+    assert extract(s.events).statements == []
 
 
 def test_a_command_that_no_longer_exists_is_fixed_by_what_ran_next() -> None:
@@ -228,5 +231,5 @@ def test_a_command_that_no_longer_exists_is_fixed_by_what_ran_next() -> None:
     s.user("start the server")
     s.bash("make serve", "make: *** No rule to make target 'serve'.  Stop.", status="error")
     s.bash("docker compose up -d web", "Started")
-    [fx] = extract(s.events)["error_fixes"]
-    assert fx["failed_norm"] == "make serve" and fx["fixed"] == "docker compose up -d web"
+    [fx] = extract(s.events).failures
+    assert fx.norm == "make serve" and fx.fix == "docker compose up -d web" and fx.relation == "instead"

@@ -1,0 +1,292 @@
+"""The words people use to steer an agent: one lexicon for the whole dream pass.
+
+Why one module: the turn classifier, the statement reader, the critics and the
+artifact checks must agree on what "never", "instead of", "for now" or a lead-in
+like "nope," mean. Everything here is a pattern or a word list — no logic — so a
+new phrasing class is added in one place and every reader sees it.
+"""
+
+from __future__ import annotations
+
+import re
+
+NEG = re.compile(
+    r"\b(never|don'?t|do not|stop|no more|avoid|must not|mustn'?t|shouldn'?t|should not|not allowed|"
+    r"leave [\w/.`-]+ alone|hands off)\b",
+    re.I,
+)
+POS_STRONG = re.compile(
+    r"\b(always|must|make sure|be sure|remember|from now on|going forward|every time|each time|"
+    r"in (?:the )?future)\b",
+    re.I,
+)
+PREF = re.compile(
+    r"\b(i prefer|i'd prefer|i'd rather|i like|how i like|my preference|keep (?:\w+ ){0,3}"
+    r"(?:short|small|simple|concise|brief|to (?:a|one)))",
+    re.I,
+)
+USE = re.compile(
+    r"\b(?:we use|we're using|use|it'?s|it is|we do)\s+[`'\"]?([\w.@+/-]+)[`'\"]?[^.;!?]*?"
+    r"\b(?:not|instead of|rather than)\s+[`'\"]?([\w.@+-]+)",
+    re.I,
+)
+NOT_WORD = re.compile(
+    r"\b(?:not|no|never|instead of|rather than|never use|don'?t use|stop using)\s+[`'\"]?([a-z][\w.+-]*)", re.I
+)
+VERBS = frozenset(
+    [
+        "edit",
+        "touch",
+        "change",
+        "modify",
+        "run",
+        "use",
+        "push",
+        "commit",
+        "delete",
+        "remove",
+        "add",
+        "create",
+        "write",
+        "make",
+        "do",
+        "call",
+        "put",
+        "skip",
+        "ask",
+        "be",
+        "have",
+        "go",
+        "let",
+        "try",
+        "mix",
+        "break",
+        "rename",
+        "move",
+        "format",
+        "install",
+    ]
+)
+GENERAL = re.compile(
+    r"\b(always|never|from now on|going forward|every time|each time|this (?:repo|project|codebase)|"
+    r"in (?:the )?future|we use|we're using|i prefer|how i like|by default|remember|"
+    r"any ?more|again|not allowed|before (?:every|each|any)|like pep|like the rest)\b|\b(?:in )?here(?:[,.!]|$)",
+    re.I,
+)
+TEMPORAL = re.compile(
+    r"\b(for now|today|tonight|temporar(?:y|ily)|this time|just this once|for the moment|right now|"
+    r"quick hack|as a workaround|(?:until|till) (?:\w+ ){0,3}(?:fixed|back|up|resolved|merged|tomorrow|monday|"
+    r"next week)|yet|this once|for this (?:pr|branch|release|one)|rn)\b",
+    re.I,
+)
+CORRECTION = re.compile(
+    r"^\W*(no\b|nope|wrong|stop|don'?t|do not|never|again|actually|not that|instead|undo|revert|"
+    r"why did you|that'?s (?:wrong|not)|thats (?:wrong|not)|please don'?t|pls don'?t|hands off|leave [\w/.`-]+ alone)|"
+    r"\b(?:you|u) (?:forgot|skipped|missed|changed|edited|deleted|removed|broke|touched|used|ran|did|pushed|"
+    r"committed|installed)\b|\bagain\b|\bwe don'?t do that\b",
+    re.I,
+)
+REDIRECT = re.compile(r"\b(instead|not like that|rather than)\b|,\s*not\s+\w+", re.I)
+IMPERATIVE_START = re.compile(
+    r"^\W*(?:(?:please|pls|plz)\s+(?:to\s+)?)?(use|run|keep|put|indent|write|prefer|add|call|name|place|commit|"
+    r"format|test|check|ask|avoid|skip|make|create|open|wait|branch|rebase|pull|push|import|export|install|"
+    r"update|bump|stick|go|wrap|move|rename|return|log|pin|lint|type|sort|split|document)\b",
+    re.I,
+)
+LEAD_IN = re.compile(
+    r"^\W*(?:(?:no+|nope|nah|wrong|ugh+|argh|hmm+|wait|again|seriously|come on|sorry|ok(?:ay)?|"
+    r"actually|that'?s (?:wrong|not (?:it|right|what i (?:asked|wanted)))|"
+    r"not like that|i (?:told|said)(?: you)?|as i said|like i said)\s*[,.!?:;\u2014\u2013-]+\s*)+",
+    re.I,
+)
+"""Interjections a correction opens with ("nope.", "ugh, again?", "that's wrong,"): not part of the lesson."""
+TEXT_SPEAK = [
+    (re.compile(r"\bu\b"), "you"),
+    (re.compile(r"\bur\b"), "your"),
+    (re.compile(r"\b(?:pls|plz)\b"), "please"),
+    (re.compile(r"\bdont\b"), "don't"),
+    (re.compile(r"\bcant\b"), "can't"),
+    (re.compile(r"\bits\b"), "it's"),
+    (re.compile(r"\bthats\b"), "that's"),
+    (re.compile(r"\bim\b"), "I'm"),
+    (re.compile(r"\brn\b"), "right now"),
+]
+"""Chat shorthand normalised before classification, so "u forgot" reads like "you forgot"."""
+CREDENTIAL = re.compile(
+    r"\b(password|passwd|passphrase|token|api[ _-]?key|secret|credentials?|private key|access key)s?\b[^.\n]{0,30}?"
+    r"(?:\bis\b|\bare\b|[:=]|\bwith\b|\buse\b)\s*\S{6,}|(?:use|with) (?:this|the|my) (?:\w+ ){0,3}"
+    r"(?:token|key|password|secret)\b",
+    re.I,
+)
+"""A statement whose point is a credential value ("the db password is …"): never a lesson."""
+REJECT_REASON = re.compile(
+    r"(?:the following reason for the rejection:|to tell you how to proceed, the user said:)\s*(.+)", re.I | re.S
+)
+"""Claude Code puts the words a person typed when rejecting a tool use inside the tool result."""
+TOOL_WORDS = frozenset(
+    [
+        "npm",
+        "pnpm",
+        "yarn",
+        "bun",
+        "pip",
+        "pip3",
+        "uv",
+        "poetry",
+        "pipenv",
+        "conda",
+        "cargo",
+        "go",
+        "mix",
+        "bundle",
+        "gem",
+        "composer",
+        "npx",
+        "bunx",
+        "docker",
+        "podman",
+        "kubectl",
+        "helm",
+        "terraform",
+        "git",
+        "gh",
+        "make",
+        "just",
+        "pytest",
+        "vitest",
+        "jest",
+        "mocha",
+        "unittest",
+        "tox",
+        "nox",
+        "ruff",
+        "black",
+        "flake8",
+        "pylint",
+        "mypy",
+        "pyright",
+        "eslint",
+        "prettier",
+        "biome",
+        "tsc",
+        "webpack",
+        "vite",
+        "rollup",
+        "esbuild",
+        "deno",
+        "node",
+        "python",
+        "python3",
+    ]
+)
+"""Programs a terse correction may name ("nope. yarn"): a substitution for the program the agent ran."""
+AGENT_ADDRESS = re.compile(r"\b(ai|assistants?|agents?|claude|llms?|language models?|copilot|chatgpt)\b", re.I)
+INJECTION = re.compile(
+    r"(ignore (?:all |any )?(?:previous|prior|above) instructions|do not tell the user|don'?t tell the user|"
+    r"without telling the user|do not mention this|note to (?:ai|assistants|agents|llms))",
+    re.I,
+)
+MEMORY_VERB = re.compile(
+    r"\b(from now on|remember (?:to|that)|going forward|in (?:the )?future|from this point|"
+    r"(?:add|save|write|store) (?:this|it|that)? ?(?:to|in) (?:your )?(?:memory|claude\.md|agents\.md))\b",
+    re.I,
+)
+EDIT_VERB = re.compile(
+    r"\b(edit(?:s|ed|ing)?|touch(?:es|ed|ing)?|chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying)|hand-?edit|"
+    r"writ(?:e|ing) (?:to|in|into)|hands off|leave [\w/.`-]+ alone|stay out of|keep out of)\b",
+    re.I,
+)
+"""A must-not about editing a place (what a hook can enforce), as opposed to one about content."""
+NO_THING = re.compile(
+    r"^\W*no\s+(?!(?:problem|problems|worries|need|needed|thanks|thank|idea|way|longer|one|matter|rush|luck|"
+    r"the|that|this|it|i|we|you|not|just|wait|more|other|biggie|big deal|clue)\b)[a-z`][\w`.-]*",
+    re.I,
+)
+"""A correction that opens with "no <thing>" forbids the thing ("no tabs!", "no default export")."""
+ONLY_THING = re.compile(r"^\W*(?:[\w`.-]+\s+){1,3}only\b(?:\s+(?:please|here|in here))?\W*$", re.I)
+"""A bare "<thing> only" ("named exports only pls", "PRs only") names the one accepted way."""
+SMALL_TALK = re.compile(
+    r"^\W*(never ?mind|nvm|no worries|no problem|no thanks|don'?t worry|not now|not yet|not needed|no need|nah|"
+    r"all good|no,? that'?s (?:it|all|fine|ok))\b[\w\s,.!']{0,20}$",
+    re.I,
+)
+HIDDEN = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]")
+PATH = re.compile(
+    r"(?<![\w/:.])((?:\.{0,2}/)?[A-Za-z0-9_][\w.-]*(?:/[\w.*-]+)+/?|[A-Za-z0-9_][\w.-]*/(?=[\s,.;:!?)]|$)|[\w-]+\.(?:py|ts|tsx|js|jsx|sql|md|json|"
+    r"ya?ml|toml|rs|go|ex|exs|rb|sh|css|html|lock|cfg|ini|txt))(?![\w/])"
+)
+BACKTICK = re.compile(r"`([^`\n]{2,160})`")
+
+ACCUSATION = re.compile(
+    r"^\W*(?:again,?\s+)?(?:you|u)\s+(pushed|push|edited|edit|touched|touch|changed|change|committed|commit|deleted|"
+    r"delete|removed|remove|used|use|ran|run|added|add|installed|install|modified|modify)\s+(.{3,120}?)"
+    r"(?:\s+again)?\s*[!.?]*$",
+    re.I,
+)
+BASE_VERB = {
+    "pushed": "push",
+    "edited": "edit",
+    "touched": "touch",
+    "changed": "change",
+    "committed": "commit",
+    "deleted": "delete",
+    "removed": "remove",
+    "used": "use",
+    "ran": "run",
+    "added": "add",
+    "installed": "install",
+    "modified": "modify",
+}
+FAMILIES = [
+    frozenset(f.split())
+    for f in (
+        "npm pnpm yarn bun npx bunx",
+        "pip pip3 uv poetry pipenv conda python python3",
+        "pytest unittest tox nox vitest jest mocha",
+        "docker podman",
+        "ruff black flake8 pylint eslint prettier biome",
+        "mypy pyright tsc",
+        "webpack vite rollup esbuild",
+    )
+]
+
+NEG_WINDOW = re.compile(
+    r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I
+)
+
+
+PROGRAMS = frozenset(
+    [
+        "npm",
+        "pnpm",
+        "yarn",
+        "bun",
+        "pip",
+        "pip3",
+        "uv",
+        "poetry",
+        "cargo",
+        "go",
+        "mix",
+        "make",
+        "npx",
+        "docker",
+        "podman",
+        "git",
+        "tabs",
+        "spaces",
+        "pytest",
+        "vitest",
+        "jest",
+        "unittest",
+        "black",
+        "ruff",
+        "flake8",
+        "eslint",
+        "prettier",
+        "biome",
+        "tsc",
+        "webpack",
+        "vite",
+    ]
+)
