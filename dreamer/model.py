@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reverie.store.models import TRUST_LEVELS, Trust, member
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class Key:
@@ -163,7 +165,7 @@ class Statement:
     temporal: bool
     uuid: str
     ts: str
-    trust: str
+    trust: Trust
     keys: frozenset[Key] = frozenset()
     paths: list[str] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
@@ -207,7 +209,7 @@ class Statement:
             temporal=bool(d.get("temporal")),
             uuid=d.get("uuid", ""),
             ts=d.get("ts", ""),
-            trust=d.get("trust", "user"),
+            trust=trust_of(d.get("trust")),
             keys=frozenset(Key.decode(k) for k in d.get("keys") or ()),
             paths=list(d.get("paths") or ()),
             commands=list(d.get("commands") or ()),
@@ -215,6 +217,14 @@ class Statement:
             turn=d.get("turn", ""),
             tool=d.get("tool", ""),
         )
+
+
+def trust_of(value: object) -> Trust:
+    """A cached trust level (an unknown one is the least trusted)."""
+    try:
+        return member(value, TRUST_LEVELS, "trust")
+    except ValueError:
+        return "external"
 
 
 @dataclass(slots=True)

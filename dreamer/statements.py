@@ -42,7 +42,7 @@ from reverie.dreamer.lexicon import (
     USE,
     VERBS,
 )
-from reverie.dreamer.model import Call, Key, Statement
+from reverie.dreamer.model import Call, Key, Statement, trust_of
 from reverie.dreamer.turns import RHETORICAL
 from reverie.dreamer.wording import imperative, quote, sentences, tokens
 from reverie.store.models import Event
@@ -196,7 +196,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 temporal=bool(TEMPORAL.search(text)),
                 uuid=ev.uuid,
                 ts=ev.timestamp,
-                trust=ev.trust,
+                trust=trust_of(ev.trust),
                 keys=frozenset(_keys(sentence, text, polarity, is_correction, prior) | (keys or set())),
                 paths=mentioned_paths(sentence),
                 commands=BACKTICK.findall(sentence)[:4],
@@ -341,7 +341,7 @@ def external_statement(ev: Event) -> Statement | None:
         temporal=False,
         uuid=ev.uuid,
         ts=ev.timestamp,
-        trust=ev.trust,
+        trust=trust_of(ev.trust),
         commands=BACKTICK.findall(body)[:4],
         tool=ev.tool_name,
     )
