@@ -33,7 +33,6 @@ import logging
 import os
 import sqlite3
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -42,10 +41,10 @@ from typing import Any
 
 import msgspec
 
-from reverie.dreamer import discovery, ingest_parallel
+from reverie.dreamer import discovery, ingest_parallel, scanner_load
 from reverie.dreamer.adapters import claude, codex, gemini
 from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
-from reverie.dreamer.redact import redact, redact_many, redact_name
+from reverie.dreamer.redact import redact, redact_name
 from reverie.store.db import is_read_only
 from reverie.store.errors import ReadOnlyStoreError, ReverieError
 from reverie.store.models import Event
@@ -435,19 +434,6 @@ class _Ahead:
     read: LinesRead
 
 
-_SCANNER_READY = threading.Event()
-_SCANNER_LOADING = threading.Lock()
-
-
-def _load_scanner() -> None:
-    try:
-        redact_many(["reverie: load the secret scanners"])
-    except Exception as err:  # the first real redaction reports it again
-        log.debug("secret scanner warm-up failed: %s", err)
-    finally:
-        _SCANNER_READY.set()
-
-
 class _ReadAhead:
     """Overlap loading the secret scanner (~0.7 s, off the GIL) with reading the first files.
 
@@ -463,12 +449,12 @@ class _ReadAhead:
     def __init__(self, started: bool) -> None:
         self.items: list[_Ahead] = []
         self.chars = 0
-        self.active = started and not _SCANNER_READY.is_set()
-        if self.active and _SCANNER_LOADING.acquire(blocking=False):
-            threading.Thread(target=_load_scanner, name="reverie-scanner-load", daemon=True).start()
+        self.active = started and not scanner_load.READY.is_set()
+        if self.active:
+            scanner_load.start()
 
     def wants(self, job: _Job) -> bool:
-        if not self.active or _SCANNER_READY.is_set():
+        if not self.active or scanner_load.READY.is_set():
             self.active = False
             return False
         return job.info.agent != "gemini" and self.chars < self.READ_AHEAD_CHARS

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from reverie.dreamer import ingest as ingest_mod
+from reverie.dreamer import scanner_load
 from reverie.dreamer.ingest import ingest
 from tests.ingest.fixtures import SECRET_VALUES
 from tests.ingest.test_parallel import _corpus, _db, _dump, _report
@@ -22,8 +23,8 @@ def _force_loading(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     """The scanner never reports ready and no loader thread starts: every line file is read ahead."""
     busy = threading.Lock()
     busy.acquire()
-    monkeypatch.setattr(ingest_mod, "_SCANNER_READY", threading.Event())
-    monkeypatch.setattr(ingest_mod, "_SCANNER_LOADING", busy)
+    monkeypatch.setattr(scanner_load, "READY", threading.Event())
+    monkeypatch.setattr(scanner_load, "_STARTED", busy)
     monkeypatch.setattr(ingest_mod._ReadAhead, "READ_AHEAD_CHARS", limit)
 
 
