@@ -1,28 +1,34 @@
 """Indexes that let the critics compare N proposals without comparing every pair.
 
 Why: `contradiction_drift` and `context_pollution` ask, for each proposal, which
-other proposal or artifact line it contradicts or duplicates. Comparing every
-pair made 10,000 proposals take longer than anyone waits. Both questions have
-a cheap necessary condition, so each proposal is checked exactly (same
-functions, same order as before) against only the few candidates that meet it:
+other proposal or artifact line it contradicts or duplicates *first* (in the
+candidate's order). Comparing every pair made 10,000 proposals take longer than
+anyone waits. Both questions have a cheap necessary condition, so each proposal
+is checked exactly (same functions as before) against only the items that meet
+it, in order, stopping at the first real hit:
 
-- a contradiction over word `w` needs `w` negated in one line and mentioned in
-  the other: lines are indexed by the `[\\w-]+` runs they mention and by the
-  first run of every word they negate;
+- a contradiction over word `w` needs `w` negated in one line and mentioned
+  positively in the other: lines are indexed by the words they negate and by
+  the negatable words they mention positively;
 - a duplicate needs token-set similarity ≥ 0.8, hence an overlap of ≥ 80 % of
   the smaller set, hence a shared token among the smaller set's rarest
   `n - ceil(0.8 n) + 1` tokens (prefix filtering, as in set-similarity joins).
+
+Items are numbered in the order the critics must visit them; posting lists are
+kept in that order, and `candidates` merges them lazily (`heapq.merge`), so the
+first real hit usually ends the walk after a handful of items.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from reverie.dreamer.artifact_text import negated_words
+from reverie.dreamer.artifact_text import mentions_positively, negated_words
 from reverie.dreamer.wording import tokens
 
 _RUN = re.compile(r"[\w-]+")
@@ -39,46 +45,73 @@ def _first_run(word: str) -> str | None:
     return m.group(0) if m else None
 
 
-@dataclass
+def _in_order(lists: Iterable[list[int]]) -> Iterator[int]:
+    """The union of ascending lists, ascending, each item once."""
+    last = -1
+    for i in heapq.merge(*lists):
+        if i != last:
+            last = i
+            yield i
+
+
 class ConflictIndex:
-    """Which owners (proposals or artifacts, by key) have a line that could contradict a given line."""
+    """Items (numbered in visiting order) with a line that could contradict a given line.
 
-    mentions: dict[str, set[Hashable]] = field(default_factory=lambda: defaultdict(set))
-    negations: dict[str, set[Hashable]] = field(default_factory=lambda: defaultdict(set))
+    A contradiction over `w` needs `w` negated in one line and mentioned
+    positively in the other. Every word any indexed or queried line negates is
+    known up front (`negatable`), so each line is indexed by the exact words it
+    negates and the exact negatable words it mentions positively.
+    """
 
-    def add(self, owner: Hashable, lines: Sequence[str]) -> None:
+    def __init__(self, negatable: Iterable[str]) -> None:
+        self.by_run: dict[str, list[str]] = defaultdict(list)
+        for w in sorted(set(negatable)):
+            first = _first_run(w)
+            if first is not None:
+                self.by_run[first].append(w)
+        self.positive: dict[str, list[int]] = defaultdict(list)
+        self.negating: dict[str, list[int]] = defaultdict(list)
+
+    def _mentioned(self, line: str) -> set[str]:
+        """The negatable words `line` mentions positively."""
+        return {w for r in runs(line) for w in self.by_run.get(r, ()) if mentions_positively(line, w)}
+
+    def add(self, item: int, lines: Sequence[str]) -> None:
+        """Index item `item` (call in ascending order of `item`)."""
+        negated: set[str] = set()
+        mentioned: set[str] = set()
         for line in lines:
-            for r in runs(line):
-                self.mentions[r].add(owner)
-            for w in negated_words(line):
-                first = _first_run(w)
-                if first is not None:
-                    self.negations[first].add(owner)
+            negated |= negated_words(line)
+            mentioned |= self._mentioned(line)
+        for w in negated:
+            self.negating[w].append(item)
+        for w in mentioned:
+            self.positive[w].append(item)
 
-    def candidates(self, lines: Sequence[str]) -> set[Hashable]:
-        """Owners with a line `l` such that `conflict_word(a, l) or conflict_word(l, a)` may hold for some `a` in `lines`."""
-        out: set[Hashable] = set()
+    def candidates(self, lines: Sequence[str]) -> Iterator[int]:
+        """Items with a line `l` such that `conflict_word(a, l) or conflict_word(l, a)` may hold for a line `a`
+        of `lines`, ascending."""
+        lists: list[list[int]] = []
         for line in lines:
-            for w in negated_words(line):
-                first = _first_run(w)
-                if first is not None:
-                    out |= self.mentions.get(first, set())
-            for r in runs(line):
-                out |= self.negations.get(r, set())
-        return out
+            lists.extend(self.positive[w] for w in negated_words(line) if w in self.positive)
+            lists.extend(self.negating[w] for w in self._mentioned(line) if w in self.negating)
+        return _in_order(lists)
 
 
 @dataclass
 class DuplicateIndex:
-    """Which items could have token-set similarity ≥ 0.8 with a given text (prefix filtering)."""
+    """Items (numbered in visiting order) that could have token-set similarity ≥ 0.8 with a given text."""
 
     freq: Counter[str]
-    all_tokens: dict[str, list[Hashable]] = field(default_factory=lambda: defaultdict(list))
-    prefix_tokens: dict[str, list[Hashable]] = field(default_factory=lambda: defaultdict(list))
-    size: dict[Hashable, int] = field(default_factory=dict)
+    larger: dict[tuple[str, int], list[int]] = field(default_factory=lambda: defaultdict(list))
+    """(token, set size) → items holding the token, for a probe whose set is the smaller one."""
+    by_prefix: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    """Token → items with that token among their prefix, for a probe whose set is the larger one."""
+    size: dict[int, int] = field(default_factory=dict)
+    sizes: set[int] = field(default_factory=set)
 
     @classmethod
-    def over(cls, texts: Sequence[str]) -> DuplicateIndex:
+    def over(cls, texts: Iterable[str]) -> DuplicateIndex:
         """An empty index whose token order (rarest first) is the frequencies in `texts`."""
         freq: Counter[str] = Counter()
         for t in texts:
@@ -90,25 +123,30 @@ class DuplicateIndex:
         keep = n - math.ceil(DUPLICATE_SIMILARITY * n - 1e-9) + 1
         return sorted(toks, key=lambda t: (self.freq.get(t, 0), t))[:keep]
 
-    def add(self, item: Hashable, text: str) -> None:
+    def add(self, item: int, text: str) -> None:
+        """Index item `item` (call in ascending order of `item`)."""
         toks = tokens(text)
         if not toks:
             return
-        self.size[item] = len(toks)
+        n = len(toks)
+        self.size[item] = n
+        self.sizes.add(n)
         for t in toks:
-            self.all_tokens[t].append(item)
+            self.larger[(t, n)].append(item)
         for t in self.prefix(toks):
-            self.prefix_tokens[t].append(item)
+            self.by_prefix[t].append(item)
 
-    def candidates(self, text: str) -> set[Hashable]:
-        """Items that may be ≥ 0.8 similar to `text`: the smaller of the two sets shares a prefix token."""
+    def candidates(self, text: str) -> Iterator[int]:
+        """Items that may be ≥ 0.8 similar to `text` (the smaller of the two sets shares a prefix token), ascending."""
         toks = tokens(text)
         if not toks:
-            return set()
+            return iter(())
         n = len(toks)
-        out: set[Hashable] = set()
+        lists: list[list[int]] = []
+        bigger = [m for m in self.sizes if m >= n]
         for t in self.prefix(toks):  # `text` is the smaller set
-            out.update(i for i in self.all_tokens.get(t, ()) if self.size[i] >= n)
-        for t in toks:  # the item is the smaller set
-            out.update(i for i in self.prefix_tokens.get(t, ()) if self.size[i] < n)
-        return out
+            lists.extend(self.larger[(t, m)] for m in bigger if (t, m) in self.larger)
+        smaller = [i for t in toks for i in self.by_prefix.get(t, ()) if self.size[i] < n]  # the item is smaller
+        if smaller:
+            lists.append(sorted(set(smaller)))
+        return _in_order(lists)

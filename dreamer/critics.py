@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reverie.dreamer.artifact_text import artifact_lines, conflict_word
+from reverie.dreamer.artifact_text import artifact_lines, conflict_word, negated_words
 from reverie.dreamer.critic_index import ConflictIndex, DuplicateIndex
 from reverie.dreamer.danger import dangers
 from reverie.dreamer.hook_script import is_hook_script
 from reverie.dreamer.lexicon import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS
 from reverie.dreamer.pathlike import RepoPaths
-from reverie.dreamer.redact import contains_secret as _contains_secret
+from reverie.dreamer.redact import Span, apply_spans, find_secrets, scan_many
 from reverie.dreamer.redact import redact as _redact
 from reverie.dreamer.redact import redact_obj as _redact_obj
 from reverie.dreamer.statements import classify
@@ -62,7 +62,14 @@ class CriticEnv:
     context_budget: int = DEFAULT_CONTEXT_BUDGET
     always_loaded_tokens: int = 0
     notes: dict[str, int] = field(default_factory=dict)
+    secrets: dict[str, list[Span]] = field(default_factory=dict)
+    """Credential spans of the texts being judged, found in one batch (`redact.scan_many`)."""
     _index: _Indexes | None = None
+
+    def secret_rule(self, text: str) -> str | None:
+        """The rule of the first credential in `text` (from the batch when it was scanned there)."""
+        spans = self.secrets[text] if text in self.secrets else find_secrets(text)
+        return spans[0][2] if spans else None
 
     def index(self) -> _Indexes:
         if self._index is None:
@@ -78,10 +85,16 @@ class _Indexes:
     """id(proposal) → its place in `env.proposals`."""
     art_lines: list[tuple[Artifact, list[str]]]
     """Each artifact as judged for contradictions (what a proposal in this candidate makes of it), with its lines."""
+    art_conflicts: ConflictIndex
+    """Items: artifact positions."""
     conflicts: ConflictIndex
-    """Owners: ("p", position) and ("a", artifact position)."""
+    """Items: proposal positions."""
     duplicates: dict[str, DuplicateIndex]
-    """Proposal bodies by kind; key "" holds the artifact lines."""
+    """Proposal bodies by kind (items: positions)."""
+    art_duplicates: DuplicateIndex
+    """Artifact lines (items: positions in `line_of`)."""
+    line_of: list[tuple[int, int]]
+    """Artifact line item → (artifact position, line number)."""
     loaded_before: list[int]
     """Always-loaded tokens the proposals before each position add."""
 
@@ -90,8 +103,7 @@ class _Indexes:
         props = env.proposals
         future = {r: o for o in props for r in o.replaces}
         art_lines: list[tuple[Artifact, list[str]]] = []
-        conflicts = ConflictIndex()
-        for i, art in enumerate(env.artifacts):
+        for art in env.artifacts:
             successor = future.get(art.id)
             judged = art
             if successor is not None:  # judge against what the artifact becomes in this candidate
@@ -102,28 +114,43 @@ class _Indexes:
                     name=art.name,
                     body="" if successor.action == "retire" else successor.body,
                 )
-            lines = artifact_lines(judged)
-            art_lines.append((judged, lines))
-            conflicts.add(("a", i), lines)
+            art_lines.append((judged, artifact_lines(judged)))
+        prop_lines = [[b for b in o.body.splitlines() if b.strip()] for o in props]
+        negatable = {w for lines in prop_lines for line in lines for w in negated_words(line)}
+        negatable |= {w for _, lines in art_lines for line in lines for w in negated_words(line)}
+        art_conflicts = ConflictIndex(negatable)
+        for i, (_, lines) in enumerate(art_lines):
+            art_conflicts.add(i, lines)
+        conflicts = ConflictIndex(negatable)
         for i, o in enumerate(props):
             if o.kind != "hook" and o.action != "retire":
-                conflicts.add(("p", i), [b for b in o.body.splitlines() if b.strip()])
-        duplicates: dict[str, DuplicateIndex] = {}
+                conflicts.add(i, prop_lines[i])
         freq = DuplicateIndex.over([o.body for o in props] + [line for _, lines in art_lines for line in lines]).freq
+        duplicates: dict[str, DuplicateIndex] = {}
         for i, o in enumerate(props):
             if o.kind not in duplicates:
                 duplicates[o.kind] = DuplicateIndex(freq)
             duplicates[o.kind].add(i, o.body)
-        arts = DuplicateIndex(freq)
+        art_duplicates = DuplicateIndex(freq)
+        line_of: list[tuple[int, int]] = []
         for i, (_, lines) in enumerate(art_lines):
             for j, line in enumerate(lines):
-                arts.add((i, j), line)
-        duplicates[""] = arts
+                art_duplicates.add(len(line_of), line)
+                line_of.append((i, j))
         loaded, total = [], 0
         for o in props:
             loaded.append(total)
             total += _loads(o)
-        return cls({id(o): i for i, o in enumerate(props)}, art_lines, conflicts, duplicates, loaded)
+        return cls(
+            {id(o): i for i, o in enumerate(props)},
+            art_lines,
+            art_conflicts,
+            conflicts,
+            duplicates,
+            art_duplicates,
+            line_of,
+            loaded,
+        )
 
     def before(self, p: Proposal) -> int:
         """`p`'s place in the candidate (past the end for a proposal not in it)."""
@@ -226,7 +253,7 @@ def secret_exposure(p: Proposal, env: CriticEnv) -> list[Label]:
         fields.append(("meta", json.dumps(p.meta, default=str, ensure_ascii=False)))
     fields += [(f"evidence quote ({e.session_id[:8]}, {(e.event_uuid or '?')[:8]})", e.quote) for e in p.evidence]
     for name, text in fields:
-        rule = _contains_secret(text) if text else None
+        rule = env.secret_rule(text) if text else None
         if rule:
             return [
                 Label(
@@ -324,9 +351,7 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
     out = []
     new_lines = [l for l in p.body.splitlines() if l.strip()]
     index = env.index()
-    candidates = index.conflicts.candidates(new_lines)
-    arts = sorted(k[1] for k in candidates if isinstance(k, tuple) and k[0] == "a")
-    for i in arts:  # the first artifact (in order) with a conflicting line, as a full scan would find
+    for i in index.art_conflicts.candidates(new_lines):  # the first artifact (in order) with a conflicting line
         art, lines = index.art_lines[i]
         if art.id in p.replaces:
             continue
@@ -347,8 +372,7 @@ def contradiction_drift(p: Proposal, env: CriticEnv) -> list[Label]:
                 break
         if out:
             break
-    others = sorted(k[1] for k in candidates if isinstance(k, tuple) and k[0] == "p")
-    for i in others:
+    for i in index.conflicts.candidates(new_lines):
         other = env.proposals[i]
         if other is p or set(other.replaces) & set(p.replaces):
             continue
@@ -413,7 +437,8 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
             return [Label("context_pollution", "warn", f"too vague to steer anything: '{quote(body, 60)}'")]
         if len(body) > 1500:
             return [Label("context_pollution", "warn", f"long ({approx_tokens(body)} tokens) for a {p.kind}")]
-        for i, j in sorted(_pairs(index.duplicates[""].candidates(body))):
+        for k in index.art_duplicates.candidates(body):
+            i, j = index.line_of[k]
             art, lines = index.art_lines[i]
             if art.id in p.replaces:
                 continue
@@ -431,7 +456,9 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
     same_kind = index.duplicates.get(p.kind)
     here = index.before(p)
     if same_kind is not None:
-        for i in sorted(k for k in same_kind.candidates(body) if isinstance(k, int) and k < here):
+        for i in same_kind.candidates(body):
+            if i >= here:
+                break
             other = env.proposals[i]
             if similarity(tokens(other.body), tokens(body)) >= 0.8:
                 return [Label("context_pollution", "warn", f"duplicates proposal '{quote(other.title, 60)}'")]
@@ -448,10 +475,6 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
                 )
             ]
     return []
-
-
-def _pairs(keys: set[Hashable]) -> list[tuple[int, int]]:
-    return [k for k in keys if isinstance(k, tuple) and len(k) == 2 and all(isinstance(x, int) for x in k)]
 
 
 def unverified_procedure(p: Proposal, env: CriticEnv) -> list[Label]:
@@ -536,7 +559,10 @@ def run_critics(
         context_budget=context_budget,
         always_loaded_tokens=always_loaded_tokens(workspace),
     )
-    for p in proposals if only is None else only:
+    targets = proposals if only is None else only
+    texts = [t for p in targets for t in _stored_texts(p)]
+    env.secrets = dict(zip(texts, scan_many(texts), strict=True))
+    for p in targets:
         have = {(l.label, l.severity) for l in p.labels}
         for critic in CRITICS:
             for label in critic(p, env):
@@ -545,21 +571,35 @@ def run_critics(
                 ):
                     p.labels.append(label)
                     have.add((label.label, label.severity))
-        redact_proposal(p)
+        redact_proposal(p, env.secrets)
     return proposals
 
 
-def redact_proposal(p: Proposal) -> None:
-    """Defence in depth: no secret leaves the dream, whatever the engine wrote."""
-    p.title = _redact(p.title)
-    p.body = _redact(p.body)
-    p.rationale = _redact(p.rationale)
+def _stored_texts(p: Proposal) -> list[str]:
+    """The texts of `p` the critics judge and the store keeps (meta as its JSON)."""
+    out = [p.title, p.body, p.rationale, p.name, " ".join(p.paths), p.reject_reason, *p.paths]
+    if p.meta:
+        out.append(json.dumps(p.meta, default=str, ensure_ascii=False))
+    out.extend(e.quote for e in p.evidence)
+    return [t for t in out if t]
+
+
+def redact_proposal(p: Proposal, found: dict[str, list[Span]] | None = None) -> None:
+    """Defence in depth: no secret leaves the dream, whatever the engine wrote (`found`: spans already known)."""
+    known = found or {}
+
+    def clean(text: str) -> str:
+        return apply_spans(text, known[text]) if text in known else _redact(text)
+
+    p.title = clean(p.title)
+    p.body = clean(p.body)
+    p.rationale = clean(p.rationale)
     for e in p.evidence:
-        e.quote = _redact(e.quote)
+        e.quote = clean(e.quote)
     for l in p.labels:
         l.reason = _redact(l.reason)
-    p.name = _redact(p.name)
-    p.paths = [_redact(x) for x in p.paths]
-    p.reject_reason = _redact(p.reject_reason)
+    p.name = clean(p.name)
+    p.paths = [clean(x) for x in p.paths]
+    p.reject_reason = clean(p.reject_reason)
     if p.meta:
         p.meta = _redact_obj(p.meta)

@@ -490,9 +490,21 @@ def _forbidden(text: str, start: int) -> bool:
     return _FORBIDS.search(before) is not None
 
 
+_MAYBE = re.compile(
+    r"curl|wget|fetch|aria2c|https?\b|\bxh\b|\biwr\b|\birm\b|invoke-|webclient|downloadstring|"
+    r"\bexec|\beval|compile|system|spawn|popen|"
+    r"/dev/(?:tcp|udp)|\bnc\b|ncat|netcat|socat|telnet|cryptcat|socket|fsockopen|net\.connect|"
+    r"\bscp\b|sftp|\bftp\b|rsync|\bmail\b|sendmail|mutt|rclone|requests|urlopen|httpx|smtplib|"
+    r"-[a-z]*k\b|insecure|no-check-certificate|sslverify|strict-ssl|trusted-host|tls|verify|cert_none|unverified|"
+    r"chmod|sudo|doas|pkexec|run0|\bsu\b",
+    re.I,
+)
+"""A necessary condition of every finding above (a program, a word or a flag each rule needs): most text has none."""
+
+
 def dangers(text: str, script: bool = False, hook: bool = False) -> list[Danger]:
     """Every dangerous command in `text` (see module doc), most specific first, one per kind."""
-    if not text:
+    if not text or not _MAYBE.search(text):
         return []
     found: list[Danger] = []
     if script:

@@ -100,18 +100,6 @@ LEAD_IN = re.compile(
     re.I,
 )
 """Interjections a correction opens with ("nope.", "ugh, again?", "that's wrong,"): not part of the lesson."""
-TEXT_SPEAK = [
-    (re.compile(r"\bu\b"), "you"),
-    (re.compile(r"\bur\b"), "your"),
-    (re.compile(r"\b(?:pls|plz)\b"), "please"),
-    (re.compile(r"\bdont\b"), "don't"),
-    (re.compile(r"\bcant\b"), "can't"),
-    (re.compile(r"\bits\b"), "it's"),
-    (re.compile(r"\bthats\b"), "that's"),
-    (re.compile(r"\bim\b"), "I'm"),
-    (re.compile(r"\brn\b"), "right now"),
-]
-"""Chat shorthand normalised before classification, so "u forgot" reads like "you forgot"."""
 CREDENTIAL = re.compile(
     r"\b(password|passwd|passphrase|token|api[ _-]?key|secret|credentials?|private key|access key)s?\b[^.\n]{0,30}?"
     r"(?:\bis\b|\bare\b|[:=]|\bwith\b|\buse\b)\s*\S{6,}|(?:use|with) (?:this|the|my) (?:\w+ ){0,3}"

@@ -398,7 +398,11 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "url-credentials",
         "url",
-        re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{0,128}):([^\s@/\"'<>`]{1,256})@"),
+        # the password runs to the last `@` before the host (people do leave an `@` unencoded in one)
+        re.compile(
+            r"([a-zA-Z][a-zA-Z0-9+.\-]{1,20}://)([^\s:/@\"'<>`]{0,128}):([^\s/\"'<>`]{1,256}?)@"
+            r"(?=[^\s@/\"'<>`]*(?:[\s/:?#\"'<>`]|$))"
+        ),
         groups=(3,),
         hints=("://",),
     ),
@@ -968,12 +972,24 @@ def _kingfisher_spans(text: str, out: list[Span]) -> None:
         out.append((start, end, rule))
 
 
+_MARKER_TEXT = re.compile(r"\[REDACTED:[^\]\n]{1,80}\]")
+
+
+def _outside_markers(text: str, spans: list[Span]) -> list[Span]:
+    """`spans` without those lying inside a redaction marker: redacting redacted text changes nothing
+    (kingfisher reads `mysql://app:[REDACTED:url-credentials]@db` as a URL with a password)."""
+    if "[REDACTED:" not in text or not spans:
+        return spans
+    markers = [m.span() for m in _MARKER_TEXT.finditer(text)]
+    return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in markers)]
+
+
 def _spans(text: str) -> list[Span]:
     """Every credential span in `text` (ours + kingfisher), merged; exact, per string."""
     found: list[Span] = []
     _rule_spans(text, found)
     _kingfisher_spans(text, found)
-    return _merge(found)
+    return _merge(_outside_markers(text, found))
 
 
 # --- batches: one scan for many strings ---------------------------------------
@@ -1189,6 +1205,7 @@ def _scan_distinct(todo: list[str]) -> dict[str, list[Span]]:
         _gated_spans(t, _char_hits(t, parts[k], gated.get(k, [])), found)
         if k in maintained:
             _kingfisher_spans(t, found)
+        found = _outside_markers(t, found)
         if found:
             done[t] = _merge(found)
     for t in todo:

@@ -37,12 +37,12 @@ from reverie.dreamer.lexicon import (
     REJECT_REASON,
     SMALL_TALK,
     TEMPORAL,
-    TEXT_SPEAK,
     TOOL_WORDS,
     USE,
     VERBS,
 )
 from reverie.dreamer.model import Call, Key, Statement, trust_of
+from reverie.dreamer.shorthand import expand_shorthand
 from reverie.dreamer.turns import RHETORICAL
 from reverie.dreamer.wording import imperative, quote, sentences, tokens
 from reverie.store.models import Event
@@ -76,9 +76,7 @@ _WHY_WOULD = re.compile(
 
 def core(sentence: str) -> str:
     """The sentence without chat shorthand and correction lead-ins ("nope, use yarn" -> "use yarn")."""
-    out = sentence
-    for pattern, repl in TEXT_SPEAK:
-        out = pattern.sub(repl, out)
+    out = expand_shorthand(sentence)  # never inside code: `sort -u` stays `sort -u`
     stripped = LEAD_IN.sub("", out).strip()
     return stripped if len(stripped) >= 3 else out.strip()
 

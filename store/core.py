@@ -375,7 +375,8 @@ class Store:
                 if len(replaced) == 1 and replaced[0].kind == p.kind and not p.name:
                     p.name = replaced[0].name
                 else:
-                    taken_now = taken - {a.name for a in replaced}
+                    gone = {a.name for a in replaced}
+                    taken_now = taken - gone if gone else taken  # no copy per proposal: 10,000 made it quadratic
                     p.name = prop.unique(mat.slugify(p.name or p.title or p.body[:60]), taken_now)
                 taken.add(p.name)
                 prev = prop.preview(p, ctx)

@@ -63,7 +63,7 @@ def open_db(
     """
     path = Path(path)
     if read_only is None:
-        read_only = not create and path.exists() and not writable(path)
+        read_only = path.exists() and not writable(path)
     if read_only:
         return open_read_only(path)
     if not path.exists():

@@ -26,11 +26,20 @@ def test_every_planted_secret_is_redacted_the_same_way_alone_and_in_a_batch(secr
     R._memo.clear()
     alone = redact(secret.text)
     assert secret.value not in alone
+    assert not [f for f in _fragments(secret.value, 8) if f in alone]
     assert "[REDACTED:" in alone
     assert contains_secret(secret.text) is not None
     batch = redact_many(["plain words", secret.text, f"prefix {secret.text} suffix"])
     assert batch[1] == alone
     assert secret.value not in batch[2]
+
+
+@pytest.mark.parametrize("secret", SECRETS, ids=[f"{s.kind}-{i}" for i, s in enumerate(SECRETS)])
+def test_redacting_twice_changes_nothing(secret: Secret) -> None:
+    """Redacted text holds no credential: the last checks (critics, apply) never block on a marker."""
+    once = redact(secret.text)
+    assert redact(once) == once and contains_secret(once) is None
+    assert redact_many(["a", once])[1] == once
 
 
 def test_non_secrets_survive_and_the_false_positive_count_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
