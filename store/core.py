@@ -200,7 +200,7 @@ class Store:
     @functools.cached_property
     def sessions(self) -> SessionIndex:
         """The sessions index on this store's connection (written by ingest, read by the dreamer)."""
-        return SessionIndex(self.db)
+        return SessionIndex(self.db, clock=self.clock)
 
     def initialized(self) -> bool:
         """True once `init` created the first operation."""

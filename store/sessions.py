@@ -13,7 +13,6 @@ in tests.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from reverie.store.clock import SYSTEM_CLOCK, Clock
 from reverie.store.models import Event
 
 migrations = sqlite_utils.Migrations("reverie-sessions")
@@ -262,10 +262,6 @@ def _same(path: str) -> str:
     return path
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 def _row_to_file(row: tuple[Any, ...]) -> FileRecord:
     (fid, path, agent, sid, side, size, mtime, inode, head, content, offset, lines, malformed, state, skip) = row
     try:
@@ -298,11 +294,18 @@ class SessionIndex:
     methods here only issue statements. Reads return plain dicts or `Event`s.
     """
 
-    def __init__(self, db: sqlite_utils.Database, path_key: Callable[[str], str] | None = None) -> None:
+    def _now(self) -> str:
+        return self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def __init__(
+        self, db: sqlite_utils.Database, path_key: Callable[[str], str] | None = None, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         """`path_key` maps a transcript's real path to the key stored for it (the dreamer's
-        `redact_name`: a path never stores a credential its file name holds); identity by default."""
+        `redact_name`: a path never stores a credential its file name holds); identity by default.
+        `clock`: the store's (see store.clock), for the rows' update and dreamed times."""
         self.db = db
         self.conn = db.conn
+        self.clock = clock
         self.key: Callable[[str], str] = path_key or _same
         if migrations.pending(db):
             migrations.apply(db)
@@ -340,7 +343,7 @@ class SessionIndex:
             rec.malformed,
             orjson.dumps(rec.state).decode(),
             rec.skip_reason,
-            _now(),
+            self._now(),
         )
         cols = ", ".join(f'"{c}"' for c in _FILE_COLS)
         marks = ", ".join("?" for _ in _FILE_COLS)
@@ -407,7 +410,7 @@ class SessionIndex:
             "ON CONFLICT(id) DO UPDATE SET "
             "path = CASE WHEN sessions.path = '' THEN excluded.path ELSE sessions.path END, "
             "cwd = CASE WHEN sessions.cwd = '' THEN excluded.cwd ELSE sessions.cwd END",
-            (session_id, agent, self.key(path) if path else "", cwd, _now()),
+            (session_id, agent, self.key(path) if path else "", cwd, self._now()),
         )
 
     def set_session_path(self, session_id: str, path: str) -> None:
@@ -503,7 +506,7 @@ class SessionIndex:
                   malformed_lines = ?, content_hash = ?, updated_at = ?
                 WHERE id = ?
                 """,
-                (*counts, agg[7] or "", agg[8] or "", malformed, h.hexdigest()[:32], _now(), sid),
+                (*counts, agg[7] or "", agg[8] or "", malformed, h.hexdigest()[:32], self._now(), sid),
             )
 
     def set_title(self, session_id: str, title: str) -> None:
@@ -542,7 +545,7 @@ class SessionIndex:
     def mark_dreamed(self, session_ids: Iterable[str]) -> int:
         """Record that a dream consumed the sessions as they are now (their content hash)."""
         n = 0
-        now = _now()
+        now = self._now()
         for sid in session_ids:
             cur = self.conn.execute(
                 "UPDATE sessions SET dreamed_hash = content_hash, dreamed_at = ? WHERE id = ?", (now, sid)

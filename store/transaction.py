@@ -202,9 +202,10 @@ class Transaction(Snapshot):
     def mark_dreamed(self, session_ids: Iterable[str]) -> None:
         """Mark sessions dreamed over, atomically with the operation (a dream and its candidate)."""
         ids = list(session_ids)
+        clock = self.backend.clock
 
         def rows(db: sqlite_utils.Database) -> None:
-            SessionIndex(db).mark_dreamed(ids)
+            SessionIndex(db, clock=clock).mark_dreamed(ids)
 
         if ids:
             self._rows.append(rows)

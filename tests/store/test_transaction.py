@@ -92,4 +92,7 @@ def test_clock_and_ids_are_injected(workspace: Path) -> None:
     assert [op.created_at for op in reversed(ops)] == ["2026-01-01T00:00:00.000000Z", "2026-01-01T00:02:00.000000Z"]
     s.cache_put("ns", "k", 1)
     assert s.db.execute("SELECT created_at FROM cache").fetchone()[0] == "2026-01-01T00:03:00.000000Z"
+    s.sessions.ensure_session("s-1", "claude")  # the sessions index reads the same clock
+    s.open_candidate([P("two")], dreamed_sessions=["s-1"])
+    assert s.sessions.session("s-1")["dreamed_at"].startswith("2026-01-01T00:")
     s.close()
