@@ -152,6 +152,11 @@ def _add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--engine", default=None, help="heuristic (default) or llm")
         p.add_argument("--model", default=None, help="model name for the llm engine (litellm)")
         p.add_argument("--no-progress", action="store_true")
+        p.add_argument(
+            "--explain",
+            action="store_true",
+            help="also list every candidate moment the dream saw and why it was kept or dropped",
+        )
     elif name == "demo":
         p.add_argument("dir", nargs="?", type=Path, default=None)
         p.add_argument(

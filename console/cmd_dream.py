@@ -12,7 +12,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reverie.console.output import Output
 from reverie.store.errors import ReverieError
@@ -102,8 +102,34 @@ def cmd_dream(args: argparse.Namespace, out: Output) -> int:
     skipped = result.ingest.get("skipped") or []
     if skipped:
         lines.append(f"{len(skipped)} file(s) under --transcripts are not transcripts we read (--verbose lists them)")
-    out.emit(result.to_json(), "\n".join(lines))
+    doc = result.to_json()
+    if getattr(args, "explain", False):
+        doc["explain"] = result.explain
+        lines += ["", *explain_lines(result.explain)]
+    out.emit(doc, "\n".join(lines))
     return 0
+
+
+def explain_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """`--explain` as text: per session, each moment, what the dream did with it and why."""
+    from reverie.dreamer.wording import quote
+
+    if not entries:
+        return ["explain: the dream saw no candidate moment (no person's turn, no failed command)"]
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e["decision"]] = counts.get(e["decision"], 0) + 1
+    out = ["explain: " + ", ".join(f"{n} {d}" for d, n in sorted(counts.items())) + f" of {len(entries)} moments"]
+    session = None
+    for e in entries:
+        if e["session_id"] != session:
+            session = e["session_id"]
+            out.append(f"session {session[:8]} {e['ts'][:10]}")
+        what = e["turn"].replace("_", " ") if e["source"] == "turn" else e["source"]
+        where = f" after {e['after']}" if e.get("after") and e["after"] != "start" else ""
+        out.append(f'  {e["decision"]:<7} [{what}{where}] "{quote(e["text"], 90)}"')
+        out.append(f"          {e['reason']}" + (f" → {e['proposal']}" if e.get("proposal") else ""))
+    return out
 
 
 def cmd_effect(args: argparse.Namespace, out: Output) -> int:

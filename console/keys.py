@@ -51,6 +51,7 @@ MAIN: tuple[Key, ...] = (
     Key("dream", "d", "dream", "dream"),
     Key("discard", "D", "discard", "discard", show=False),
     Key("history", "h", "history", "history"),
+    Key("why_not", "w", "why_not", "why not"),
     Key("undo", "z", "undo", "undo"),
     Key("redo", "Z", "redo", "redo", show=False),
     Key("filter", "slash", "filter", "filter"),

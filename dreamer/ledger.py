@@ -128,7 +128,34 @@ class Ledger:
                 entry.reason = entry.reason or "read, but no proposal came of it"
 
     def rows(self) -> list[Entry]:
-        return sorted(self.entries.values(), key=lambda e: (e.ts, e.session_id, e.uuid))
+        """Session by session (in the order they started), each in time order."""
+        first: dict[str, str] = {}
+        for e in self.entries.values():
+            if e.ts and (e.session_id not in first or e.ts < first[e.session_id]):
+                first[e.session_id] = e.ts
+        return sorted(self.entries.values(), key=lambda e: (first.get(e.session_id, ""), e.session_id, e.ts, e.uuid))
 
     def to_list(self) -> list[dict[str, Any]]:
         return [e.to_dict() for e in self.rows()]
+
+
+def why_not(entries: list[dict[str, Any]], proposal_id: str = "") -> list[tuple[str, list[Entry]]]:
+    """The explain entries of a candidate, grouped for a reader asking "why didn't it learn that?".
+
+    First what became `proposal_id` (when given), then what was dropped, by reason
+    class (a task request, a question, … below threshold, a duplicate), then blocked
+    and what else was kept.
+    """
+    rows = [Entry.from_dict(e) for e in entries]
+    mine = [e for e in rows if proposal_id and e.proposal == proposal_id]
+    rest = [e for e in rows if e not in mine]
+    groups: dict[str, list[Entry]] = {}
+    for e in rest:
+        if e.decision == "dropped":
+            label = "dropped: " + (e.reason.split(":", 1)[0] if ":" in e.reason else e.reason)
+        else:
+            label = e.decision
+        groups.setdefault(label, []).append(e)
+    order = sorted(groups, key=lambda g: (not g.startswith("dropped"), -len(groups[g]), g))
+    out = [("kept as this proposal", mine)] if mine else []
+    return out + [(g, groups[g]) for g in order]

@@ -49,7 +49,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 9
+SIGNALS_VERSION = 10
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -160,6 +160,7 @@ class _Walk:
         is_correction = (
             rejected is not None
             or turn.kind == "correction"
+            or (agent_acted and turn.kind in LESSON_KINDS)
             or (
                 agent_acted
                 and (

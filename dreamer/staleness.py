@@ -167,12 +167,16 @@ def judge_line(
         reasons.append(f"`{cmd}` no longer exists ({quote(fx.error, 50)}); `{fx.fix}` works")
     if replacement != line:
         # a correction saying the same thing as the fixed line ("use pnpm, not npm") is part of this update
+        stale = {normalize_command(c) for c in re.findall(r"`([^`\n]{2,120})`", line)} - {""}
         absorbed = {
             idx
             for idx, cl in enumerate(clusters)
             if idx not in skip
-            and similarity(tokens(cl.representative().line), tokens(replacement)) >= 0.3
             and {k for k in cl.keys if k.kind in ("sub", "not")} & _line_keys(line, replacement)
+            and (
+                similarity(tokens(cl.representative().line), tokens(replacement)) >= 0.3
+                or any(n in s.text.lower() for n in stale for s in cl.statements)
+            )
         }
         for idx in sorted(absorbed):
             evidence += [evidence_of(s) for s in clusters[idx].statements[:3]]

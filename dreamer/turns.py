@@ -84,7 +84,9 @@ _TASK_VERB = re.compile(
     re.I,
 )
 _ENV = re.compile(
-    r"\b(?:you (?:do ?n[o']?t|dont|don't|can'?t|cannot) (?:have )?(?:access|permission)|(?:is|are) not (?:available|"
+    r"\b(?:(?:is|are|was|were|got|has been|have been) (?:gone|removed|deleted|renamed|replaced|deprecated)|"
+    r"no longer (?:exists?|works?|available|there|used)|(?:renamed|moved) to|"
+    r"you (?:do ?n[o']?t|dont|don't|can'?t|cannot) (?:have )?(?:access|permission)|(?:is|are) not (?:available|"
     r"installed|accessible|reachable)|isn'?t (?:available|installed|accessible)|aren'?t (?:available|installed)|"
     r"(?:runs?|running|lives?|hosted|is|are) (?:on|at) (?:the )?(?:host|server|port|machine|box|vm|container|"
     r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})|(?:on|at) \d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|only (?:works|runs) "
@@ -155,10 +157,10 @@ def classify_turn(text: str, after: str = "") -> Turn:
         return Turn("convention", "a standing rule (a generality marker with a must/never/use)")
     if t.rstrip().endswith("?") or (_INTERROGATIVE.match(t) and len(t) < 300):
         return Turn("question", "asks something")
-    if _STATUS.match(t) and not directive and not _TASK_VERB.search(t):
-        return Turn("status", "acknowledges or chats")
     if _BUG.search(t) and not directive:
         return Turn("bug_report", "reports a symptom to fix")
+    if _STATUS.match(t) and not directive and not _TASK_VERB.search(t):
+        return Turn("status", "acknowledges or chats")
     if directive and acting and words <= 40:
         return Turn("correction", f"a must/never right after the agent's {_after_name(after)}")
     if _TASK_VERB.search(t) or words > 40:

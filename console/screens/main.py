@@ -652,6 +652,19 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(HistoryScreen(self.store))
 
+    def action_why_not(self) -> None:
+        """Every moment the dream behind this candidate saw, and why it was kept or dropped."""
+        from reverie.console.screens.whynot import WhyNotScreen
+        from reverie.dreamer.ledger import EXPLAIN_NAMESPACE
+
+        cand = self.reverie.candidate
+        if cand is None:
+            self.notify("no candidate store — press d to dream", severity="warning")
+            return
+        entries = self.store.cache_get(EXPLAIN_NAMESPACE, cand.id) or []
+        current = self.queue.current
+        self.app.push_screen(WhyNotScreen(list(entries), current.id if current else "", cand.id))
+
     def action_undo(self) -> None:
         self._undo_redo(self.store.undo, "undo")
 
