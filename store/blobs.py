@@ -81,7 +81,13 @@ class Blobs:
     # --- staging (see the module doc) ------------------------------------------------------
 
     def stage(self) -> None:
-        """Keep new blobs in memory until `flush` (or drop them with `unstage`)."""
+        """Keep new blobs in memory until `flush` (or drop them with `unstage`).
+
+        One transaction stages at a time (the writer lock serializes them); a
+        transaction opened inside another would drop the outer one's blobs.
+        """
+        if self._staged is not None:
+            raise RuntimeError("blobs are already staged: a transaction was opened inside another")
         self._staged = {}
 
     def flush(self) -> None:

@@ -163,7 +163,11 @@ class Transaction(Snapshot):
     def __enter__(self) -> Transaction:
         self.backend.lock.acquire()
         try:
-            self.blobs.stage()
+            self.blobs.stage()  # refuses a transaction inside another (its staged blobs would be lost)
+        except BaseException:
+            self.backend.lock.release()
+            raise
+        try:
             self._load()
             self.view = self.head_view.copy()
         except BaseException:

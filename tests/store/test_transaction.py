@@ -58,6 +58,16 @@ def test_commit_records_one_operation_with_files_journaled(store: Store, workspa
         tx2.commit("two")
 
 
+def test_a_transaction_inside_another_is_refused_and_the_outer_one_still_commits(store: Store) -> None:
+    with store.transaction("approve") as tx:
+        tx.view.reviews["p-x"] = {"status": "approved"}
+        tx.blobs.put(b"staged by the outer transaction")
+        with pytest.raises(RuntimeError, match="inside another"), store.transaction("reject"):
+            pass
+        op = tx.commit("outer")
+    assert store.head().id == op.id and store.view().reviews["p-x"] == {"status": "approved"}
+
+
 def test_unknown_actor_is_a_usage_error(store: Store) -> None:
     with pytest.raises(UsageError, match="unknown actor"):
         store.transaction("x", actor="robot")
