@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import hashlib
 import itertools
 import logging
@@ -1244,6 +1245,7 @@ def contains_secret(text: str) -> str | None:
     return spans[0][2] if spans else None
 
 
+@functools.lru_cache(maxsize=65536)
 def redact_name(name: str) -> str:
     """A file name, path or id with every credential replaced, still telling distinct names apart.
 
