@@ -278,3 +278,12 @@ PROGRAMS = frozenset(
         "vite",
     ]
 )
+
+
+RATIONALE = re.compile(
+    r"\b(?:given (?:the|our|that (?:the|this|we))|since (?:we|the|our|this)|because (?:we|the|our|this)|"
+    r"(?:the|this|our) (?:app|application|project|repo|codebase|team|company|product|service)'?s? "
+    r"(?:is|are|uses?|runs?|has|needs?|focus|policy|rules?|convention))\b",
+    re.I,
+)
+"""A reason about the project itself ("given the privacy focus of the app"): what follows outlasts the task."""

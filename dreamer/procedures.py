@@ -11,10 +11,13 @@ compared with the few that could match, not with every other task.
 from __future__ import annotations
 
 from reverie.dreamer.clusters import MIN_SESSIONS_PROCEDURE, Cluster, evidence_of
-from reverie.dreamer.commands import normalize_command
+from reverie.dreamer.commands import normalize_command, program
 from reverie.dreamer.model import Procedure, SessionSignals, Step
 from reverie.dreamer.wording import quote, tokens
 from reverie.store.models import Evidence, Proposal
+
+_EVERYDAY = frozenset({"git", "gh", "ls", "cat", "cd", "echo", "grep", "rg", "find", "head", "tail", "sleep"})
+"""Programs of every workflow: a procedure needs at least two steps beyond them to be this project's."""
 
 
 def lcs(a: list[str], b: list[str]) -> list[str]:
@@ -66,6 +69,8 @@ def procedure_skills(
             corrected = any(m.corrected for m in members)
             if len(members) < MIN_SESSIONS_PROCEDURE and not (len(members) >= 2 and corrected):
                 continue
+            if len({n for n in common if program(n) not in _EVERYDAY}) < 2:
+                continue  # add, commit, push, open a PR: what every agent does, not this project's procedure
             for m in members:
                 used.add(id(m))
             out.append((_skill(common, members, clusters, absorbed), members))

@@ -49,7 +49,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 10
+SIGNALS_VERSION = 11
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -173,10 +173,10 @@ class _Walk:
             )
         )
         found: list[Statement] = []
-        if turn.kind != "meta":
+        if turn.kind not in ("meta", "record_request"):
             found = read_turn(ev, is_correction, prior, turn.kind)
-            if turn.kind in TASK_KINDS and not is_correction:
-                # a task, a question or chatter: only a standing rule said in passing is kept
+            if turn.kind in TASK_KINDS and (not is_correction or turn.kind != "task_request"):
+                # a task, a question, chatter or flow control: only a standing rule said in passing is kept
                 found = [s for s in found if STANDING.search(s.text) or s.polarity == "prefer"]
         for st in found:
             if is_correction and prior is not None and prior.shell:

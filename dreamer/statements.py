@@ -34,6 +34,7 @@ from reverie.dreamer.lexicon import (
     PATH,
     POS_STRONG,
     PREF,
+    RATIONALE,
     REJECT_REASON,
     SMALL_TALK,
     TEMPORAL,
@@ -190,7 +191,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 line=line,
                 polarity=polarity,
                 strong=strong,
-                general=bool(GENERAL.search(sentence)),
+                general=bool(GENERAL.search(sentence) or RATIONALE.search(text)),
                 temporal=bool(TEMPORAL.search(text)),
                 uuid=ev.uuid,
                 ts=ev.timestamp,
@@ -222,7 +223,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
         if cls is None or not concrete(core(sentence)):
             continue
         polarity, strong = cls
-        general = bool(GENERAL.search(sentence))
+        general = bool(GENERAL.search(sentence) or RATIONALE.search(text))
         temporal = bool(TEMPORAL.search(text))
         if not (is_correction or general or (temporal and strong) or polarity == "prefer"):
             continue

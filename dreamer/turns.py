@@ -35,11 +35,19 @@ from reverie.dreamer.lexicon import (
 )
 
 LESSON_KINDS = frozenset({"correction", "convention", "preference", "environment_fact"})
-TASK_KINDS = frozenset({"meta", "question", "bug_report", "status", "flow_control", "task_request"})
+TASK_KINDS = frozenset({"meta", "question", "bug_report", "status", "flow_control", "task_request", "record_request"})
 
 _META = re.compile(
     r"^\s*(?:/[\w:-]+|!\S|<command-|<local-command|\[request interrupted|caveat:|<task-notification)", re.I
 )
+RECORD_THIS = re.compile(
+    r"\b(?:memori[sz]e|remember (?:this|that|it)\b(?! (?:is|are|we|you))|make a note|note (?:this|that) down|"
+    r"log (?:a|an|this|that)\b[^.?!]{0,60}\bentry|(?:add|save|write) (?:this|it|that) (?:to|in|into) (?:your )?"
+    r"(?:memory|memories|claude\.md|agents\.md|notes)|never (?:happens?|repeats?) again|ensure this never|"
+    r"(?:does ?n[o']?t|won'?t) happen again)\b",
+    re.I,
+)
+"""Asks the agent to record a lesson: the lesson is in what the agent then writes, not in these words."""
 _PLAN = re.compile(r"^\s*implement the following plan\b", re.I)
 RHETORICAL = re.compile(
     r"\bwhy (?:would|did|are|do|does|is|were|was|on earth|the hell)\s+(?:you|u|we|the agent|it|claude|this)\b"
@@ -111,6 +119,7 @@ _DIRECTIVE = re.compile(
     re.I,
 )
 """Addressed to the agent: a must or a must-not (not "I don't need the token")."""
+STANDING_RULE = re.compile(r"\b(?:always|never|do ?n[o']?t|dont)\b(?!\s+(?:happens?|repeats?)\b)", re.I)
 _BEFORE_YOU = re.compile(r"^\W*(?:wait,?\s+)?before (?:you|u) (?:go |start |do |continue)", re.I)
 _GENERIC_WORDS = re.compile(r"\b(?:here|this (?:repo|project|codebase)|in (?:this|our) (?:repo|project|team))\b", re.I)
 
@@ -136,6 +145,8 @@ def classify_turn(text: str, after: str = "") -> Turn:
         return Turn("meta", "a slash command, shell escape or tool note")
     if _PLAN.match(t):
         return Turn("task_request", "a plan handed over to implement")
+    if RECORD_THIS.search(t) and not STANDING_RULE.search(t):
+        return Turn("record_request", "asks the agent to record a lesson; the lesson is in what the agent writes")
     acting = after in ("rejection", "interrupt", "error", "edit", "command")
     first = _first_sentences(t)
     if RHETORICAL.search(first) and (acting or after == "reply"):

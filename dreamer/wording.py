@@ -239,7 +239,7 @@ def sentences(text: str) -> list[str]:
 
 
 _LEAD = re.compile(
-    r"^(?:(?:no|nope|nah|ok|okay|so|well|hey|actually|again|also|and|but|hmm|ugh|wait|sorry|please|pls|"
+    r"^(?:(?:no|nope|nah|ok|okay|so|well|hey|actually|again|also|and|but|hmm+|ugh+|wait|sorry|please|pls|"
     r"note|i told you|i said|as i said|like i said|seriously|come on)\b[\s,!:.?-]*)+",
     re.I,
 )
@@ -251,15 +251,43 @@ _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^(?:from now on|going forward|in (?:the )?future),?\s+", re.I), ""),
     (re.compile(r"^(?:you should|you must|you need to)\s+", re.I), ""),
     (re.compile(r"^(?:make sure (?:to|that you|you)|be sure to)\s+", re.I), ""),
+    (
+        re.compile(
+            r"^(?:i think |i feel |imo,? )?(?:it'?s|it is|it would be|would be) (?:much )?(?:better|best|safer) not to\s+",
+            re.I,
+        ),
+        "Do not ",
+    ),
+    (
+        re.compile(
+            r"^(?:i think |i feel |imo,? )?(?:it'?s|it is|it would be|would be) (?:much )?(?:better|best|safer) to\s+",
+            re.I,
+        ),
+        "",
+    ),
+    (
+        re.compile(r"^(?:i think |i feel )?we (?:should not|shouldn'?t|must not|mustn'?t|don'?t want to)\s+", re.I),
+        "Do not ",
+    ),
+    (re.compile(r"^(?:i think |i feel )?we (?:should|must|need to|have to|want to)\s+", re.I), ""),
     (re.compile(r"^don'?t\s+", re.I), "Do not "),
     (re.compile(r"^to\s+(?=[a-z])", re.I), ""),  # "please to create the branch" (non-native phrasing)
 ]
+
+
+_RATIONALE_FIRST = re.compile(r"^(?P<why>(?:given|since|because|as)\b[^,]{6,120}),\s*(?P<rest>.{6,})$", re.I | re.S)
+"""A reason stated first ("given the privacy focus of the app, …"): the lesson leads, the reason follows."""
 
 
 def imperative(sentence: str) -> str:
     """Rephrase a user's sentence as a short imperative line, keeping their words."""
     s = sentence.strip().strip("-*> ").strip()
     s = _LEAD.sub("", s).strip()
+    m = _RATIONALE_FIRST.match(s)
+    if m:
+        main = imperative(m.group("rest"))
+        why = m.group("why").strip()
+        return f"{main.rstrip('.')}: {why[0].lower()}{why[1:]}." if main else ""
     for pattern, repl in _REWRITES:
         s = pattern.sub(repl, s, count=1).strip()
     s = re.sub(r"[!?]+$", ".", s).strip()
