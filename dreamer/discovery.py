@@ -318,7 +318,17 @@ def _sniff_document(path: str) -> Sniffed:
         keys = ", ".join(sorted(str(k) for k in doc)[:5]) if isinstance(doc, dict) else type(doc).__name__
         return Sniffed(None, f"a JSON document, but not a Gemini CLI chat ({keys})")
     sid = session_id_of(doc) or Path(path).stem
-    return Sniffed(FileInfo(path=path, agent="gemini", session_id=redact_name(sid), cwd=""))
+    return Sniffed(FileInfo(path=path, agent="gemini", session_id=_id_key(sid), cwd=""))
+
+
+def _id_key(session_id: str) -> str:
+    """A session id as stored: `redact_name` of it, except that a bare UUID is kept as it is.
+
+    No credential is a bare UUID without context around it, so `redact_name` returns
+    one unchanged; but about one UUID in eight passes its cheap prefilter and would
+    load kingfisher (most of a second) while ingest is still sniffing files.
+    """
+    return session_id if _UUID.fullmatch(session_id) else redact_name(session_id)
 
 
 def _sniff_lines(path: str) -> FileInfo | None:
@@ -378,7 +388,7 @@ def _sniff_lines(path: str) -> FileInfo | None:
         if not session_id:
             uuids = _UUID.findall(stem)
             session_id = uuids[-1] if uuids else stem
-    return FileInfo(path=path, agent=agent, session_id=redact_name(session_id), is_sidechain=sidechain, cwd=cwd)
+    return FileInfo(path=path, agent=agent, session_id=_id_key(session_id), is_sidechain=sidechain, cwd=cwd)
 
 
 def load_json_document(path: str) -> Any:

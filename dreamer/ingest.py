@@ -500,11 +500,15 @@ class _Run:
         reset: set[str] = set()
         seen_paths: set[str] = set()
 
+        redacted_keys = any("[REDACTED:" in k for k in known)
+
         def key(path: str) -> str:
-            """The index key of a real path. Keys are `redact_name` of the path, so a path the index holds
-            under its own name is its own key: only a name never seen pays for `redact_name`, whose secret
-            scanner takes most of a second to load (every re-ingest of an unchanged corpus paid it)."""
-            return path if path in known else self.index.key(path)
+            """The index key of a real path, as far as finding its record needs it. Keys are `redact_name`
+            of the path, so a path the index holds under its own name is its own key, and with no redacted
+            key in the index a path not held under its own name is not held at all: `redact_name`, whose
+            scanner takes most of a second to load, runs only when a key could differ (it ran for every path
+            of every ingest: an unchanged re-ingest paid the load, a cold one could not overlap it)."""
+            return path if path in known or not redacted_keys else self.index.key(path)
 
         for f in found:
             if f.path in seen_paths:
@@ -691,17 +695,23 @@ class _Run:
 
     # reading ---------------------------------------------------------------------
 
-    def _record(self, job: _Job) -> FileRecord:
+    def _record(self, job: _Job, lookup: bool = True) -> FileRecord:
+        """The job's file record; a new one gets the id of a row already indexed under its key (`lookup`
+        False leaves that to `_flush`: the key is `redact_name(path)`, which waits for the scanner)."""
         info = job.info
         rec = job.rec
         if rec is None:
             rec = FileRecord(
                 path=info.path, agent=info.agent, session_id=info.session_id, is_sidechain=info.is_sidechain
             )
-            existing = self.index.get_file(info.path)
-            if existing is not None:
-                rec.id = existing.id
+            if lookup:
+                self._adopt_id(rec)
         return rec
+
+    def _adopt_id(self, rec: FileRecord) -> None:
+        existing = self.index.get_file(rec.path)
+        if existing is not None:
+            rec.id = existing.id
 
     def _task(self, job: _Job) -> ingest_parallel.Task | None:
         """The job as a task for a worker process (None: read in this process)."""
@@ -734,7 +744,7 @@ class _Run:
 
     def _read_ahead(self, job: _Job) -> _Ahead:
         """Read a line file without redacting or storing it yet (the scanner is still loading)."""
-        rec = self._record(job)
+        rec = self._record(job, lookup=False)
         start = self._prepare_lines(job, rec)
         batches: list[list[Event]] = []
         read = scan_lines(job.info, start, rec.state, rec.lines, batches.append, raw=True)
@@ -745,6 +755,8 @@ class _Run:
         for item in ahead.take():
             job, rec, read = item.job, item.rec, item.read
             read.title = redact(read.title) if read.title else ""
+            if rec.id is None and job.rec is None:
+                self._adopt_id(rec)
             with _tx(self.conn):
                 self._begin_file(rec, job.info, job.fresh, redact(job.info.cwd))
                 for events in item.batches:

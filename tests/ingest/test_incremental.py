@@ -179,3 +179,19 @@ def test_reingest_of_an_unchanged_corpus_redacts_no_path(db, tmp_path: Path, mon
     write_jsonl(tmp_path / "t" / "api-keys-project" / f"{c2.session_id}.jsonl", [c2.user("new")])
     r2 = ingest(db, tmp_path, [tmp_path / "t"], home=False)
     assert r2.files_read == 1 and any(c2.session_id in n for n in calls)  # a new name is still redacted
+
+
+def test_a_uuid_session_id_is_kept_without_loading_the_scanner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reverie.dreamer import discovery
+
+    calls: list[str] = []
+    real = discovery.redact_name
+    monkeypatch.setattr(discovery, "redact_name", lambda name: calls.append(name) or real(name))
+    c = Claude(session_id="bb95ac88-15ac-4d23-ab3f-ef2d2aba5438")  # passes the redactor's prefilter
+    path = write_jsonl(tmp_path / f"{c.session_id}.jsonl", [c.user("hi")])
+    info = discovery.sniff(str(path))
+    assert info is not None and info.session_id == c.session_id and calls == []
+    odd = Claude(session_id="session-with-ghp_" + "A" * 36)
+    path2 = write_jsonl(tmp_path / "odd.jsonl", [odd.user("hi")])
+    info2 = discovery.sniff(str(path2))
+    assert info2 is not None and calls and "ghp_" + "A" * 36 not in info2.session_id  # other ids still redacted
