@@ -37,6 +37,7 @@ from reverie.dreamer.clusters import (
 )
 from reverie.dreamer.commands import EDIT_TOOLS, program, same_family
 from reverie.dreamer.failures import failure_lessons
+from reverie.dreamer.instructions import repeated_instructions
 from reverie.dreamer.ledger import Ledger
 from reverie.dreamer.model import Call, SessionSignals, Statement
 from reverie.dreamer.procedures import procedure_skills
@@ -70,6 +71,8 @@ def consolidate(
         for m in members:
             ledger.note(m.session_id, m.uuid, m.ts, "procedure", m.prompt, "kept", "a repeated procedure", skill)
     _absorbed_into(ledger, clusters, absorbed, proposals, "its steps are part of a skill")
+    # 1b. the same instruction typed in several sessions → a command
+    proposals += repeated_instructions(signals, ledger)
     # 2. artifact updates: stale commands/paths and contradicted lines
     updates, used = artifact_updates(signals, clusters, artifacts, workspace, absorbed)
     for p in updates:

@@ -42,14 +42,14 @@ from reverie.dreamer.commands import (
     same_purpose,
 )
 from reverie.dreamer.lexicon import CORRECTION, REDIRECT, USE
-from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step
+from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
 from reverie.dreamer.statements import core, external_statement, read_turn, rejection_reason
 from reverie.dreamer.turns import LESSON_KINDS, STANDING, TASK_KINDS, classify_turn
 from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 11
+SIGNALS_VERSION = 12
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -81,6 +81,8 @@ class _Walk:
         self.tasks: list[dict[str, Any]] = []
         self.task: dict[str, Any] | None = None
         self.pending_subs: list[tuple[Statement, Call, str]] = []
+        self.replacing: tuple[Event, Call, Moment] | None = None
+        """A person's turn right after a rejected command, waiting for the command that replaced it."""
         self.last_call: Call | None = None
         self.after = "start"
         self.externals = 0
@@ -135,6 +137,8 @@ class _Walk:
             called.status = ev.status or "ok"
             if called.shell and called.status == "error":
                 called.error = quote(error_line(ev.text or ""), 200)
+            if self.replacing is not None and called.shell and called.status == "ok":
+                self._replaced(called)
         if ev.status == "error" and called is not None and called.shell:
             self.acted("error")
         if ev.status == "rejected":
@@ -182,8 +186,20 @@ class _Walk:
             if is_correction and prior is not None and prior.shell:
                 self.pending_subs.append((st, prior, text[:2000]))
         self.sig.statements.extend(found)
+        moment = _moment(ev, text, after, turn.kind, turn.reason, prior, found, is_correction)
         if len(self.sig.moments) < MAX_MOMENTS:
-            self.sig.moments.append(_moment(ev, text, after, turn.kind, turn.reason, prior, found, is_correction))
+            self.sig.moments.append(moment)
+        self.replacing = None
+        # the words already name the swap, or state a lasting rule: they are the lesson, not the next command
+        said_enough = any(s.general or any(k.kind in ("sub", "use") for k in s.keys) for s in found)
+        if (
+            after == "rejection"
+            and prior is not None
+            and prior.shell
+            and prior.status == "rejected"
+            and not said_enough
+        ):
+            self.replacing = (ev, prior, moment)
         if not is_correction:
             self.task = {
                 "prompt": quote(text, 160),
@@ -195,6 +211,46 @@ class _Walk:
             self.tasks.append(self.task)
         elif self.task is not None:
             self.task["corrected"] = True
+
+    def _replaced(self, call: Call) -> None:
+        """The first working command after a rejected one and the person's words: what they wanted instead.
+
+        It counts when it shares a program with the rejected chain but does something else
+        (`uv tool upgrade --reinstall x` after a rejected `find … -delete; uv tool uninstall x`).
+        """
+        assert self.replacing is not None
+        ev, rejected, moment = self.replacing
+        old_parts = chain(rejected.target)
+        programs = {program(normalize_command(p)) for p in old_parts}
+        hit = next((p for p in chain(call.target) if program(normalize_command(p)) in programs), None)
+        if hit is None or looks_around(normalize_command(hit)) or re.search(r"\s(?:--help|-h|--version)\b", hit):
+            return
+        words = set(hit.split())
+        same = [p for p in old_parts if program(normalize_command(p)) == program(normalize_command(hit))]
+        old = display_command(max(same, key=lambda p: len(words & set(p.split()))))
+        new = display_command(hit)
+        if normalize_command(new) == normalize_command(old) and set(new.split()) <= set(old.split()):
+            return  # the same command again (or less of it): not a different way
+        self.replacing = None
+        st = Statement(
+            kind="correction",
+            text=quote(ev.text or "", 300),
+            line=f"Use `{quote(new, 100)}` instead of `{quote(old, 100)}`.",
+            polarity="use",
+            strong=False,
+            general=False,
+            temporal=False,
+            uuid=ev.uuid,
+            ts=ev.timestamp,
+            trust=trust_of(ev.trust),
+            keys=frozenset({Key.swap(normalize_command(old), normalize_command(new))}),
+            commands=[new],
+            prior=replace(rejected, input={}, target=rejected.target[:200]),
+            turn="correction",
+            session_id=self.sig.session_id,
+        )
+        self.sig.statements.append(st)
+        moment.decision, moment.reason = "candidate", "the command the agent ran instead of the rejected one"
 
     # --- after the walk ---------------------------------------------------------------
 

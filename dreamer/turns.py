@@ -84,8 +84,8 @@ _FLOW = re.compile(
 )
 _TASK_VERB = re.compile(
     r"\b(?:can|could|would|will) (?:you|u|we)\b|\b(?:please|pls|plz)\b|\bi (?:need|want|would like|'d like) "
-    r"(?:you )?to\b|\blet'?s\b|\blets\b|^\W*(?:(?:yes|yeah|ok|okay|sure|so|and|now|then|also|great|good)[\s,.!]+)*"
-    r"(?:add|fix|implement|create|make|write|update|change|remove|delete|"
+    r"(?:you )?to\b|\blet'?s\b|\blets\b|(?:^|[.!?:]\s+)\W*(?:(?:yes|yeah|ok|okay|sure|so|and|now|then|also|great|good)[\s,.!]+)*"
+    r"(?:work on|add|fix|implement|create|make|write|update|change|remove|delete|"
     r"refactor|rename|move|build|run|test|check|look|review|explain|show|find|search|investigate|debug|help|"
     r"generate|set up|setup|install|migrate|convert|document|summari[sz]e|list|log|handle|do|start|stop|open|"
     r"read|edit|rewrite|port|split|merge|bump|upgrade|tackle|prepare|draft)\b",
