@@ -479,6 +479,12 @@ class LLMEngine:
                     cached = json.loads(cached)
                 except ValueError:
                     cached = None
+            if isinstance(cached, dict) and isinstance(cached.get("skipped"), str):
+                # the model answered this exact question badly twice (temperature 0): it would again
+                stats["llm_cache_hits"] += 1
+                stats["llm_failures"] += 1
+                log.warning("llm: skipped %s: %s (cached)", job.label, cached["skipped"])
+                continue
             if isinstance(cached, dict) and isinstance(cached.get("data"), dict):
                 try:
                     job.schema.model_validate(cached["data"])
@@ -512,6 +518,8 @@ class LLMEngine:
                     stats["llm_failures"] += 1
                     if outcome.transport:
                         errors.append(outcome.error)
+                    else:  # an invalid reply, not a provider failure: remember it, so a re-dream asks nothing
+                        ctx.cache_put(CACHE_NAMESPACE, job.key, {"skipped": outcome.error, "model": self.model})
                     if outcome.fatal:  # config problem: one clear error, no per-session noise
                         raise ReverieError(f"llm engine: {self.model}: {outcome.error}")
                     log.warning("llm: skipped %s: %s", job.label, outcome.error)

@@ -52,8 +52,17 @@ def fresh_workspace(src: Path, work: Path, name: str) -> Path:
     return ws
 
 
-def summary(label: str, wall: float, doc: dict, stderr: str) -> None:
-    s = doc.get("stats", {})
+def candidate_stats(ws: Path, env: dict[str, str]) -> dict:
+    """The engine's figures, kept with the candidate store the dream opened (`dream --json` omits them)."""
+    code = (
+        "import json, sys; from reverie.store.store import Store; s = Store.open(sys.argv[1]); "
+        "c = s.current_candidate(); print(json.dumps(c.stats if c else {}, default=str))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(ws)], env=env, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(out.stdout) if out.returncode == 0 and out.stdout.strip() else {}
+
+
+def summary(label: str, wall: float, doc: dict, stderr: str, s: dict) -> None:
     skips = [line for line in stderr.splitlines() if "llm: skipped" in line]
     print(
         f"{label}: {wall:.1f}s, {len(doc.get('proposals', []))} proposals, exit "
@@ -61,7 +70,8 @@ def summary(label: str, wall: float, doc: dict, stderr: str) -> None:
         f"cache hits {s.get('llm_cache_hits', 0)}, skipped {s.get('llm_failures', 0)}, retries {s.get('llm_retries', 0)}, "
         f"timeouts {s.get('llm_timeouts', 0)}, concurrency {s.get('llm_concurrency', '-')}, "
         f"waited on our side {s.get('llm_queue_wait_s', 0):.1f}s, at the server {s.get('llm_request_s', 0):.1f}s, "
-        f"tokens {s.get('llm_tokens_prompt', 0)}+{s.get('llm_tokens_completion', 0)}"
+        f"tokens {s.get('llm_tokens_prompt', 0)}+{s.get('llm_tokens_completion', 0)}, "
+        f"timeout at the end {s.get('llm_timeout_s', '-')}s"
     )
     for line in skips[:5]:
         print("   ", line.strip()[:200])
@@ -100,10 +110,10 @@ def main() -> None:
                 lines = [f"max_tokens = {args.max_tokens}", f"timeout = {args.timeout}", *conf]
                 (ws / ".reverie" / "config.toml").write_text("[llm]\n" + "\n".join(lines) + "\n", encoding="utf-8")
                 wall, doc, err = dream(ws, transcripts, env, "--engine", "llm", "--model", "openai/smollm2")
-                summary(f"llm {label}", wall, doc, err)
+                summary(f"llm {label}", wall, doc, err, candidate_stats(ws, env))
                 print(f"  = {wall / t_h:.0f}x the heuristic dream's wall time")
                 wall2, doc2, err2 = dream(ws, transcripts, env, "--engine", "llm", "--model", "openai/smollm2")
-                summary("  re-dream (nothing new)", wall2, doc2, err2)
+                summary("  re-dream (nothing new)", wall2, doc2, err2, candidate_stats(ws, env))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

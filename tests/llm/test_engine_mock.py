@@ -182,7 +182,16 @@ def test_twice_invalid_is_skipped_with_a_warning(make_ctx, cache, caplog) -> Non
     assert any("skipped session s1" in r.getMessage() and "schema" in r.getMessage() for r in caplog.records)
     assert len(proposals) == 1
     assert [e.session_id for e in proposals[0].evidence] == ["s2"]  # s1 contributed no lesson
-    assert cache.count() == 2  # the failed exchange is not cached
+    # the skip is remembered (a model at temperature 0 answers the same question the same way):
+    # a re-dream over the same input asks nothing, and says again why s1 gave no lesson
+    assert cache.count() == 3
+    again = Scripted([map_answer()], [reduce_answer()])
+    ctx2 = make_ctx({"s1": pnpm_session("s1"), "s2": pnpm_session("s2")})
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        engine(again).propose(ctx2)
+    assert again.asked == [] and ctx2.stats["llm_calls"] == 0 and ctx2.stats["llm_failures"] == 1
+    assert any("skipped session s1" in r.getMessage() and "(cached)" in r.getMessage() for r in caplog.records)
 
 
 def test_reduce_failing_twice_yields_nothing_not_a_crash(make_ctx) -> None:
