@@ -78,6 +78,18 @@ _ERROR_LINE = re.compile(
 _TEST_RUNNERS = frozenset(["pytest", "vitest", "jest", "mocha", "rspec", "tox", "nox", "phpunit", "ctest"])
 
 
+_PM_OPTIONS_WITH_VALUE = frozenset({"--cwd", "--prefix", "-C", "--dir", "--filter", "-F", "--workspace", "-w"})
+_RUNNERS = {"npx": 1, "bunx": 1, "pnpx": 1, "uvx": 1, "dlx": 1, "exec": 1}
+_TOOL_RUNNING: dict[str, tuple[str, ...]] = {
+    "uv": ("run",),
+    "poetry": ("run",),
+    "bundle": ("exec",),
+    "python": ("-m",),
+    "python3": ("-m",),
+    **{pm: ("exec", "dlx", "x") for pm in ("pnpm", "yarn", "bun", "npm")},  # not `run`: that runs a script
+}
+
+
 def normalize_command(command: str) -> str:
     """`program sub` of a shell command: env assignments, `cd x &&` and flags dropped."""
     cmd = command.strip()
@@ -95,6 +107,17 @@ def normalize_command(command: str) -> str:
     prog = words[0].rsplit("/", 1)[-1]
     out = [prog]
     rest = words[1:]
+    if prog in ("npm", "pnpm", "yarn", "bun"):  # `yarn --cwd web build` is `yarn build`
+        kept: list[str] = []
+        skip = False
+        for w in rest:
+            if skip:
+                skip = False
+            elif w in _PM_OPTIONS_WITH_VALUE:
+                skip = True
+            elif not any(w.startswith(o + "=") for o in _PM_OPTIONS_WITH_VALUE):
+                kept.append(w)
+        rest = kept
     if prog in ("python", "python3") and len(rest) >= 2 and rest[0] == "-m":
         return f"{prog} -m {rest[1]}"
     for w in rest:
@@ -172,6 +195,19 @@ def looks_around(norm: str) -> bool:
 def program(norm: str) -> str:
     """The program of a normalised command (`pnpm run build` → `pnpm`)."""
     return norm.split(" ", 1)[0] if norm else ""
+
+
+def tool_of(norm: str) -> str:
+    """The tool a command really runs: `npx prettier` → `prettier`, `uv run pytest` → `pytest`,
+    `python -m pytest` → `pytest` (a runner is not the tool a person corrects)."""
+    words = norm.split()
+    if not words:
+        return ""
+    if words[0] in _RUNNERS and len(words) > 1:
+        return words[1]
+    if len(words) > 2 and words[1] in _TOOL_RUNNING.get(words[0], ()):
+        return words[2]
+    return words[0]
 
 
 def command_of(tool_input: dict[str, Any] | None) -> str:

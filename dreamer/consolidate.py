@@ -35,7 +35,7 @@ from reverie.dreamer.clusters import (
     has_word,
     resolve_conflicting_clusters,
 )
-from reverie.dreamer.commands import EDIT_TOOLS, program, same_family
+from reverie.dreamer.commands import EDIT_TOOLS, normalize_command, program, same_family
 from reverie.dreamer.failures import failure_lessons
 from reverie.dreamer.instructions import repeated_instructions
 from reverie.dreamer.ledger import Ledger
@@ -324,12 +324,16 @@ def _environment(
             seen.setdefault((f.category, f.value), []).append((sig.session_id, f))
     rejected = {w for c in clusters for w in c.rejected()}
     known = (" ".join(a.body for a in artifacts) + " " + " ".join(p.body for p in proposals)).lower()
+    known_norms = {normalize_command(c) for c in re.findall(r"`([^`\n]{2,200})`", known)}
+    documented = " ".join(a.body for a in artifacts).lower()
     picked: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
     for (cat, value), hits in seen.items():
         if len({sid for sid, _ in hits}) < MIN_SESSIONS_DURABLE or program(value) in rejected:
             continue
-        if re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", known):
+        if value.lower() in known_norms or re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", known):
             continue
+        if re.search(rf"(?<![\w-]){re.escape(program(value).lower())}(?![\w-])", documented):
+            continue  # the project's own notes already name the tool: they say how to use it
         if cat not in picked or len(hits) > len(picked[cat][1]):
             picked[cat] = (value, hits)
     if not picked:

@@ -175,6 +175,8 @@ class Statement:
     session_id: str = ""
     agent: str = ""
     superseded: list[str] = field(default_factory=list)
+    then: str = ""
+    """The command the agent ran right after this correction, when it swapped tools (`npx biome format …`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -194,6 +196,7 @@ class Statement:
             "prior": self.prior.to_dict() if self.prior else None,
             "turn": self.turn,
             "tool": self.tool,
+            "then": self.then,
         }
 
     @classmethod
@@ -216,6 +219,7 @@ class Statement:
             prior=Call.from_dict(prior) if prior else None,
             turn=d.get("turn", ""),
             tool=d.get("tool", ""),
+            then=d.get("then", ""),
         )
 
 

@@ -78,15 +78,32 @@ def procedure_skills(
 
 
 def _skill(common: list[str], members: list[Procedure], clusters: list[Cluster], absorbed: set[int]) -> Proposal:
-    latest = members[0]
-    steps: list[Step] = []
-    k = 0
-    for s in latest.steps:
-        if k < len(common) and s.norm == common[k]:
-            steps.append(s)
-            k += 1
-    norms = set(common)
     member_sessions = {m.session_id for m in members}
+    all_norms = {s.norm for m in members for s in m.steps}
+    # a step a person said was skipped ("u skipped the changeset bump") belongs in the skill, where the
+    # run that did it right had it
+    corrected: set[str] = set()
+    for cl in clusters:
+        for st in cl.statements:
+            if st.session_id in member_sessions:
+                said = {normalize_command(c) for c in st.commands} | {
+                    n for n in all_norms if " " in n and n in st.text.lower()
+                }
+                corrected |= said & all_norms
+    wanted = set(common) | corrected
+    template = next(
+        (
+            m
+            for m in sorted(sorted(members, key=lambda m: m.ts, reverse=True), key=lambda m: m.corrected)
+            if wanted <= {s.norm for s in m.steps}
+        ),
+        members[0],
+    )
+    steps: list[Step] = []
+    for s in template.steps:
+        if s.norm in wanted and all(x.norm != s.norm for x in steps):
+            steps.append(s)
+    norms = {s.norm for s in steps}
     notes: dict[str, str] = {}
     extra_ev: list[Evidence] = []
     for idx, cl in enumerate(clusters):
@@ -98,6 +115,11 @@ def _skill(common: list[str], members: list[Procedure], clusters: list[Cluster],
             for c in cmds:
                 notes[normalize_command(c)] = "do not skip this step (a person corrected a missed step)"
             extra_ev += [evidence_of(s) for s in cl.statements]
+    # the rest of a turn that named a step ("u skipped the changeset bump again." before the command)
+    turns = {s.uuid for idx in absorbed for s in clusters[idx].statements}
+    for idx, cl in enumerate(clusters):
+        if idx not in absorbed and set(cl.sessions) <= member_sessions and any(s.uuid in turns for s in cl.statements):
+            absorbed.add(idx)
     words: dict[str, int] = {}
     for m in members:
         for w in tokens(m.prompt):
@@ -118,7 +140,7 @@ def _skill(common: list[str], members: list[Procedure], clusters: list[Cluster],
         lines.append(f"{i}. `{s.cmd}`" + (f" — {note}" if note else ""))
     lines += [
         "",
-        f"Performed in {len(members)} sessions; every step above succeeded in the latest one."
+        f"Performed in {len(members)} sessions; every step above succeeded in the run shown."
         if all(s.status == "ok" for s in steps)
         else f"Performed in {len(members)} sessions.",
     ]

@@ -40,6 +40,7 @@ from reverie.dreamer.commands import (
     rel_path,
     same_family,
     same_purpose,
+    tool_of,
 )
 from reverie.dreamer.lexicon import CORRECTION, REDIRECT, USE
 from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
@@ -49,7 +50,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 12
+SIGNALS_VERSION = 13
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -121,7 +122,7 @@ class _Walk:
     def _resolve_swaps(self, rec: Call) -> None:
         """A correction after a shell call, then another program run: the person swapped the tool."""
         for st, old_call, said in self.pending_subs:
-            old_prog, new_prog = program(old_call.norm), program(rec.norm)
+            old_prog, new_prog = tool_of(old_call.norm), tool_of(rec.norm)
             new_named = re.search(rf"(?<![\w-]){re.escape(new_prog)}(?![\w-])", said)
             named = new_named and (
                 re.search(rf"(?<![\w-]){re.escape(old_prog)}(?![\w-])", said) or same_family(old_prog, new_prog)
@@ -129,6 +130,7 @@ class _Walk:
             same_args = old_call.status in ("rejected", "error") and old_call.norm.split()[1:] == rec.norm.split()[1:]
             if old_call.norm and old_prog != new_prog and (named or same_args):
                 st.keys = st.keys | {Key.swap(old_prog, new_prog), Key.reject(old_prog)}
+                st.then = display_command(rec.target)[:200]
         self.pending_subs.clear()
 
     def result(self, ev: Event) -> None:

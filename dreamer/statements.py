@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from reverie.dreamer.commands import EDIT_TOOLS, normalize_command, program, same_family
+from reverie.dreamer.commands import EDIT_TOOLS, normalize_command, same_family, tool_of
 from reverie.dreamer.lexicon import (
     ACCUSATION,
     AGENT_ADDRESS,
@@ -68,6 +68,18 @@ _NOT_A_WORD = frozenset(
         "worries",
     ]
 )
+_FORGOT = re.compile(
+    r"^\W*(?:again,?\s+)?(?:you|u)\s+(?:forgot|skipped|missed|left out|did ?n[o']?t run)\s+(?:to\s+)?"
+    r"(?P<what>.{3,120}?)(?:\s+again)?\s*[!.?]*$",
+    re.I,
+)
+"""A missed step ("u skipped the changeset bump again"): do not skip it."""
+_COMMAND_FIRST = re.compile(
+    r"^\W*(?P<cmd>(?P<prog>[a-z][\w.+-]*)(?:\s+[\w:./@=-]+){0,4}?)"
+    r"(?P<rest>\s+(?:before|after|first|then|instead|when|whenever|every time|each time)\b.*)?\W*$",
+    re.I,
+)
+"""A correction that is just a command ("yarn changeset version before tagging"): run it."""
 _WHY_WOULD = re.compile(
     r"^(?P<reason>.*?)[,;:\s]*\bwhy (?:would|did|do|are|is|were|was) (?:you|u|we|it|the agent)\s+"
     r"(?P<act>[^?]{3,160}?)(?:\s+if\s+(?P<cond>[^?]{3,160}))?\s*\?*\s*$",
@@ -183,7 +195,14 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
         return []
     found: list[Statement] = []
 
-    def add(sentence: str, line: str, polarity: str, strong: bool, keys: set[Key] | None = None) -> None:
+    def add(
+        sentence: str,
+        line: str,
+        polarity: str,
+        strong: bool,
+        keys: set[Key] | None = None,
+        commands: list[str] | None = None,
+    ) -> None:
         found.append(
             Statement(
                 kind="correction" if is_correction else "request",
@@ -198,7 +217,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 trust=trust_of(ev.trust),
                 keys=frozenset(_keys(sentence, text, polarity, is_correction, prior) | (keys or set())),
                 paths=mentioned_paths(sentence),
-                commands=BACKTICK.findall(sentence)[:4],
+                commands=(commands or []) + BACKTICK.findall(sentence)[:4],
                 prior=_prior_view(prior),
                 turn=turn,
             )
@@ -215,6 +234,17 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 add(sentence, line, "must_not", True)
                 continue
         cls = classify(sentence)
+        if is_correction and cls is None:
+            missed = _FORGOT.match(core(sentence))
+            if missed:
+                what = missed.group("what").strip().rstrip(".")
+                add(sentence, f"Do not skip {what}.", "must", True)
+                continue
+            run = _COMMAND_FIRST.match(core(sentence))
+            if run and run.group("prog").lower() in TOOL_WORDS and len(run.group("cmd").split()) >= 2:
+                cmd, rest = run.group("cmd").strip(), (run.group("rest") or "").strip()
+                add(sentence, f"Run `{cmd}`" + (f" {rest.rstrip('.')}." if rest else "."), "must", False, None, [cmd])
+                continue
         accused = ACCUSATION.match(core(sentence)) if is_correction and cls is None else None
         if accused is not None:
             verb = accused.group(1).lower()
@@ -247,7 +277,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
             add(whole, imperative(core(whole)), cls[0], cls[1])
     if not found and is_correction and prior and prior.shell and len(text) <= 200:
         # "nope. yarn": a terse correction naming the program to run instead of the one the agent ran
-        old = program(prior.norm or normalize_command(prior.target))
+        old = tool_of(prior.norm or normalize_command(prior.target))
         named = [w for w in dict.fromkeys(re.findall(r"[a-z][\w.+-]*", core(text).lower())) if same_family(old, w)]
         if len(named) == 1:
             new = named[0]
@@ -273,7 +303,7 @@ def _keys(sentence: str, message: str, polarity: str, is_correction: bool, prior
     when a must-not follows an edit (the folder the edit touched)."""
     keys = statement_keys(message if is_correction else sentence)
     if is_correction and prior and prior.shell and polarity in ("use", "must"):
-        old = program(prior.norm or normalize_command(prior.target))
+        old = tool_of(prior.norm or normalize_command(prior.target))
         low = core(message).lower()
         named = [w for w in dict.fromkeys(re.findall(r"[a-z][\w.+-]*", low)) if same_family(old, w)]
         if len(named) == 1 and not re.search(rf"\b(?:use|run)\s+{re.escape(old)}\b", low):

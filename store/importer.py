@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def _text(data: bytes) -> str:
 
 
 def _candidate_keys(ws: Path) -> list[str]:
-    keys = [k for k in DOCUMENTS if (ws / k).is_file()]
+    keys = _document_keys(ws)
     claude = ws / ".claude"
     for sub, pattern in (("rules", "**/*.md"), ("commands", "**/*.md"), ("agents", "*.md"), ("skills", "*/SKILL.md")):
         d = claude / sub
@@ -69,6 +70,33 @@ def _candidate_keys(ws: Path) -> list[str]:
     if mem_dir.is_dir():
         keys.extend(f"{mem_key}/{p.name}" for p in sorted(mem_dir.glob("*.md")) if p.is_file())
     return keys
+
+
+def _canonical(key: str) -> str:
+    """`.claude/claude.md` → `.claude/CLAUDE.md`: the document a differently-cased file is."""
+    return next(k for k in DOCUMENTS if k.lower() == key.lower())
+
+
+def _document_keys(ws: Path) -> list[str]:
+    """The always-loaded documents present, under the name they have on disk.
+
+    Why any case: Claude Code on macOS reads `.claude/claude.md` as `.claude/CLAUDE.md`
+    (a case-insensitive file system), and real projects commit it that way.
+    """
+    out = []
+    for key in DOCUMENTS:
+        parent, _, name = key.rpartition("/")
+        folder = ws / parent if parent else ws
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        exact = name in names
+        for n in names:
+            rel = f"{parent}/{n}" if parent else n
+            if n.lower() == name.lower() and (n == name or not exact) and rel not in out and (folder / n).is_file():
+                out.append(rel)
+    return out
 
 
 def safe_home(key: str) -> Path:
@@ -89,6 +117,7 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
         if a.origin == "import" and a.meta.get("source"):
             by_source.setdefault(a.meta["source"], []).append(a)
     mem_key = mat.memory_dir_key(ws)
+    documents = set(_document_keys(ws))
     seen: set[str] = set()
     for key in _candidate_keys(ws):
         seen.add(key)
@@ -123,7 +152,7 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
             res.kept.update(a.id for a in by_source.get(key, []))
             continue
         try:
-            if key in DOCUMENTS:
+            if key in documents:
                 _document(key, data, rec is not None, by_source.get(key, []), res)
             elif key.endswith("/MEMORY.md") and key.startswith(mem_key):
                 pass  # an index Reverie derives from the topic files
@@ -211,7 +240,7 @@ def _adopt(a: Artifact, data: bytes) -> Artifact:
 
 def _document(key: str, data: bytes, recorded: bool, existing: list[Artifact], res: ScanResult) -> None:
     text = _text(data)
-    scope = DOCUMENTS[key]
+    scope = DOCUMENTS.get(key) or DOCUMENTS[_canonical(key)]
     body = mat.splice_block(text, None)
     if body.strip():
         res.artifacts.append(

@@ -555,6 +555,77 @@ def h_noise_long(ws: Path, day0: float = 0) -> Scenario:
     )
 
 
+# --- issue 8's own held-out misses (written apart from the engine, before changing it for them) ---------
+
+TERSE_CLAUDE_MD = (
+    "# ledgerly\n\nNotes for coding agents.\n\n"
+    "- Python code lives in app/, tests in tests/.\n"
+    "- Format the frontend with prettier: `npx prettier --write web/src`.\n"
+    "- Keep API handlers thin; logic goes in app/models.py.\n"
+)
+
+
+def h_terse_contradicts_claude_md(ws: Path, day0: float = 0) -> Scenario:
+    """A terse correction ("biome", "nope, biome not prettier") that contradicts a hand-written CLAUDE.md line."""
+    a = _s(ws, "terse-1", day0)
+    filler(a, 4, offset=1)
+    a.user("tidy up the formatting in web/src")
+    shell(a, "npx prettier --write web/src/App.tsx", status="rejected", reason="biome")
+    a.bash("npx biome format --write web/src", "Formatted 3 files in 12ms")
+    b = _s(ws, "terse-2", day0 + 4)
+    filler(b, 6, offset=5)
+    b.user("format the new components pls")
+    b.bash("npx prettier --write web/src/components", "web/src/components/Totals.tsx 41ms")
+    b.user("nope, biome not prettier")
+    b.bash("npx biome format --write web/src/components", "Formatted 2 files in 9ms")
+    return Scenario(
+        "h_terse_contradicts_claude_md",
+        "a terse correction contradicts a hand-written CLAUDE.md line",
+        files={"CLAUDE.md": TERSE_CLAUDE_MD},
+        sessions=[a, b],
+        expect=[Expect(actions=("update",), labels=("contradiction_drift",), contains=("biome",), replaces_any=True)],
+        guards=[Guard("prettier", Expect(actions=("update",)))],
+        max_proposals=3,
+    )
+
+
+RELEASE = [
+    ("git pull --ff-only", "Already up to date."),
+    ("yarn --cwd web build", "✓ built in 4.1s"),
+    ("yarn changeset version", "🦋  All files have been updated"),
+    ("git tag v0.9.3", ""),
+    ("git push --follow-tags", "To github.com:acme/ledgerly.git"),
+    ("yarn --cwd web npm publish", "Published ledgerly-web@0.9.3"),
+]
+
+
+def h_release_one_correction(ws: Path, day0: float = 0) -> Scenario:
+    """The same release procedure in two sessions, one of them corrected for a skipped step: a skill, not a memory."""
+    a = _s(ws, "release-1", day0)
+    filler(a, 3, offset=2)
+    a.user("cut a release")
+    for cmd, out in RELEASE:
+        a.bash(cmd, out)
+    a.say("Released 0.9.3.")
+    b = _s(ws, "release-2", day0 + 9)
+    filler(b, 5, offset=7)
+    b.user("release time, same as last week")
+    for cmd, out in RELEASE[:2] + RELEASE[3:5]:
+        b.bash(cmd, out)
+    b.say("Tagged and pushed.")
+    b.user("u skipped the changeset bump again. yarn changeset version before tagging")
+    b.bash(*RELEASE[2])
+    b.bash(*RELEASE[5])
+    return Scenario(
+        "h_release_one_correction",
+        "a procedure repeated twice with one corrected step",
+        sessions=[a, b],
+        expect=[Expect(kinds=("skill", "command"), contains=("changeset", "git tag"))],
+        guards=[Guard("changeset", Expect(kinds=("skill", "command")))],
+        max_proposals=2,
+    )
+
+
 HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_yarn_not_npm": h_yarn_not_npm,
     "h_nonnative_branch": h_nonnative_branch,
@@ -569,6 +640,8 @@ HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_pr_description_pref": h_pr_description_pref,
     "h_secrets_terse": h_secrets_terse,
     "h_noise_long": h_noise_long,
+    "h_terse_contradicts_claude_md": h_terse_contradicts_claude_md,
+    "h_release_one_correction": h_release_one_correction,
 }
 """Held-out scenarios by name (each a builder like `catalog.SCENARIOS`)."""
 

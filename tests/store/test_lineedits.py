@@ -219,3 +219,16 @@ def test_a_persons_rewording_becomes_line_edits(handwritten: Store, workspace: P
     assert (workspace / ".claude/agents/reviewer.md").read_bytes() == AGENT.replace(
         b"Run `make lint` first.", b"Run `just lint` first, always."
     )
+
+
+def test_a_lowercase_claude_md_is_the_projects_document(workspace: Path) -> None:
+    """macOS reads `.claude/claude.md` as `.claude/CLAUDE.md`; real projects commit it that way."""
+    (workspace / ".claude").mkdir()
+    (workspace / ".claude" / "claude.md").write_text("# Notes\n\n- Use pnpm.\n")
+    s = Store.open(workspace, create=True)
+    try:
+        s.init()
+        [doc] = [a for a in s.active_artifacts() if a.meta.get("layout") == "document"]
+        assert doc.meta["source"] == ".claude/claude.md" and doc.scope == "team" and "Use pnpm" in doc.body
+    finally:
+        s.close()
