@@ -58,7 +58,9 @@ class DiffPane(ScrollView, can_focus=True):
     def prepare(self, diff: Diff | None) -> None:
         """Fold `diff` for the current width ahead of `show` (the screen calls it for the next proposal)."""
         if diff is not None and diff.lines and self.size.width:
-            self._layout(diff, self._width())
+            rows = self._layout(diff, self._width())
+            for i, _ in rows[: self.size.height]:  # highlight the first screen now, while the person reads
+                _ = diff.lines[i].text
 
     def toggle_side_by_side(self) -> None:
         self.side_by_side = not self.side_by_side
