@@ -35,7 +35,7 @@ from reverie.dreamer.artifact_text import (
     statement_lines,
 )
 from reverie.dreamer.clusters import MIN_SESSIONS_DURABLE, Cluster, evidence_of
-from reverie.dreamer.commands import normalize_command, program
+from reverie.dreamer.commands import normalize_command, program, tool_of
 from reverie.dreamer.model import Failure, Key, SessionSignals
 from reverie.dreamer.pathlike import RepoPaths
 from reverie.dreamer.wording import quote, similarity, tokens
@@ -218,7 +218,7 @@ def judge_line(
         marker = lead.group(0) if lead else ""
         sessions = sorted({s.session_id for s in newer})
         return Judgement(
-            marker + rep.line,
+            _swapped_line(line, cl) or marker + rep.line,
             f"contradicted by {len(sessions)} newer session(s) ('{word}')",
             [
                 Label(
@@ -232,6 +232,24 @@ def judge_line(
             [evidence_of(s) for s in newer[:4]],
             {idx},
         )
+    return None
+
+
+def _swapped_line(line: str, cl: Cluster) -> str | None:
+    """The line with the rejected tool swapped for the one the agent ran after the correction, when the
+    line names it in a backticked command: `npx prettier --write web/src` → `npx biome format --write web/src`.
+
+    Keeps the person's sentence and changes only the tool (None when there is no such command to use).
+    """
+    for old, new in cl.swaps():
+        runs = [s.then for s in cl.statements if s.then and tool_of(normalize_command(s.then)) == new]
+        for cmd in re.findall(r"`([^`\n]{2,160})`", line):
+            if tool_of(normalize_command(cmd)) != old or not runs:
+                continue
+            words = set(cmd.split())
+            then = max(runs, key=lambda r: len(words & set(r.split())))
+            out = line.replace(f"`{cmd}`", f"`{then}`")
+            return re.sub(rf"(?<![\w`/-]){re.escape(old)}(?![\w`/-])", new, out)
     return None
 
 

@@ -162,3 +162,29 @@ def test_newer_contradicting_lesson_wins(tmp_path: Path) -> None:
     lessons = [p for p in props if p.meta.get("signal") == "statement"]
     assert len(lessons) == 1 and "not npm" in lessons[0].body
     assert any(l.label == "contradiction_drift" for l in lessons[0].labels)
+
+
+def test_a_terse_tool_swap_edits_only_the_tool_in_the_line(tmp_path: Path) -> None:
+    """ "biome" after `npx prettier …`, twice: the CLAUDE.md line keeps its words, the tool changes."""
+    text = "# Notes\n\n- Format with prettier: `npx prettier --write web/src`.\n- Keep it small.\n"
+    (tmp_path / "CLAUDE.md").write_text(text)
+    os.utime(tmp_path / "CLAUDE.md", (1767225600, 1767225600))
+    art = Artifact(
+        id="a-doc",
+        kind="instinct",
+        scope="team",
+        name="c",
+        body=text,
+        meta={"source": "CLAUDE.md", "layout": "document"},
+    )
+    sessions = []
+    for sid, day in (("a", 2), ("b", 5)):
+        s = Session(sid, day=day)
+        s.user("format web/src")
+        s.bash("npx prettier --write web/src", "done")
+        s.user("nope, biome")
+        s.bash("npx biome format --write web/src", "Formatted 3 files")
+        sessions.append(s)
+    [p] = [p for p in consolidate(signals(*sessions), [art], tmp_path) if p.action == "update"]
+    assert [(e.line, e.new) for e in p.edits] == [(3, ["- Format with biome: `npx biome format --write web/src`."])]
+    assert {l.label for l in p.labels} == {"contradiction_drift"}
