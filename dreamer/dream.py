@@ -26,6 +26,7 @@ from typing import Any
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from reverie.dreamer.engines.base import DreamCancelled, DreamContext, Engine, ProgressCallback, SessionRef
 from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
+from reverie.dreamer.invariants import enforce
 from reverie.dreamer.ledger import EXPLAIN_NAMESPACE
 from reverie.dreamer.model import SessionSignals
 from reverie.dreamer.replay import ReplayCall, replay_proposals
@@ -179,7 +180,7 @@ def run_dream(
     )
     signals = collect_signals(ctx)
     ctx.report("engine", 0, 1)
-    proposals = list(eng.propose(ctx))
+    proposals = enforce(list(eng.propose(ctx)), ctx.artifacts, workspace, index.has_event, ctx.ledger)
     ctx.check_cancelled()
     ctx.report("engine", 1, 1)
     ctx.report("verify", 0, 1)

@@ -453,6 +453,13 @@ class SessionIndex:
                 source_line=line,
             )
 
+    def has_event(self, session_id: str, uuid: str) -> bool:
+        """Whether a session holds an event with this uuid (a proposal's evidence must name real events)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM events WHERE session_id = ? AND uuid = ? LIMIT 1", [session_id, uuid]
+        ).fetchone()
+        return row is not None
+
     def session_cwd(self, session_id: str) -> str:
         row = self.conn.execute("SELECT cwd FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return str(row[0]) if row else ""

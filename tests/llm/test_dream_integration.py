@@ -105,3 +105,74 @@ def test_run_dream_with_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert p.evidence and all(e.event_uuid in uuids for e in p.evidence)
         assert all(e.trust == "user" for e in p.evidence)
     store.close()
+
+
+def test_an_llm_update_of_claude_md_lands_as_a_line_edit_or_not_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model rewrites CLAUDE.md whole; the dream keeps only the line it changed, with its cited evidence."""
+    import os
+
+    ws, transcripts = tmp_path / "ws", tmp_path / "transcripts"
+    transcripts.mkdir()
+    scenarios.build_scenario("repeated_correction", ws, transcripts=transcripts)
+    text = "# acme\n\n- Install packages with npm.\n- Keep components small.\n"
+    (ws / "CLAUDE.md").write_text(text)
+    os.utime(ws / "CLAUDE.md", (1735689600, 1735689600))  # written before the sessions
+
+    def rewrite(request: dict[str, Any]) -> str:
+        if request["messages"][0]["content"].startswith("You review one condensed transcript"):
+            return answer(request)
+        payload = json.loads(request["messages"][1]["content"])
+        doc = next(a for a in payload["existing_artifacts"] if "npm" in a["body"])
+        lesson = payload["candidate_lessons"][0]
+        cite = [{"session_id": lesson["session_id"], "event": c["event"]} for c in lesson["citations"]]
+        return json.dumps(
+            {
+                "proposals": [
+                    {
+                        "action": "update",
+                        "kind": "instinct",
+                        "title": "Use pnpm",
+                        "body": doc["body"].replace("Install packages with npm.", "Install packages with pnpm."),
+                        "replaces": [doc["id"]],
+                        "confidence": 0.8,
+                        "rationale": "corrected in several sessions",
+                        "evidence": cite,
+                    },
+                    {
+                        "action": "update",
+                        "kind": "instinct",
+                        "title": "Rewrite everything",
+                        "body": "# acme\n\nEverything here is new.\nEvery line.\nAll of them.\nReally.\nYes.\n",
+                        "replaces": [doc["id"]],
+                        "confidence": 0.8,
+                        "evidence": cite,
+                    },
+                ]
+            }
+        )
+
+    store = core.Store.open(ws, create=True)
+    store.init()
+    with FakeOpenAI(rewrite, prompt_tokens=100, completion_tokens=20) as server:
+        monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
+        monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
+        result = dream_mod.run_dream(
+            store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False}
+        )
+    store.close()
+    updates = [p for p in result.proposals if p.action == "update"]
+    assert [p.title for p in updates] == ["Use pnpm"], "a whole rewrite of a hand-written file is dropped"
+    [edit] = updates[0].edits
+    assert (edit.path, edit.line, edit.old, edit.new) == (
+        "CLAUDE.md",
+        3,
+        ["- Install packages with npm."],
+        ["- Install packages with pnpm."],
+    )
+    assert edit.evidence and all(e.trust == "user" for e in edit.evidence)
+    dropped = [e for e in result.explain if e["source"] == "proposal"]
+    assert any(
+        "Rewrite everything" in e["reason"] and "rewrites 2 of the 2 stating lines" in e["reason"] for e in dropped
+    )
