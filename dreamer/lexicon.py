@@ -225,59 +225,13 @@ BASE_VERB = {
     "installed": "install",
     "modified": "modify",
 }
-FAMILIES = [
-    frozenset(f.split())
-    for f in (
-        "npm pnpm yarn bun npx bunx",
-        "pip pip3 uv poetry pipenv conda python python3",
-        "pytest unittest tox nox vitest jest mocha",
-        "docker podman",
-        "ruff black flake8 pylint eslint prettier biome",
-        "mypy pyright tsc",
-        "webpack vite rollup esbuild",
-    )
-]
-
 NEG_WINDOW = re.compile(
     r"\b(?:not|no|never|don'?t|do not|stop|avoid|hands off)\s+((?:[\w.`'/-]+\s+){0,3}[\w.`'/-]+)", re.I
 )
 
 
-PROGRAMS = frozenset(
-    [
-        "npm",
-        "pnpm",
-        "yarn",
-        "bun",
-        "pip",
-        "pip3",
-        "uv",
-        "poetry",
-        "cargo",
-        "go",
-        "mix",
-        "make",
-        "npx",
-        "docker",
-        "podman",
-        "git",
-        "tabs",
-        "spaces",
-        "pytest",
-        "vitest",
-        "jest",
-        "unittest",
-        "black",
-        "ruff",
-        "flake8",
-        "eslint",
-        "prettier",
-        "biome",
-        "tsc",
-        "webpack",
-        "vite",
-    ]
-)
+PROGRAMS = TOOL_WORDS | {"tabs", "spaces"}
+"""Words that name a tool (or a style tool): a conflict over one is a conflict of practice."""
 
 
 RATIONALE = re.compile(
