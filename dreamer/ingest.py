@@ -166,8 +166,9 @@ def ingest(
     db = _db_of(target)
     if is_read_only(db):
         raise ReadOnlyStoreError("the store is read-only: new transcripts cannot be indexed (status, log, show work)")
-    index = SessionIndex(db, path_key=redact_name)  # a file name holding a token never reaches the index
-    run = _Run(index, Path(workspace), progress, cancel, workers)
+    keys = _PathKeys()
+    index = SessionIndex(db, path_key=keys)  # a file name holding a token never reaches the index
+    run = _Run(index, Path(workspace), progress, cancel, workers, keys)
     found: list[discovery.Found] = []
     if home:
         found.extend(discovery.home_files())
@@ -178,6 +179,21 @@ def ingest(
 
 
 # --- the work ----------------------------------------------------------------------
+
+
+class _PathKeys:
+    """The index key of a transcript path: `redact_name(path)`, or what a reader process computed for it.
+
+    A worker has the secret scanner loaded and returns its file's key with the rows, so
+    the parent of a parallel ingest never loads the scanner itself (~0.4 s of its time).
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        key = self.known.get(path)
+        return key if key is not None else redact_name(path)
 
 
 @dataclass(slots=True)
@@ -478,8 +494,10 @@ class _Run:
         progress: ProgressFn | None,
         cancel: Callable[[], bool] | None,
         workers: int | None = None,
+        keys: _PathKeys | None = None,
     ) -> None:
         self.index = index
+        self.keys = keys if keys is not None else _PathKeys()
         self.workers = workers
         self.conn = index.conn
         self.workspace = workspace
@@ -734,6 +752,8 @@ class _Run:
         if result.read is None:
             log.warning("cannot read %s: %s; skipped", job.info.path, result.error)
             return
+        if result.key:
+            self.keys.known[job.info.path] = result.key
         rec = self._record(job)
         start = self._prepare_lines(job, rec)
         with _tx(self.conn):

@@ -5,7 +5,9 @@ kingfisher holds the GIL, so threads do not help; SQLite writes stay in the
 parent (one connection, file order). Each worker runs `dreamer.ingest.scan_lines`
 — the same code as the in-process path — over one whole file and returns compact
 event rows that are ALREADY REDACTED (`redact_events` runs in the worker), so
-nothing unredacted ever crosses into the parent or the store. The parent assigns
+nothing unredacted ever crosses into the parent or the store; the file's index key
+(`redact_name` of its path) comes back too, so the parent never loads the scanner
+(~0.4 s it would spend before storing the first row). The parent assigns
 sequence numbers, stores the rows in file order and replays the workers'
 file:line warnings.
 
@@ -87,6 +89,8 @@ class FileResult:
     """`dreamer.ingest.LinesRead`, or None when the file could not be read (`error`)."""
     cwd: str = ""
     """The sniffed cwd, redacted."""
+    key: str = ""
+    """The file's key in the sessions index (`redact_name` of its path): the parent needs no scanner."""
     warnings: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
     error: str = ""
     rss_kb: int = 0
@@ -102,7 +106,7 @@ def read_file(task: Task) -> FileResult:
     """Worker entry: read, normalise and redact one file."""
     from reverie.dreamer.adapters.common import FileInfo
     from reverie.dreamer.ingest import scan_lines
-    from reverie.dreamer.redact import redact
+    from reverie.dreamer.redact import redact, redact_name
 
     if task.fail == "exit":
         os._exit(3)
@@ -120,6 +124,7 @@ def read_file(task: Task) -> FileResult:
         out.rows = []
         out.error = str(err.strerror or err)
     out.cwd = redact(task.cwd)
+    out.key = redact_name(task.path)
     try:
         import resource  # not on Windows (where there is no forkserver either)
 

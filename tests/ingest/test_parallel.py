@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -259,6 +261,44 @@ def test_file_removed_before_its_worker_reads_it_is_a_logged_skip(
         report = ingest(_db(tmp_path / "p.db"), tmp_path / "ws", [root], progress, home=False, workers=2)
     assert report.sessions == 23 and report.files_read == 23
     assert any(r.getMessage().startswith(f"cannot read {last}:") for r in caplog.records)
+
+
+_PARENT_PROBE = """
+import json, sys
+from pathlib import Path
+import sqlite_utils
+from reverie.dreamer import redact
+from reverie.dreamer.ingest import ingest
+from reverie.store.sessions import SessionIndex
+db = sqlite_utils.Database(sys.argv[1])
+SessionIndex(db)
+ingest(db, Path(sys.argv[2]), [Path(sys.argv[3])], home=False, workers=2)
+keys = [r[0] for r in db.conn.execute("SELECT path FROM session_files ORDER BY path")]
+print(json.dumps({"scanner": redact._scanner is not None, "gate": redact._gate is not None, "keys": keys}))
+"""
+
+
+def test_parallel_parent_never_loads_the_scanner_and_stores_redacted_keys(tmp_path: Path) -> None:
+    """Workers redact everything, file keys included: the parent never pays the scanner's load."""
+    corpus = tmp_path / "t"
+    c = Claude(cwd="/work/p")
+    write_jsonl(corpus / "a" / f"{c.session_id}.jsonl", [c.user("hello"), c.text("hi")])
+    d = Claude(cwd="/work/p")
+    token_dir = corpus / f"leak-{SECRET_VALUES['github']}"
+    write_jsonl(token_dir / f"{d.session_id}.jsonl", [d.user("again"), d.text("ok")])
+    probe = subprocess.run(
+        [sys.executable, "-c", _PARENT_PROBE, str(tmp_path / "p.db"), str(tmp_path / "ws"), str(corpus)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    seen = json.loads(probe.stdout.splitlines()[-1])
+    assert seen["scanner"] is False and seen["gate"] is False
+    assert len(seen["keys"]) == 2 and not any(SECRET_VALUES["github"] in k for k in seen["keys"])
+    serial = _db(tmp_path / "s.db")
+    ingest(serial, tmp_path / "ws", [corpus], home=False, workers=0)
+    assert seen["keys"] == [r[0] for r in serial.conn.execute("SELECT path FROM session_files ORDER BY path")]
 
 
 def test_cancel_stops_between_files_and_keeps_what_was_stored(tmp_path: Path) -> None:
