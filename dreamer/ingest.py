@@ -57,6 +57,10 @@ BATCH_EVENTS = 2000
 BATCH_CHARS = 4_000_000
 """A batch of events is redacted and stored when it holds this many events or characters."""
 
+READ_BUFFER = 1 << 20
+"""Read buffer of a transcript: lines are often tens of KB (tool results); with the default 8 KB buffer
+`readline` cost twice as much (0.10 s against 0.055 s over 200 MB)."""
+
 ProgressFn = Callable[[int, int, str], None]
 """progress(files_done, files_total, path)."""
 
@@ -360,7 +364,7 @@ def scan_lines(
     batch: list[Event] = []
     batch_chars = 0
     decode = claude.decode_line if info.agent == "claude" else None
-    with open(info.path, "rb") as fh:
+    with open(info.path, "rb", buffering=READ_BUFFER) as fh:
         fh.seek(start)
         readline, feed = fh.readline, adapter.feed
         while True:
