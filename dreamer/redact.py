@@ -995,52 +995,84 @@ def _spans(text: str) -> list[Span]:
 
 # --- batches: one scan for many strings ---------------------------------------
 
+
 # Kingfisher rules that mark where one of OUR rules could match. Each pattern is a
 # necessary condition of the rules that name it as their `gate`, found within
 # `_WINDOW` characters of each of their matches, so the exact per-string pass runs
 # each rule only around its own gate's hits. The capture is a fixed literal (≥ 3
 # characters), so kingfisher's own secret filters never drop a gate hit
 # (tests/ingest/test_redact_batch.py checks every rule against its gate).
-_GATES: dict[str, str] = {
-    "pk": r"(?i)(PRIVATE KEY)",
-    "pem": r"([A-Za-z0-9+/]{64})(?:\r?\n|\\n)",
-    "sk": r"(sk-)",
-    "stripe": r"((?:sk|rk|pk)_(?:live|test)_)",
-    "akia": r"(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)",
-    "aws": r"(?i)(aws_?secret|secretaccesskey)",
-    "gh": r"((?:ghp|gho|ghs|ghu|ghr)_)",
-    "ghpat": r"(github_pat_)",
-    "glpat": r"(glpat-)",
-    "slack": r"(xox[abposre]-|xapp-)",
-    "slackhook": r"(hooks\.slack\.com/)",
-    "discord": r"(?i)(discord)",
-    "discordbot": r"([A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{6}\.)",
-    "telegram": r"(:AA)",
-    "twilio": r"(?i)(twilio|auth[_ -]?token)",
-    "sid": r"((?:AC|SK)[0-9a-f]{32})",
-    "aiza": r"(AIza)",
-    "eyj": r"(eyJ)",
-    "provider": r"(npm_|pypi-|hf_|SG\.|key-|shp|_v1_|AGE-SECRET-KEY|hvs\.|dapi|lin_api_|glsa_|sq0|dp\.pt\.|pul-|ATATT3)",
-    "bearer": r"(?i)(bearer)",
-    "basic": r"(?i)(basic)",
-    "authz": r"(?i)(authorization|api-key|auth-token)",
-    "url": r"(://)[^/@]*@",
-    "mysql": r"(?i)(mysql|mariadb|mydumper|myloader)",
-    "sshpass": r"(sshpass)",
-    "redis": r"(redis-cli)",
-    "login": r"(login)",
-    "cli": r"(mongo|sqlcmd|bcp|ldap|7za|7z[ \t]|smbclient|openssl|keytool|jarsigner|vsql)",
-    "zip": r"((?:un)?zip[ \t]+-)",
-    "passcolon": r"(pass:)",
-    "curl": r"(curl|wget|http[ \t]|httpie|xh[ \t])",
-    "flag": r"(?i)(--[A-Za-z0-9_-]*(?:pass|pwd|secret|token|key))",
-    "pw": r"(?i)(pass(?:word|phrase|wd|code)|pwd|pw[\s:=])",
-    "netrc": r"(?i)(machine)",
-    "slash": r"([ \t]/[ \t])",
-    "logincolon": r"(?i)(log ?in|logon|sign ?in|creds?|credentials?|account)[\s:=]",
-    "assign": r"""(?i)(key|token|secret|password|passwd|pwd|pass|auth|_pat|credentials?)["']?[ \t]*[=:]""",
-    "split": "(" + "|".join(re.escape(p) for p in _SPLIT_PREFIXES) + ")",
-    "b64": "(" + "|".join(re.escape(h) for h in _B64_HINTS) + ")",
+def _each(words: Iterable[str], flags: str = "", after: str = "") -> tuple[str, ...]:
+    """One gate pattern per alternative: kingfisher runs ten literal rules ~3x faster than one
+    rule alternating between them (the `assign` gate alone took 0.16 s of 0.24 s over 32 MB)."""
+    return tuple(f"{flags}({w}){after}" for w in words)
+
+
+_GATES: dict[str, tuple[str, ...]] = {
+    "pk": (r"(?i)(PRIVATE KEY)",),
+    "pem": (r"([A-Za-z0-9+/]{64})(?:\r?\n|\\n)",),
+    "sk": (r"(sk-)",),
+    "stripe": (r"((?:sk|rk|pk)_(?:live|test)_)",),
+    "akia": _each(("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "ANPA")),
+    "aws": _each(("aws_?secret", "secretaccesskey"), "(?i)"),
+    "gh": (r"((?:ghp|gho|ghs|ghu|ghr)_)",),
+    "ghpat": (r"(github_pat_)",),
+    "glpat": (r"(glpat-)",),
+    "slack": _each(("xox[abposre]-", "xapp-")),
+    "slackhook": (r"(hooks\.slack\.com/)",),
+    "discord": (r"(?i)(discord)",),
+    "discordbot": (r"([A-Za-z0-9_-]{24}\.[A-Za-z0-9_-]{6}\.)",),
+    "telegram": (r"(:AA)",),
+    "twilio": _each(("twilio", "auth[_ -]?token"), "(?i)"),
+    "sid": (r"((?:AC|SK)[0-9a-f]{32})",),
+    "aiza": (r"(AIza)",),
+    "eyj": (r"(eyJ)",),
+    "provider": _each(
+        (
+            "npm_",
+            "pypi-",
+            "hf_",
+            r"SG\.",
+            "key-",
+            "shp",
+            "_v1_",
+            "AGE-SECRET-KEY",
+            r"hvs\.",
+            "dapi",
+            "lin_api_",
+            "glsa_",
+            "sq0",
+            r"dp\.pt\.",
+            "pul-",
+            "ATATT3",
+        )
+    ),
+    "bearer": (r"(?i)(bearer)",),
+    "basic": (r"(?i)(basic)",),
+    "authz": _each(("authorization", "api-key", "auth-token"), "(?i)"),
+    "url": (r"(://)[^/@]*@",),
+    "mysql": _each(("mysql", "mariadb", "mydumper", "myloader"), "(?i)"),
+    "sshpass": (r"(sshpass)",),
+    "redis": (r"(redis-cli)",),
+    "login": (r"(login)",),
+    "cli": _each(
+        ("mongo", "sqlcmd", "bcp", "ldap", "7za", r"7z[ \t]", "smbclient", "openssl", "keytool", "jarsigner", "vsql")
+    ),
+    "zip": (r"((?:un)?zip[ \t]+-)",),
+    "passcolon": (r"(pass:)",),
+    "curl": _each(("curl", "wget", r"http[ \t]", "httpie", r"xh[ \t]")),
+    "flag": (r"(?i)(--[A-Za-z0-9_-]*(?:pass|pwd|secret|token|key))",),
+    "pw": _each(("pass(?:word|phrase|wd|code)", "pwd", r"pw[\s:=]"), "(?i)"),
+    "netrc": (r"(?i)(machine)",),
+    "slash": (r"([ \t]/[ \t])",),
+    "logincolon": _each(("log ?in", "logon", "sign ?in", "creds?", "credentials?", "account"), "(?i)", r"[\s:=]"),
+    "assign": _each(
+        ("key", "token", "secret", "password", "passwd", "pwd", "pass", "auth", "_pat", "credentials?"),
+        "(?i)",
+        r"""["']?[ \t]*[=:]""",
+    ),
+    "split": _each(re.escape(p) for p in _SPLIT_PREFIXES),
+    "b64": _each(re.escape(h) for h in _B64_HINTS),
 }
 _WINDOW = 512
 """How far from a gate hit a match of its rules can reach, either way (`_CMD` + a flag + a value)."""
@@ -1084,7 +1116,7 @@ def _gate_scanner() -> Any:
                     "min_entropy": 0,
                     "confidence": "low",
                 }
-                for i, (name, pattern) in enumerate(_GATES.items())
+                for i, (name, pattern) in enumerate((n, p) for n, ps in _GATES.items() for p in ps)
             ]
             with tempfile.TemporaryDirectory(prefix="reverie-gate-") as tmp:
                 path = os.path.join(tmp, "gates.yml")
