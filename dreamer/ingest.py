@@ -43,7 +43,14 @@ import msgspec
 
 from reverie.dreamer import discovery, ingest_parallel, scanner_load
 from reverie.dreamer.adapters import claude, codex, gemini
-from reverie.dreamer.adapters.common import MAX_LINE_BYTES, FileInfo, LineAdapter, pending_size, redact_events
+from reverie.dreamer.adapters.common import (
+    MAX_LINE_BYTES,
+    FileInfo,
+    LineAdapter,
+    pending_size,
+    redact_events,
+    seal_held,
+)
 from reverie.dreamer.redact import redact, redact_name
 from reverie.store.db import is_read_only
 from reverie.store.errors import ReadOnlyStoreError, ReverieError
@@ -323,6 +330,8 @@ class LinesRead:
     """The session title the file carried, redacted ('' when none)."""
     head_hash: str
     """`_head_hash` of the file up to `offset`."""
+    held: list[Event] = field(default_factory=list)
+    """Raw mode only: events the adapter holds in `state`, still unredacted (`seal_held` them first)."""
 
 
 def line_adapter(info: FileInfo, state: dict[str, Any]) -> LineAdapter:
@@ -432,6 +441,9 @@ def scan_lines(
         batch.extend(adapter.finish())
         if batch:
             emit(build(batch))
+    held = adapter.take_held()
+    if not raw:
+        seal_held(adapter.state, held)
     return LinesRead(
         offset=offset,
         lines=line_no,
@@ -440,6 +452,7 @@ def scan_lines(
         state=adapter.state,
         title=(adapter.title if raw else redact(adapter.title)) if adapter.title else "",
         head_hash=_head_hash(info.path, min(offset, HEAD_BYTES)) if offset else "0:",
+        held=held if raw else [],
     )
 
 
@@ -779,6 +792,7 @@ class _Run:
         for item in ahead.take():
             job, rec, read = item.job, item.rec, item.read
             read.title = redact(read.title) if read.title else ""
+            seal_held(read.state, read.held)
             if rec.id is None and job.rec is None:
                 self._adopt_id(rec)
             with _tx(self.conn):

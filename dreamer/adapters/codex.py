@@ -14,7 +14,6 @@ stored as a system event. Adjacent twins are stored once.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
 from typing import Any
 
 import orjson
@@ -25,7 +24,6 @@ from reverie.dreamer.adapters.common import (
     TOOL_RESULT_LIMIT,
     LineAdapter,
     make_event,
-    redact_events,
     text_of,
     tool_trust,
 )
@@ -151,6 +149,13 @@ class CodexAdapter(LineAdapter):
     def finish(self) -> list[Event]:
         return []
 
+    def take_held(self) -> list[Event]:
+        pending = self.state.get("pending")
+        if isinstance(pending, Event):
+            del self.state["pending"]
+            return [pending]
+        return []
+
     # --- dispatch -------------------------------------------------------------
 
     def _record(self, rtype: str, payload: dict[str, Any], ts: str, line: int) -> list[Event]:
@@ -163,7 +168,7 @@ class CodexAdapter(LineAdapter):
         if rtype == "event_msg" and ptype == "user_message" and pending is not None:
             pending = None  # the response_item twin of this prompt: keep the prompt only
         if pending is not None:
-            out.append(Event(**pending))
+            out.append(pending if isinstance(pending, Event) else Event(**pending))
         self.state["prev"] = ""
         common: dict[str, Any] = {"timestamp": ts, "line": line, "cwd": self.note_cwd(None)}
 
@@ -226,9 +231,8 @@ class CodexAdapter(LineAdapter):
                 if prev == "user_message" or not text.strip():
                     return []
                 if self.state.get("envelope"):
-                    ev = make_event(self.info, "system", "tool", text, limit=SYSTEM_LIMIT, **common)
-                    redact_events([ev])  # the state is stored: never unredacted
-                    self.state["pending"] = asdict(ev)  # dropped if a user_message twin follows
+                    # dropped if a user_message twin follows; still raw: see LineAdapter.take_held
+                    self.state["pending"] = make_event(self.info, "system", "tool", text, limit=SYSTEM_LIMIT, **common)
                     return []
                 if text.lstrip().startswith(CONTEXT_PREFIXES):
                     return [make_event(self.info, "system", "tool", text, limit=SYSTEM_LIMIT, **common)]

@@ -17,7 +17,7 @@ must pass `redact_events` before anything reads it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from reverie.dreamer.redact import CLIP_MARGIN, Clipped, Span, apply_spans, clip, scan_many
@@ -238,6 +238,14 @@ class LineAdapter:
         """Events held back waiting for a twin record (flushed at the end of a read)."""
         return []
 
+    def take_held(self) -> list[Event]:
+        """Unredacted events (from `make_event`) the adapter holds back in `state` past the end of a read.
+
+        The caller redacts them (`seal_held`) before the state is stored: held events are
+        redacted with the file's last batch instead of one secret scan each as they arise.
+        """
+        return []
+
     def note_cwd(self, cwd: Any) -> str:
         """The record's cwd, or the last one seen (ingest stores it sparsely per session)."""
         if isinstance(cwd, str) and cwd:
@@ -245,3 +253,10 @@ class LineAdapter:
             self.cwd = cwd
             return cwd
         return str(self.state.get("cwd") or "")
+
+
+def seal_held(state: dict[str, Any], held: list[Event]) -> None:
+    """Redact the event an adapter held back (`LineAdapter.take_held`) into its `state` as ``pending``."""
+    if held:
+        redact_events(held)
+        state["pending"] = asdict(held[-1])

@@ -70,3 +70,39 @@ def test_forced_loading_really_reads_ahead(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(ingest_mod._Run, "_read_ahead", spy)
     ingest(_db(tmp_path / "a.db"), tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
     assert "claude" in seen and "codex" in seen and "gemini" not in seen
+
+
+def test_a_codex_message_held_past_the_end_of_a_read_is_stored_redacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Codex's injected context waits in the adapter's state for a twin that may come in a later append.
+
+    The held event is redacted with the file's rows (no scan of its own, no wait for the scanner
+    while reading ahead); the state stored with the file never holds it raw, on any path.
+    """
+    from reverie.dreamer import redact
+    from tests.ingest.fixtures import SECRETS, codex_agent_turn, codex_envelope, codex_user_turn, write_jsonl
+
+    sid = "019c8a6a-0000-7000-8000-00000000feed"
+    context = ("response_item", {"type": "message", "role": "user", "content": [{"type": "input_text", "text": ""}]})
+    context[1]["content"][0]["text"] = "<environment_context>token " + SECRETS["github"]
+    path = tmp_path / "t" / f"rollout-2026-02-23T12-19-38-{sid}.jsonl"
+    turns = codex_user_turn("hello") + codex_agent_turn("hi") + [context]
+    write_jsonl(path, codex_envelope(sid, "/work/codex", turns))
+    dbs = {}
+    for name, forced in (("plain", False), ("ahead", True)):
+        if forced:
+            _force_loading(monkeypatch, 10_000_000)
+        dbs[name] = db = _db(tmp_path / f"{name}.db")
+        ingest(db, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+        state = db.conn.execute("SELECT state FROM session_files").fetchone()[0]
+        assert "pending" in state and SECRET_VALUES["github"] not in state
+        assert "[REDACTED:" in state
+    assert _dump(dbs["ahead"]) == _dump(dbs["plain"])
+    with open(path, "a") as fh:  # no twin follows: the held message becomes a system event, redacted
+        fh.write('{"timestamp": "t", "type": "event_msg", "payload": {"type": "agent_message", "message": "ok"}}\n')
+    for db in dbs.values():
+        ingest(db, tmp_path / "ws", [tmp_path / "t"], home=False, workers=0)
+        texts = [r[0] for r in db.conn.execute("SELECT text FROM events WHERE kind = 'system'")]
+        assert texts == [redact.redact("<environment_context>token " + SECRETS["github"])]
+    assert _dump(dbs["ahead"]) == _dump(dbs["plain"])
