@@ -338,7 +338,11 @@ def main() -> None:
         home = Path(tmp) / "home"
         home.mkdir()
         os.environ["HOME"] = str(home)
-        env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(ROOT)}
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from corpus import cli_env, compile_sources
+
+        compile_sources()
+        env = cli_env(home)
         ws = Path(tmp) / "ws"
         make_store(ws, opts.proposals)
         if not opts.skip_cold:

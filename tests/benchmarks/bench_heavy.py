@@ -5,7 +5,7 @@
 Generates, in a temp HOME, ~1 GB of real-shaped Claude Code history
 (`corpus.heavy_history`: real transcripts from ../shared joined into long
 sessions, spread over many projects by cwd, with big tool results), then runs
-the CLI as a user would in one of those projects: `reverie dream --json`
+the CLI as a user would (sources byte-compiled, as installed) in one of those projects: `reverie dream --json`
 (first: ingests that project's sessions and dreams), and again (second: nothing
 new). Prints wall time, peak RSS of the process (wait4) and, as the same-run
 baseline, a bare orjson loop over that project's own files and a plain read of
@@ -29,7 +29,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ROOT, heavy_history, shared_dir
+from corpus import ROOT, cli_env, compile_sources, heavy_history, shared_dir
 
 REVERIE = [sys.executable, "-c", "import sys; from reverie.console.cli import main; sys.exit(main())"]
 
@@ -92,8 +92,8 @@ def main() -> None:
             f"built in {time.perf_counter() - t:.0f}s; the project dreamed in holds {len(mine)} sessions, "
             f"{written[str(target)] / 1e6:.0f} MB"
         )
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REVERIE_")}
-        env.update(HOME=str(home), PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])))
+        compile_sources()
+        env = cli_env(home)
         warm = work / "warm"
         warm.mkdir()
         run(["ingest", "--json", "--workspace", str(warm), "--transcripts", str(mine[0])], env)  # kingfisher cache

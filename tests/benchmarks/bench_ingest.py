@@ -7,7 +7,8 @@ Codex; `corpus.copies`: each copy with fresh session ids and uuids). Each round
 measures, back to back so they see the same machine load:
 
 - the baseline: a bare orjson loop over every line of the same files;
-- the CLI, as a user runs it: a new process, a workspace with no `.reverie`, the
+- the CLI, as a user runs it: a new process with Reverie's sources byte-compiled as
+  an install has them (`corpus.compile_sources`), a workspace with no `.reverie`, the
   kingfisher rule cache already warm in the benchmark's HOME (a user's first run
   compiles it once; that cost is printed apart), redaction on, the default
   choice of reader processes; then the same CLI forced in-process
@@ -40,7 +41,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ROOT, copies, shared_dir
+from corpus import ROOT, cli_env, compile_sources, copies, shared_dir
 
 REVERIE = [sys.executable, "-c", "import sys; from reverie.console.cli import main; sys.exit(main())"]
 
@@ -102,8 +103,8 @@ def main() -> None:
         size = copies(corpus, args.mb, shared / "realdata")
         files = sorted(corpus.rglob("*.jsonl"))
         print(f"corpus: {size / 1e6:.0f} MB in {len(files)} files, built in {time.perf_counter() - t:.1f}s")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("REVERIE_")}
-        env.update(HOME=str(home), PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])))
+        compile_sources()
+        env = cli_env(home)
         ingest_args = ["ingest", "--json", "--workspace", str(ws), "--transcripts", str(corpus)]
         one = work / "one"
         one.mkdir()
