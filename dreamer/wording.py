@@ -317,11 +317,6 @@ def quote(text: str, limit: int = 200) -> str:
     return q if len(q) <= limit else q[: limit - 1].rstrip() + "…"
 
 
-def slug(text: str, limit: int = 40) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return (s[:limit].rstrip("-")) or "item"
-
-
 @lru_cache(maxsize=4096)
 def approx_tokens(text: str) -> int:
     """Rough token count (chars / 4), enough for context budgets."""

@@ -36,6 +36,7 @@ from reverie.dreamer.engines.llm_prompts import PROMPT_VERSION, map_messages, re
 from reverie.dreamer.engines.llm_schema import Lesson, MapResult, ProposalOut, ReduceResult, parse
 from reverie.store.config import config_table
 from reverie.store.errors import ReverieError, UsageError
+from reverie.store.materialize import slugify
 from reverie.store.models import Evidence, Proposal
 
 log = logging.getLogger(__name__)
@@ -446,7 +447,7 @@ class LLMEngine:
             title=scrub(out.title),
             body=scrub(out.body),
             paths=paths if scope == "path" else [],
-            name=_slug(out.name or out.title),
+            name=slugify(out.name or out.title, 60),
             replaces=replaces,
             confidence=out.confidence,
             rationale=rationale,
@@ -685,10 +686,6 @@ def _verified_quote(quote: str, line: str) -> str:
     if q and _norm(q) and _norm(q) in _norm(line):
         return scrub(q[:300])
     return scrub(line[:200])
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "lesson"
 
 
 def _merge_into(target: Proposal, other: Proposal) -> None:
