@@ -67,9 +67,6 @@ def _label_text(p: Proposal) -> str:
 
 
 def cmd_dream(args: argparse.Namespace, out: Output) -> int:
-    from reverie.dreamer import scanner_load
-
-    scanner_load.start()  # critics and new sessions need it; its load overlaps the imports below
     from reverie.dreamer.dream import run_dream
 
     store = _open(args)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reverie.dreamer import scanner_load
 from reverie.dreamer.critics import DEFAULT_CONTEXT_BUDGET, run_critics
 from reverie.dreamer.engines.base import DreamCancelled, DreamContext, Engine, ProgressCallback, SessionRef
 from reverie.dreamer.engines.heuristic import HeuristicEngine, collect_signals
@@ -30,6 +31,7 @@ from reverie.dreamer.invariants import enforce
 from reverie.dreamer.ledger import EXPLAIN_NAMESPACE
 from reverie.dreamer.model import SessionSignals
 from reverie.dreamer.replay import ReplayCall, replay_proposals
+from reverie.dreamer.verdicts import remembered as remembered_verdicts
 from reverie.store.config import config_table
 from reverie.store.errors import UsageError
 from reverie.store.models import Candidate, Proposal
@@ -149,6 +151,8 @@ def run_dream(
     from reverie.dreamer.ingest import ingest  # the ingest engineer's module
 
     def ingest_progress(done: int, total: int, _path: str = "") -> None:
+        if total:  # new transcript content: the critics will judge new texts, so load the scanner meanwhile
+            scanner_load.start()  # (a dream over nothing new needs no scanner: see dreamer.verdicts)
         if progress is not None:
             progress("ingest", done, total)
 
@@ -185,12 +189,13 @@ def run_dream(
     ctx.report("engine", 1, 1)
     ctx.report("verify", 0, 1)
     replay_proposals(proposals, replay_calls(signals), store.cache_get, store.cache_put)
-    run_critics(
-        proposals,
-        ctx.artifacts,
-        workspace,
-        int(opts.get("context_budget") or dream_config(workspace).get("context_budget") or DEFAULT_CONTEXT_BUDGET),
-    )
+    with remembered_verdicts(store.cache_get, store.cache_put):  # a dream over nothing new loads no scanner
+        run_critics(
+            proposals,
+            ctx.artifacts,
+            workspace,
+            int(opts.get("context_budget") or dream_config(workspace).get("context_budget") or DEFAULT_CONTEXT_BUDGET),
+        )
     ctx.report("verify", 1, 1)
     ctx.check_cancelled()
     events_read = sum(r.events for r in refs)

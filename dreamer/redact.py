@@ -37,7 +37,9 @@ import os
 import re
 import string
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -1183,6 +1185,9 @@ def _found_in(texts: list[str]) -> dict[str, list[Span]]:
         memo.clear()
     distinct = set(texts)
     todo = [t for t in distinct if t not in memo]
+    verdicts = _VERDICTS.get()
+    if verdicts is not None and todo:
+        todo = [t for t in todo if not verdicts.clean(t)]
     found = _scan_distinct(todo) if todo else {}
     for t in todo:
         if len(t) <= _MEMO_CHARS:
@@ -1192,6 +1197,8 @@ def _found_in(texts: list[str]) -> dict[str, list[Span]]:
             spans = memo.get(t)
             if spans:
                 found[t] = spans
+            elif verdicts is not None:  # clean: by this scan, an earlier one (memo) or a kept verdict
+                verdicts.found_clean(t)
     return found
 
 
@@ -1258,7 +1265,84 @@ def find_secrets(text: str) -> list[Span]:
     """The credential spans of `text` (empty when it holds none)."""
     if not text or not _maybe_secret(text):
         return []
-    return _spans(text)
+    verdicts = _VERDICTS.get()
+    if verdicts is None:
+        return _spans(text)
+    if verdicts.clean(text):
+        return []
+    spans = _spans(text)
+    if not spans:
+        verdicts.found_clean(text)
+    return spans
+
+
+# --- clean verdicts remembered across runs --------------------------------------------
+
+
+class Verdicts:
+    """Texts the whole redactor (kingfisher included) already judged clean, by a keyed hash.
+
+    Why: a second dream over nothing new re-judges the same proposal texts, and judging
+    them meant loading kingfisher (~0.4 s, most of that dream). Only *clean* verdicts are
+    kept, as hashes that also cover the redactor's own version (`fingerprint`): a hash of a
+    text holding no credential reveals none, and a new rule or kingfisher release makes
+    every old verdict unknown. A text with a finding is always scanned again.
+    """
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self.known = set(known)
+        self.used: set[str] = set()
+        """Keys looked up and found, or added: what the next run is likely to ask again."""
+        self._salt = bytes.fromhex(fingerprint())
+
+    def _key(self, text: str) -> str:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, key=self._salt).hexdigest()
+
+    def clean(self, text: str) -> bool:
+        key = self._key(text)
+        if key in self.known:
+            self.used.add(key)
+            return True
+        return False
+
+    def found_clean(self, text: str) -> None:
+        if _scanner is not None:  # without kingfisher, built-in rules only: not a verdict to keep
+            key = self._key(text)
+            self.known.add(key)
+            self.used.add(key)
+
+
+_VERDICTS: ContextVar[Verdicts | None] = ContextVar("reverie_redact_verdicts", default=None)
+
+
+@contextmanager
+def remembered_verdicts(verdicts: Verdicts) -> Iterator[Verdicts]:
+    """Within the block (this thread/context only), `find_secrets`, `redact` and `scan_many` trust and
+    extend `verdicts`."""
+    token = _VERDICTS.set(verdicts)
+    try:
+        yield verdicts
+    finally:
+        _VERDICTS.reset(token)
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What the redactor's verdicts depend on: this module's code and the installed kingfisher build
+    (its native library: the maintained rules ship inside it). Found without importing kingfisher."""
+    import importlib.util
+
+    h = hashlib.sha256()
+    with open(__file__, "rb") as fh:
+        h.update(fh.read())
+    spec = importlib.util.find_spec("kingfisher_sdk")
+    where = os.path.dirname(spec.origin) if spec is not None and spec.origin else ""
+    if where:
+        for name in sorted(os.listdir(where)):
+            if name.startswith("_native"):
+                st = os.stat(os.path.join(where, name))
+                h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
 
 
 def redact(text: str) -> str:
