@@ -104,12 +104,14 @@ def main() -> None:
             t_bare = bare(mine)
             first, peak, _ = run(["dream", "--json", "--workspace", str(target)], env)
             second, _, _ = run(["dream", "--json", "--workspace", str(target)], env)
+            floor, _, _ = run(["--help"], env)  # the CLI's own start: interpreter + argument parser
             firsts.append(first)
             seconds.append(second)
             rss.append(peak)
             print(
                 f"round {i + 1} (load {os.getloadavg()[0]:.1f}): first dream {first:.1f}s (peak RSS {peak:.0f} MB), "
-                f"second {second:.2f}s; baselines: bare orjson over the project's files {t_bare:.2f}s "
+                f"second {second:.2f}s (= {second / floor:.1f}x `reverie --help`, {floor:.2f}s); "
+                f"baselines: bare orjson over the project's files {t_bare:.2f}s "
                 f"→ first dream = {first / t_bare:.1f}x that; plain read of all {len(files)} files {t_read:.2f}s"
             )
         print(
