@@ -39,7 +39,6 @@ import string
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -1312,18 +1311,25 @@ class Verdicts:
             self.used.add(key)
 
 
-_VERDICTS: ContextVar[Verdicts | None] = ContextVar("reverie_redact_verdicts", default=None)
+class _ThreadVerdicts(threading.local):
+    verdicts: Verdicts | None = None
+
+    def get(self) -> Verdicts | None:
+        return self.verdicts
+
+
+_VERDICTS = _ThreadVerdicts()
 
 
 @contextmanager
 def remembered_verdicts(verdicts: Verdicts) -> Iterator[Verdicts]:
-    """Within the block (this thread/context only), `find_secrets`, `redact` and `scan_many` trust and
+    """Within the block (this thread only), `find_secrets`, `redact` and `scan_many` trust and
     extend `verdicts`."""
-    token = _VERDICTS.set(verdicts)
+    outer, _VERDICTS.verdicts = _VERDICTS.verdicts, verdicts
     try:
         yield verdicts
     finally:
-        _VERDICTS.reset(token)
+        _VERDICTS.verdicts = outer
 
 
 @functools.lru_cache(maxsize=1)
