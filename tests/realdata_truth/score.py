@@ -72,10 +72,12 @@ class ProposalView:
 
     @property
     def changed_text(self) -> str:
-        """Title, body and the lines the proposal adds or removes (for expected edits)."""
-        diff = difflib.ndiff(self.before.splitlines(), self.after.splitlines())
-        changed = [line[2:] for line in diff if line[:2] in ("+ ", "- ")]
-        return "\n".join([self.title, self.body, *changed, *self.edit_lines])
+        """What an expected edit is matched against: for an `add`, its title, body and
+        diff; for any other action only the lines it changes (the body of an update is
+        the whole file, which mentions everything)."""
+        if self.action not in APPEND_ONLY_ACTIONS:
+            return self.changed_lines
+        return "\n".join([self.title, self.body, self.changed_lines])
 
     def short(self) -> str:
         return f"{self.action} {self.kind}/{self.scope}: {self.title[:90]}"

@@ -261,3 +261,12 @@ def test_a_damaging_update_never_counts_as_a_kept_lesson() -> None:
     r = score([upd], truth())
     assert len(r.damaging) == 1
     assert r.matched == 0 and not {row.id: row for row in r.lessons}["pnpm"].found
+
+
+def test_an_expected_edit_is_matched_by_the_lines_changed_not_the_file_around_them() -> None:
+    """Deleting an unrelated line of CLAUDE.md is damage even if the file elsewhere says what the edit expects."""
+    before = "- Run the tests with `npm test`.\n- Deploy with heroku.\n"
+    unrelated = {"path": "CLAUDE.md", "line": 2, "old": ["- Deploy with heroku."], "new": []}
+    p = prop("Update CLAUDE.md", action="update", kind="rule", target="CLAUDE.md", body=before, edits=[unrelated])
+    r = score([p], truth())
+    assert r.expected_edits_made == [] and len(r.damaging) == 1
