@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reverie.store import guard, importer, proposals
+from reverie.store import guard, importer, mirrors, proposals
 from reverie.store import materialize as mat
 from reverie.store.blobs import Blobs, sha256
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
@@ -87,6 +87,11 @@ def plan_apply(snap: Snapshot, candidate_id: str | None, force: bool) -> tuple[A
     (shared block files, whole-file owners), so planning repeats until the
     accepted set plans without conflicts.
     """
+    with mirrors.steady():  # one plan: the agents in use are looked up once
+        return _plan_apply(snap, candidate_id, force)
+
+
+def _plan_apply(snap: Snapshot, candidate_id: str | None, force: bool) -> tuple[ApplyPlan, Staged]:
     view = snap.head_view
     workspace = snap.workspace
     cand = snap.candidate(candidate_id)

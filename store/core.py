@@ -23,7 +23,7 @@ import sqlite_utils
 
 from reverie.store import apply as applying
 from reverie.store import candidates as cands
-from reverie.store import journal
+from reverie.store import journal, mirrors
 from reverie.store import materialize as mat
 from reverie.store import observed as obs
 from reverie.store import proposals as prop  # not `proposals`: open_candidate's argument has that name
@@ -333,7 +333,8 @@ class Store:
 
     def preview(self, proposal: Proposal) -> Preview:
         """What `proposal` would change in its primary target, against the head view."""
-        return prop.preview(proposal, prop.PlanContext(self.workspace, self.snapshot().artifacts()))
+        with mirrors.steady():
+            return prop.preview(proposal, prop.PlanContext(self.workspace, self.snapshot().artifacts()))
 
     def validate_proposals(self, proposals: list[Proposal]) -> None:
         """Raise UsageError naming the first proposal that `open_candidate` would refuse."""

@@ -21,10 +21,13 @@ write it to the shared files as well.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
+import threading
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reverie.store.models import Artifact
@@ -79,8 +82,50 @@ def _read_agents(db: str, _db_stamp: int, _wal_stamp: int) -> frozenset[str]:
     return frozenset(str(r[0]) for r in rows if r[0])
 
 
+class _Steady(threading.local):
+    memo: dict[tuple[str, str], object] | None = None
+
+
+_STEADY = _Steady()
+
+
+@contextlib.contextmanager
+def steady() -> Iterator[None]:
+    """Within the block (this thread), each workspace's agents and mirror files are looked up once.
+
+    Why: a plan or a transaction asks for every instinct's and rule's targets, each
+    asking which agents are in use (a config stat, two index stats, two file checks):
+    ~65 times per propose-approve-apply cycle. Nothing inside one plan or transaction
+    changes them (Reverie writes mirrors only for agents already in use). Re-entrant.
+    """
+    if _STEADY.memo is not None:
+        yield
+        return
+    _STEADY.memo = {}
+    try:
+        yield
+    finally:
+        _STEADY.memo = None
+
+
+def _steady(kind: str, workspace: Path, compute: Callable[[], object]) -> object:
+    memo = _STEADY.memo
+    if memo is None:
+        return compute()
+    key = (kind, str(workspace))
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def agents_in_use(workspace: Path) -> frozenset[str]:
     """The agents lessons are written for (always Claude Code; see module doc)."""
+    used = _steady("agents", workspace, lambda: _agents_in_use(workspace))
+    assert isinstance(used, frozenset)
+    return used
+
+
+def _agents_in_use(workspace: Path) -> frozenset[str]:
     targets = _config(workspace).get("targets", "auto")
     if isinstance(targets, list):
         return frozenset({"claude"} | {str(t) for t in targets if str(t) in FILES})
@@ -96,8 +141,18 @@ def mirror_keys(a: Artifact, workspace: Path) -> list[str]:
     """The other agents' files this artifact is also written to (empty for anything but instincts and rules)."""
     if a.kind not in KINDS or a.scope == "global":
         return []
-    if a.scope == "project" and _config(workspace).get("private", "claude-only") != "shared":
+    if a.scope == "project" and _steady("private", workspace, lambda: _private(workspace)) != "shared":
         return []
+    keys = _steady("keys", workspace, lambda: _mirror_files(workspace))
+    assert isinstance(keys, list)
+    return list(keys)
+
+
+def _private(workspace: Path) -> object:
+    return _config(workspace).get("private", "claude-only")
+
+
+def _mirror_files(workspace: Path) -> list[str]:
     keys = []
     for agent in sorted(agents_in_use(workspace) - {"claude"}):
         name = FILES[agent]

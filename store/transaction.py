@@ -28,7 +28,7 @@ from typing import Any
 import sqlite_utils
 
 from reverie.store import candidates as cands
-from reverie.store import journal
+from reverie.store import journal, mirrors
 from reverie.store.blobs import Blobs
 from reverie.store.clock import Clock, Ids, iso
 from reverie.store.db import WriterLock, immediate
@@ -174,6 +174,8 @@ class Transaction(Snapshot):
             self.blobs.unstage()
             self.backend.lock.release()
             raise
+        self._steady = mirrors.steady()  # the agents in use do not change inside one operation
+        self._steady.__enter__()
         self._entered = True
         return self
 
@@ -184,6 +186,7 @@ class Transaction(Snapshot):
         try:
             self.blobs.unstage()  # after a commit nothing is staged any more
         finally:
+            self._steady.__exit__(None, None, None)
             self.backend.lock.release()
 
     # --- staging ---------------------------------------------------------------------------

@@ -47,6 +47,25 @@ def test_memory_and_agents_mirror(workspace: Path) -> None:
     assert mat.targets_of(A("instinct", "team"), workspace) == ["CLAUDE.md", "AGENTS.md"]
 
 
+def test_agents_in_use_are_read_once_per_plan_and_fresh_after(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside `mirrors.steady()` (a plan, a transaction) the agents are looked up once; outside, every time."""
+    from reverie.store import mirrors
+
+    looked: list[Path] = []
+    real = mirrors._agents_in_use
+    monkeypatch.setattr(mirrors, "_agents_in_use", lambda ws: looked.append(ws) or real(ws))
+    team = A("instinct", "team")
+    with mirrors.steady():
+        assert mat.targets_of(team, workspace) == ["CLAUDE.md"]
+        (workspace / "AGENTS.md").write_text("# Agents\n")
+        with mirrors.steady():  # re-entrant: the outer scope's memo holds
+            assert [mat.targets_of(team, workspace) for _ in range(50)] == [["CLAUDE.md"]] * 50
+    assert len(looked) == 1
+    assert mat.targets_of(team, workspace) == ["CLAUDE.md", "AGENTS.md"]  # the next plan sees the new file
+    assert mat.targets_of(team, workspace) == ["CLAUDE.md", "AGENTS.md"]
+    assert len(looked) == 3
+
+
 def test_block_add_then_remove_gives_back_the_same_bytes() -> None:
     for text in ["", "# T\n", "# T", "# T\n\n\n", "a\n<!-- x -->\n", "\ufeff# T\r\n", "# T\r\nno final newline", "\n"]:
         block = mat.render_block("CLAUDE.md", [A("instinct", "team")])
