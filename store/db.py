@@ -37,10 +37,15 @@ def writable(path: Path) -> bool:
         return False
 
 
+def _registered(migrations: sqlite_utils.Migrations) -> list[str]:
+    """Names of every migration this version knows: all of them are pending on an empty database."""
+    return [x.name for x in migrations.pending(sqlite_utils.Database(memory=True))]
+
+
 def check_schema(db: sqlite_utils.Database, path: Path) -> None:
     """Refuse a database a newer Reverie migrated: its tables may mean things this version does not know."""
     for m in _migration_sets():
-        known = [x.name for x in m._migrations]  # sqlite-utils keeps the registered list there
+        known = _registered(m)
         applied = [x.name for x in m.applied(db)]
         unknown = [name for name in applied if name not in known]
         if unknown:
