@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 SNIFF_LINES = 80
 SNIFF_BYTES = 2 * 1024 * 1024
+SNIFF_UNKNOWN_RECORDS = 8
+"""Records of a type we do not know (a new bookkeeping record such as ``{"type": "mode"}``) that may come
+before the first one that tells the agent: agents add record types faster than we learn them."""
 _SNIFF_LINE_MAX = 1024 * 1024
 
 CODEX_ENVELOPE_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
@@ -332,11 +335,16 @@ def _id_key(session_id: str) -> str:
 
 
 def _sniff_lines(path: str) -> FileInfo | None:
-    """Claude Code or Codex JSON lines, from the first records (None: not those)."""
+    """Claude Code or Codex JSON lines, from the first records (None: not those).
+
+    The agent is told by the first record that has its shape; up to `SNIFF_UNKNOWN_RECORDS`
+    objects of a shape we do not know may come first (a record type newer than this code).
+    """
     agent = ""
     session_id = ""
     cwd = ""
     read = 0
+    unknown = 0
     try:
         with open(path, "rb") as fh:
             for n, line in enumerate(fh):
@@ -347,12 +355,17 @@ def _sniff_lines(path: str) -> FileInfo | None:
                     continue
                 values, _ = parse_line(line)
                 for rec in values:
+                    if not isinstance(rec, dict):
+                        if not agent:
+                            return None  # JSON lines of arrays or scalars: not a transcript we read
+                        continue
                     if not agent:
                         agent = detect_record(rec)
                         if not agent:
-                            return None
-                    if not isinstance(rec, dict):
-                        continue
+                            unknown += 1
+                            if unknown > SNIFF_UNKNOWN_RECORDS:
+                                return None
+                            continue
                     if agent == "claude":
                         session_id = session_id or str(rec.get("sessionId") or "")
                         rec_cwd = rec.get("cwd")

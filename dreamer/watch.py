@@ -40,7 +40,6 @@ from reverie.store import paths
 log = logging.getLogger(__name__)
 
 ARTIFACT_NAMES = frozenset({"CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "AGENTS.override.md", "GEMINI.md"})
-TRANSCRIPT_SUFFIXES = (".jsonl", ".json")
 
 
 # --- events --------------------------------------------------------------------
@@ -203,6 +202,8 @@ class Watcher:
         self._db: Any = None
         self._store: Any = None
         self._baseline_done = False
+        self._sniffed: dict[str, tuple[int, int, bool]] = {}
+        """path -> (size, mtime_ns, is a transcript): a file is sniffed again only when it changed."""
 
     # public ----------------------------------------------------------------------
 
@@ -407,9 +408,45 @@ class Watcher:
     def _classify(self, path: str) -> str:
         if self._artifact_key(path) is not None:
             return "artifact"
-        if path.endswith(TRANSCRIPT_SUFFIXES):
+        if self._is_transcript(path):
             return "transcript"
         return ""
+
+    def _is_transcript(self, path: str) -> bool:
+        """Told by content, as ingest tells it (`discovery.sniff_file`), never by the file's name.
+
+        A file once known as a transcript stays one (it only grows); anything else is sniffed
+        again when its size or modification time changed (an empty file that starts to fill).
+        A file that is gone (deleted, or renamed away) counts unless it was known not to be one:
+        ingest then notices whether a session went with it. Only files under the transcript dirs
+        are sniffed (a workspace file never is).
+        """
+        from reverie.dreamer.discovery import sniff_file
+
+        if not self._in_transcript_dirs(path):
+            return False
+        known = self._sniffed.get(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return known is None or known[2]  # gone: ingest tells whether a session went with it
+        if known is not None and (known[2] or known[:2] == (st.st_size, st.st_mtime_ns)):
+            return known[2]
+        if not os.path.isfile(path):
+            return False
+        found = sniff_file(path).info is not None
+        if len(self._sniffed) > 100_000:
+            self._sniffed.clear()
+        self._sniffed[path] = (st.st_size, st.st_mtime_ns, found)
+        return found
+
+    def _in_transcript_dirs(self, path: str) -> bool:
+        """Under a `--transcripts` dir, or (watching home) under an agent's session dirs."""
+        roots = [os.path.abspath(str(t)) for t in self.transcripts]
+        if self.home:
+            roots += [str(d) for d in (paths.claude_projects_dir(), paths.codex_sessions_dir(), paths.gemini_tmp_dir())]
+        p = os.path.abspath(path)
+        return any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
     # artifacts ----------------------------------------------------------------------------
 

@@ -74,17 +74,55 @@ def test_dream_json_lists_skipped_files(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("corpus", ["realdata2/FSM1__cipher-box/transcripts", "realdata/kvsankar__agent-history"])
+@pytest.mark.parametrize(
+    "corpus",
+    [
+        "realdata2/FSM1__cipher-box/transcripts",
+        "realdata/kvsankar__agent-history",
+        "realdata2/JanDeDobbeleer__oh-my-posh/transcripts",
+    ],
+)
 def test_real_corpora_are_sniffed_by_content(corpus: str) -> None:
     root = realdata_or_skip().parent / corpus
     if not root.is_dir():
         pytest.skip(f"{root} not found")
     seen: dict[str, str] = {}
+    full: set[str] = set()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         s = sniff_file(str(path))
         seen[path.name] = s.info.agent if s.info else s.reason
+        if path.name == "full.jsonl":
+            full.add(seen[path.name])
     transcripts = {name: kind for name, kind in seen.items() if kind in ("claude", "codex", "gemini")}
     assert transcripts, "every real corpus holds transcripts"
     if "cipher-box" in corpus:
         assert seen["full.jsonl"] == "claude" and seen["prompt.txt"].startswith("not JSON")
         assert seen["metadata.json"].startswith("a JSON document, but not a Gemini CLI chat")
+    if "oh-my-posh" in corpus:
+        assert full == {"claude"}  # one of them opens with a record type newer than the sniffer's list
+
+
+def test_unknown_leading_records_do_not_hide_a_transcript(db, tmp_path: Path) -> None:
+    """A transcript may open with bookkeeping records newer than our code knows (a mode switch, a note):
+    the agent is told by the first record that has its shape, a few records in."""
+    t = tmp_path / "t"
+    c = Claude(cwd="/w")
+    newer = {"type": "display-mode", "mode": "compact", "sessionId": c.session_id}
+    note = {"kind": "annotation", "text": "opened from the IDE"}
+    queued = {
+        "type": "queue-operation",
+        "operation": "enqueue",
+        "timestamp": "2026-06-01T10:00:00Z",
+        "sessionId": c.session_id,
+        "content": "tidy the readme",
+    }
+    write_jsonl(t / "a" / "session.log", [newer, note, queued, c.user("tidy the readme")])
+    s = sniff_file(str(t / "a" / "session.log"))
+    assert s.info is not None and s.info.agent == "claude" and s.info.session_id == c.session_id
+    report = ingest(db, tmp_path / "ws", [t], home=False)
+    assert report.by_agent["claude"].sessions == 1 and not report.skipped
+    # many unknown records first, or lines that are not objects: still not a transcript
+    write_jsonl(t / "b" / "many.jsonl", [{"type": f"x{i}", "n": i} for i in range(12)] + [c.user("late")])
+    assert sniff_file(str(t / "b" / "many.jsonl")).reason == "JSON lines, but not Claude Code or Codex records"
+    write_jsonl(t / "b" / "arrays.jsonl", [[1, 2], c.user("after an array")])
+    assert sniff_file(str(t / "b" / "arrays.jsonl")).info is None

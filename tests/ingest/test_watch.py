@@ -75,6 +75,19 @@ def test_append_atomic_rename_and_truncate(watcher) -> None:
     assert ev.events == 1
 
 
+def test_transcript_told_by_content_not_name(watcher) -> None:
+    """The watcher uses ingest's sniffing: a transcript saved as `.log` is seen, a `.json` that is not one is not."""
+    _w, q, tdir, _ws = watcher
+    (tdir / "metadata.json").write_text(json.dumps({"checkpoint_id": "c1"}))
+    c = Claude()
+    write_jsonl(tdir / "export" / "session.log", [{"type": "display-mode", "sessionId": c.session_id}, c.user("hi")])
+    ev = _wait_for(q, lambda e: isinstance(e, SessionAdded))
+    assert ev.session_id == c.session_id
+    assert _w._classify(str(tdir / "metadata.json")) == ""
+    assert _w._classify(str(tdir / "export" / "session.log")) == "transcript"
+    assert _w._classify(str(_ws / "package.json")) == ""  # workspace files are never sniffed
+
+
 def test_hand_edit_versus_own_write(watcher) -> None:
     w, q, _tdir, ws = watcher
     claude_md = ws / "CLAUDE.md"
