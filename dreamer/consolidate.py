@@ -41,7 +41,7 @@ from reverie.dreamer.instructions import repeated_instructions
 from reverie.dreamer.ledger import Ledger
 from reverie.dreamer.model import Call, SessionSignals, Statement
 from reverie.dreamer.procedures import procedure_skills
-from reverie.dreamer.staleness import artifact_updates
+from reverie.dreamer.staleness import LineNote, artifact_updates
 from reverie.dreamer.wording import quote, similarity, title_of, tokens
 from reverie.store.materialize import slugify
 from reverie.store.models import Artifact, Evidence, Kind, Label, Proposal, Scope
@@ -74,7 +74,18 @@ def consolidate(
     # 1b. the same instruction typed in several sessions → a command
     proposals += repeated_instructions(signals, ledger)
     # 2. artifact updates: stale commands/paths and contradicted lines
-    updates, used = artifact_updates(signals, clusters, artifacts, workspace, absorbed)
+    notes: list[LineNote] = []
+    updates, used = artifact_updates(signals, clusters, artifacts, workspace, absorbed, notes)
+    for note in notes:
+        ledger.note(
+            "",
+            f"line:{note.path}:{note.line}",
+            "",
+            "line",
+            f"{note.path} line {note.line}: {note.text.strip()}",
+            "dropped",
+            f"no edit: {note.reason}",
+        )
     for p in updates:
         proposals.append(p)
         for idx in sorted(used):

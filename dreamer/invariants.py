@@ -163,8 +163,8 @@ def _unverified(e: LineEdit, p: Proposal, workspace: Path, repo: RepoPaths) -> s
     text = data.decode("utf-8", "replace")
     stating = {n for n, _ in statement_lines(text)}
     base = safe_target(workspace, e.path).parent if not e.path.startswith("~") else None
-    if not e.new and all(repo.gone_in(line, base) for line in e.old):
-        return ""  # each removed line names a path that is really gone
+    if not e.new and all(repo.removal(line, base).removable for line in e.old):
+        return ""  # each removed line is about a path that is really gone, and says nothing else
     evidence = e.evidence or p.evidence
     commands = {c for line in e.old for c in re.findall(r"`([^`\n]{2,120})`", line)}
     if any(ev.trust == "agent" and any(c in ev.quote for c in commands) for ev in evidence):

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -240,6 +241,51 @@ _NOT_A_CLAIM = re.compile(
 _TEMPLATE = re.compile(r"[{}<>$*%\[\]|]|\bXX+\b|\bNN+\b|\.\.\.|…")
 
 
+_MAX_OTHER_WORDS = 8
+"""A line naming a gone path is removed only when it is about that path: besides it, at most this many words."""
+_FILLER = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "see",
+        "read",
+        "check",
+        "use",
+        "is",
+        "are",
+        "be",
+        "it",
+        "its",
+        "this",
+        "that",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """The gone paths a line names, and why the line must stay anyway ('' when it may go)."""
+
+    gone: list[str]
+    keep: str
+
+    @property
+    def removable(self) -> bool:
+        return bool(self.gone) and not self.keep
+
+
 class RepoPaths:
     """What the workspace has and had, computed once per dream."""
 
@@ -268,18 +314,27 @@ class RepoPaths:
         return frozenset(names)
 
     @cached_property
-    def basenames(self) -> frozenset[str]:
-        """File and folder names anywhere in the tree (bounded walk; generated folders skipped)."""
-        names: set[str] = set()
+    def places(self) -> dict[str, list[str]]:
+        """File and folder names anywhere in the tree → where they are (workspace-relative; bounded walk,
+        generated folders skipped; at most a few places per name)."""
+        where: dict[str, list[str]] = {}
         budget = 200_000
-        for _root, dirs, files in os.walk(self.workspace):
-            dirs[:] = [d for d in dirs if d not in _GENERATED and d != ".reverie"]
-            names.update(dirs)
-            names.update(files)
+        for root, dirs, files in os.walk(self.workspace):
+            dirs[:] = [d for d in dirs if d not in _GENERATED and d != ".reverie" and d != ".git"]
+            rel_root = os.path.relpath(root, self.workspace)
+            for name in (*dirs, *files):
+                seen = where.setdefault(name, [])
+                if len(seen) < 4:
+                    seen.append(name if rel_root == "." else f"{rel_root}/{name}".replace(os.sep, "/"))
             budget -= len(files) + len(dirs)
             if budget <= 0:
                 break
-        return frozenset(names)
+        return where
+
+    @cached_property
+    def basenames(self) -> frozenset[str]:
+        """File and folder names anywhere in the tree (bounded walk; generated folders skipped)."""
+        return frozenset(self.places)
 
     def ignored(self, rel: str) -> bool:
         """Git-ignored (build output, local env files): absent by design, not stale."""
@@ -363,6 +418,48 @@ class RepoPaths:
         if found and _NOT_A_CLAIM.search(_BACKTICK.sub(" ", line)):
             return []
         return found
+
+    def exists(self, token: str, base: Path | None = None) -> bool:
+        rel = token.strip().rstrip("/")
+        rel = rel[2:] if rel.startswith("./") else rel
+        roots = [self.workspace] + ([base] if base is not None and base != self.workspace else [])
+        for root in roots:
+            try:
+                if rel and (root / rel).exists():
+                    return True
+            except OSError:
+                return True  # cannot tell: count it as there
+        return "/" not in rel and rel in self.basenames
+
+    def removal(self, line: str, base: Path | None = None) -> Removal:
+        """Whether a hand-written line may be removed because the paths it names are gone.
+
+        Only when the line is *about* gone paths and nothing else: it names no path that
+        exists, no command or other code span, no more than a few other words, and no gone
+        file whose name lives elsewhere in the tree (it may have moved: a person decides).
+        """
+        gone = self.gone_in(line, base)
+        if not gone:
+            return Removal([], "")
+        live = [t for t in path_tokens(line) if t not in gone and self.looks_like_path(t) and self.exists(t, base)]
+        if live:
+            return Removal(gone, f"it also names {', '.join(live[:3])}, which exists")
+        for token in gone:
+            name = token.strip().rstrip("/").rsplit("/", 1)[-1]
+            elsewhere = [p for p in self.places.get(name, []) if p != token.strip().rstrip("/")]
+            if elsewhere:
+                where = elsewhere[0] if len(elsewhere) == 1 else f"{len(elsewhere)} places, e.g. {elsewhere[0]}"
+                return Removal(gone, f"{name} is still in the tree ({where}): the file may have moved")
+        code = [s for s in _BACKTICK.findall(line) if s.strip().rstrip(".,;:") not in gone]
+        if code:
+            return Removal(gone, f"it also names `{code[0]}`")
+        rest = _BACKTICK.sub(" ", line)
+        for token in gone:
+            rest = rest.replace(token, " ")
+        words = [w for w in re.findall(r"[A-Za-z][\w'-]*", rest) if w.lower() not in _FILLER]
+        if len(words) > _MAX_OTHER_WORDS:
+            return Removal(gone, f"it says more than where {gone[0]} is ({len(words)} other words)")
+        return Removal(gone, "")
 
 
 def path_tokens(line: str) -> list[str]:

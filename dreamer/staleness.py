@@ -59,6 +59,8 @@ class Judgement:
     labels: list[Label] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     clusters: set[int] = field(default_factory=set)
+    note: bool = False
+    """Nothing to change, but worth a line in `--explain` (a gone path on a line that must stay)."""
 
 
 @dataclass
@@ -86,14 +88,28 @@ def _gather(signals: list[SessionSignals]) -> _Facts:
     return _Facts(fixes, recovered)
 
 
+@dataclass(frozen=True, slots=True)
+class LineNote:
+    """A hand-written line the dream looked at and left alone, and why (for `--explain`)."""
+
+    path: str
+    line: int
+    text: str
+    reason: str
+
+
 def artifact_updates(
     signals: list[SessionSignals],
     clusters: list[Cluster],
     artifacts: list[Artifact],
     workspace: Path,
     absorbed: set[int] | None = None,
+    notes: list[LineNote] | None = None,
 ) -> tuple[list[Proposal], set[int]]:
-    """Update proposals for artifacts with stale or contradicted lines, and the clusters they used."""
+    """Update proposals for artifacts with stale or contradicted lines, and the clusters they used.
+
+    `notes` collects the lines that had a reason to change but must stay (see `pathlike.RepoPaths.removal`).
+    """
     facts = _gather(signals)
     repo = RepoPaths(workspace)
     skip = set(absorbed or ())
@@ -104,7 +120,7 @@ def artifact_updates(
             continue
         source = str(art.meta.get("source") or "")
         if art.origin == "import" and art.meta.get("layout") in (mat.DOCUMENT, "file") and source:
-            p = _hand_written_update(art, source, workspace, repo, facts, clusters, skip | used)
+            p = _hand_written_update(art, source, workspace, repo, facts, clusters, skip | used, notes)
         else:
             p = _own_update(art, workspace, repo, facts, clusters, skip | used)
         if p is not None:
@@ -181,7 +197,11 @@ def judge_line(
         for idx in sorted(absorbed):
             evidence += [evidence_of(s) for s in clusters[idx].statements[:3]]
         return Judgement(replacement, "; ".join(reasons), labels, evidence, absorbed)
-    gone = repo.gone_in(line, base)
+    removal = repo.removal(line, base)
+    if removal.gone and not removal.removable:
+        what = ", ".join(removal.gone[:3])
+        return Judgement(line, f"names {what}, which is gone, but the line stays: {removal.keep}", note=True)
+    gone = removal.gone
     if gone:
         what = ", ".join(gone[:3])
         return Judgement(
@@ -274,6 +294,7 @@ def _hand_written_update(
     facts: _Facts,
     clusters: list[Cluster],
     skip: set[int],
+    notes: list[LineNote] | None = None,
 ) -> Proposal | None:
     try:
         path = safe_target(workspace, source)
@@ -306,7 +327,13 @@ def _hand_written_update(
         )
         if j is None:
             continue
+        if j.note:
+            if notes is not None:
+                notes.append(LineNote(source, n, clean, j.reason))
+            continue
         if j.new is None and not _self_contained(lines, n - 1):
+            if notes is not None:
+                notes.append(LineNote(source, n, clean, f"{j.reason}; not removed: it is part of a wrapped sentence"))
             continue  # removing one line of a wrapped sentence would break it
         edits.append(
             LineEdit(
@@ -362,7 +389,7 @@ def _own_update(
     used: set[int] = set()
     for i, line in enumerate(lines):
         j = judge_line(line, lambda: "", None, repo, facts, clusters, skip | used, art) if i + 1 in stating else None
-        if j is None:
+        if j is None or j.note:
             new_lines.append(line)
             continue
         if j.new is not None:

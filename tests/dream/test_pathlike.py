@@ -92,3 +92,32 @@ def test_a_name_from_git_history_is_a_path(tmp_path: Path) -> None:
 
 def test_tokens_keep_backticked_spans_whole() -> None:
     assert path_tokens("Run `make test` then edit `src/a.ts`, see docs/b.md.") == ["src/a.ts", "docs/b.md"]
+
+
+@pytest.mark.parametrize(
+    "line, keep",
+    [
+        # a gone path next to one that exists: the line still says something true
+        ("3. Regenerate `docs/guide.md` and `docs/api-reference.md` after a change", "which exists"),
+        # the gone file's name lives elsewhere in the tree: it may have moved, a person decides
+        ("- The CLI entry point is `docs/app.ts`", "may have moved"),
+        # a command on the line is live content
+        ("- Run `make docs` to refresh `src/legacy.ts`", "also names `make docs`"),
+        # a rule that only mentions where: more than the path
+        (
+            "- Handlers in src/legacy.ts validate their input, log the caller and return typed errors to clients",
+            "other words",
+        ),
+    ],
+)
+def test_a_line_with_live_content_is_never_removed(repo: RepoPaths, line: str, keep: str) -> None:
+    """A gone path is evidence for removing a line only when the line is about that path and nothing else."""
+    removal = repo.removal(line)
+    assert removal.gone and not removal.removable
+    assert keep in removal.keep
+
+
+def test_a_line_about_a_gone_file_may_go(repo: RepoPaths) -> None:
+    removal = repo.removal("- See `src/legacy.ts` for the old API.")
+    assert removal.gone == ["src/legacy.ts"] and removal.removable
+    assert not repo.removal("- See the guide first.").gone
