@@ -21,6 +21,7 @@ Every decision about a candidate moment goes to the `Ledger` (`--explain`).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from reverie.dreamer.commands import EDIT_TOOLS, normalize_command, program, sam
 from reverie.dreamer.failures import failure_lessons
 from reverie.dreamer.instructions import repeated_instructions
 from reverie.dreamer.ledger import Ledger
+from reverie.dreamer.methods import method_lesson
 from reverie.dreamer.model import Call, SessionSignals, Statement
 from reverie.dreamer.procedures import procedure_skills
 from reverie.dreamer.staleness import LineNote, artifact_updates
@@ -181,25 +183,38 @@ def _cluster_proposals(
     # a correction that swapped the tool the agent ran for another of its kind ("use pnpm" after `npm
     # install`) is project knowledge even from one session (as a memory)
     swapped = bool(cl.swaps()) or any(same_family(a, b) for a, b in cl.pairs())
-    eligible = (
-        n >= 2
-        or swapped
-        or any(s.general or s.temporal or s.kind == "request" or s.polarity == "prefer" for s in cl.statements)
-    )
+    worded = [s for s in cl.statements if s.basis != "method"]
+    method = not worded
+    if method:
+        # how a kind of work is done (a named skill or helper): several sessions, and at least once the person
+        # asked for it after the agent had worked without it
+        eligible = n >= MIN_SESSIONS_DURABLE and any(s.after not in ("", "start") for s in cl.statements)
+    else:
+        eligible = (
+            n >= 2
+            or swapped
+            or any(s.general or s.temporal or s.kind == "request" or s.polarity == "prefer" for s in worded)
+        )
     if not eligible:
+        why = (
+            f"below threshold: a way of working asked for in {n} of {MIN_SESSIONS_DURABLE} sessions"
+            + ("" if n < MIN_SESSIONS_DURABLE else ", never right after the agent worked without it")
+            if method
+            else f"below threshold: a one-off correction ({n} of {MIN_SESSIONS_DURABLE} sessions, no 'always', "
+            "'never' or 'here' to say it lasts)"
+        )
         for s in cl.statements:
-            ledger.dropped(
-                s.session_id,
-                s.uuid,
-                f"below threshold: a one-off correction ({n} of {MIN_SESSIONS_DURABLE} sessions, no 'always', "
-                "'never' or 'here' to say it lasts)",
-            )
+            ledger.dropped(s.session_id, s.uuid, why)
         return []
+    if method:
+        rep = replace(rep, line=method_lesson([s.line for s in cl.statements]))
     lines = [rep.line]
     pair = next(((a, b) for a, b in sorted(cl.pairs()) if same_family(a, b)), None)
     if pair and len(tokens(rep.line)) < 3 and not has_word(rep.line.lower(), pair[1]):
         lines = [f"Use {pair[0]}, not {pair[1]}."]  # "nope. yarn" says more with what it replaces
     for s in sorted(cl.statements, key=lambda s: s.ts):
+        if method:
+            break  # one line says the whole way of working
         if all(similarity(tokens(s.line), tokens(l)) < 0.5 for l in lines) and len(lines) < 2 and not s.temporal:
             lines.append(s.line)
     # duplicate of something the workspace already says → nothing to add
@@ -212,6 +227,8 @@ def _cluster_proposals(
     kind: Kind
     if n >= MIN_SESSIONS_DURABLE and not temporal:
         kind = "rule" if strong and polarity in ("must", "must_not") else "instinct"
+    elif any(s.basis == "rule_request" for s in cl.statements) and not temporal:
+        kind = "rule"  # the person asked for a standing instruction and said what it is
     else:
         kind = "memory"
     dirs = cl.forbid_dirs()
@@ -221,14 +238,17 @@ def _cluster_proposals(
     body = "\n".join(lines)
     newest = max((s.ts for s in cl.statements), default="")
     evidence = [evidence_of(s) for s in sorted(cl.statements, key=lambda s: s.ts)][:8]
-    why = (
-        f"{'Correction' if rep.kind == 'correction' else 'Request'} stated in {n} session"
-        f"{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); "
-        + (
-            "one session supports at most a memory."
-            if kind == "memory"
-            else f"repeated, so {'an' if kind[0] in 'aeiou' else 'a'} {kind}."
-        )
+    said = "Correction" if rep.kind == "correction" else "Request"
+    if method:
+        said = "A way of working asked for"
+    elif any(s.basis == "rule_request" for s in cl.statements):
+        said = "A standing instruction the person asked to record,"
+    why = f"{said} stated in {n} session{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); " + (
+        "one session supports at most a memory."
+        if kind == "memory"
+        else "asked for as an instruction, so a rule."
+        if n < MIN_SESSIONS_DURABLE
+        else f"repeated, so {'an' if kind[0] in 'aeiou' else 'a'} {kind}."
     )
     labels: list[Label] = []
     for s in cl.statements:

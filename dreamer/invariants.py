@@ -26,6 +26,7 @@ from pathlib import Path
 from reverie.dreamer.artifact_text import statement_lines
 from reverie.dreamer.ledger import Ledger
 from reverie.dreamer.pathlike import RepoPaths
+from reverie.dreamer.statements import lesson_problem
 from reverie.dreamer.wording import quote, sentences, tokens
 from reverie.store import frontmatter
 from reverie.store import materialize as mat
@@ -101,7 +102,23 @@ def _check(
             return None, "it reads as a request or a question to the agent, not a lesson"
         if len(sentences(body)) > 2:
             return None, "a lesson is at most two sentences; this is longer"
+        for line in (x for x in p.body.splitlines() if x.strip()):
+            problem = lesson_problem(line, strict=False)
+            if problem:
+                return None, f"a lesson is a statement the engine writes; this line is {problem}"
+            if _verbatim_turn(line, p):
+                return None, "its body is a person's whole turn, word for word; the words belong in the evidence"
     return p, ""
+
+
+def _verbatim_turn(line: str, p: Proposal) -> bool:
+    """A line that is a cited person's whole turn of more than one sentence, unchanged: published, not written."""
+    said = " ".join(line.split()).rstrip(".").lower()
+    for ev in p.evidence:
+        quoted = " ".join(ev.quote.split()).rstrip(".…").lower()
+        if ev.trust == "user" and len(sentences(quoted)) > 1 and quoted == said:
+            return True
+    return False
 
 
 def _hand_written(a: Artifact) -> bool:

@@ -241,3 +241,57 @@ RATIONALE = re.compile(
     re.I,
 )
 """A reason about the project itself ("given the privacy focus of the app"): what follows outlasts the task."""
+
+
+SYMPTOM = re.compile(
+    r"\bi (?:do ?n[o']?t|don'?t|dont|can'?t|cannot|still|no longer|now) (?:see|get|find|have)\b"
+    r"|\bi (?:can )?(?:still )?see (?:an?|the|that|some)\b|\bi have the impression\b|\bi (?:still )?feel (?:like|that)\b"
+    r"|\b(?:it |this |that )?seems? (?:like|to be|to have|to no longer)\b|\blooks like (?:it|the|this|that)\b"
+    r"|\bstill (?:seems|an? (?:issue|problem|bug)|not (?:working|right|fixed)|broken|failing|happening|there)\b"
+    r"|\b(?:is|are) (?:now |still )?broken\b|\bisn'?t really\b|\b(?:does ?n[o']?t|doesnt) (?:really )?work\b"
+    r"|\bno longer works?\b|\b(?:stopped|stops) working\b|\b(?:is|are) (?:a bit |way |much )?too "
+    r"(?:strong|weak|large|small|big|slow|fast|dark|light|long|short)\b|\bnot (?:absolutely |quite )?perfect\b",
+    re.I,
+)
+"""What a person sees going wrong ("I don't see a prompt anymore", "seems broken"): a bug report, never a rule."""
+FIRST_PERSON = re.compile(
+    r"^\W*(?:i|i'm|im|i've|i'd|i'll|my|me|we've|we'd|we just|we did|we had|we lost|we changed|we investigated|"
+    r"we also need|we need|we still)\b",
+    re.I,
+)
+"""A sentence about the speaker ("I want to keep that documentation …"): an account, not a rule for the agent."""
+ISSUE_LINK = re.compile(r"https?://\S+/(?:issues|pull|pulls|actions/runs|merge_requests)/\d+", re.I)
+"""A link to one issue, pull request or CI run: the words around it are about that one task."""
+RULE_REQUEST = re.compile(
+    r"\b(?:create|write|add|make|put|update|change|set up|draft)\s+(?:an?\s+|the\s+|some\s+|new\s+)*"
+    r"(?:instructions?|rules?|guidelines?|conventions?|(?:a\s+)?(?:note|entry|section|line)s?)"
+    r"(?:\s+(?:to|in|into)\s+(?:the\s+)?[\w.@/-]+)?\s+(?:that|which|saying|stating|to say)\s+"
+    r"(?:(?:state|states|say|says|explain|explains)(?:\s+that)?\s+)?(?P<rule>.{8,})"
+    r"|\b(?:add|put|write|note)\s+(?:it\s+)?(?:to|in|into)\s+(?:the\s+)?(?:agents\.md|claude\.md|gemini\.md|"
+    r"instructions|guidelines|rules)\s*(?:that|:)\s*(?P<rule2>.{8,})"
+    r"|\bmake it a rule(?:\s+that|:)\s*(?P<rule3>.{8,})",
+    re.I | re.S,
+)
+"""Asks for a standing instruction and says what it is ("write instructions that state that X"): X is the rule."""
+NOT_ALLOWED = re.compile(
+    r"^\W*(?:(?:it(?:'s| is)|is|are) (?:not allowed|forbidden|not ok(?:ay)?|prohibited) to|(?:you|we|agents?|the agent|"
+    r"claude|llms?) (?:are|is) not allowed to|(?:you|we|agents?|the agent) (?:may|must|should|can) ?not|"
+    r"(?:you|we|agents?|the agent) (?:mustn'?t|shouldn'?t|can'?t))\s+",
+    re.I,
+)
+"""The rule said as a prohibition in the third person ("it is not allowed to X"): the lesson is "Do not X"."""
+REASON_CLAUSE = re.compile(
+    r"\s*,?\s+(?:as|because|since|cause|cuz|otherwise)\s+(?=(?:that|this|it|these|those|they|there|the|otherwise|"
+    r"github|we|our|your|you|he|she|people|users?|everything|nothing|[a-z]+ (?:is|are|will|would|breaks?|"
+    r"ruins?|renders?|fails?))\b)",
+    re.I,
+)
+"""Where a rule gives its reason ("… as that ruins the rendering on GitHub"): a reason makes it outlast the task."""
+JOINED_LEAD = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|ok(?:ay)?|sure|right|great|good|perfect|thanks)\W*\s+)?(?:and|also|but|plus|oh and)\s+"
+    r"(?=(?:please\s+)?(?:do ?n[o']?t|dont|never|always|use|keep|make|avoid|stop|only|prefer)\b)",
+    re.I,
+)
+"""A rule joined to an answer ("yes and do not wrap long lines …"): the answer is not part of the rule."""
+PRACTICE_VERB = re.compile(r"^(?:use|using|follow|following|run|running|write|writing|apply|applying)\b", re.I)
+"""Verbs of how work is done: "why aren't we using X" asks for X as a practice (not "why don't we have X")."""

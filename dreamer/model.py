@@ -21,7 +21,8 @@ class Key:
 
     - ``use`` a over b ("use pnpm, not npm"); ``not`` a (a rejected word);
     - ``sub`` old → new (the agent's program was swapped for another);
-    - ``forbid`` a place (a path the person said not to edit).
+    - ``forbid`` a place (a path the person said not to edit);
+    - ``via`` a means of doing work (a named skill or helper the person asks the agent to use).
     """
 
     kind: str
@@ -43,6 +44,10 @@ class Key:
     @classmethod
     def forbid(cls, path: str) -> Key:
         return cls("forbid", path)
+
+    @classmethod
+    def via(cls, means: str) -> Key:
+        return cls("via", means)
 
     def opposite(self) -> Key | None:
         """`use b over a` for `use a over b`: the lesson that contradicts this one."""
@@ -177,6 +182,13 @@ class Statement:
     superseded: list[str] = field(default_factory=list)
     then: str = ""
     """The command the agent ran right after this correction, when it swapped tools (`npx biome format …`)."""
+    basis: str = ""
+    """What makes it a lesson beyond its words: '' (the words say it lasts, or correct what the agent did),
+    ``method`` (how to do a kind of work — with a named skill or helper; a lesson only when asked for in
+    several sessions, at least once right after the agent worked without it), ``rule_request`` (the person
+    asked for a standing instruction and said what it is)."""
+    after: str = ""
+    """What the agent had just done when it was said (`Moment.after`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +209,8 @@ class Statement:
             "turn": self.turn,
             "tool": self.tool,
             "then": self.then,
+            "basis": self.basis,
+            "after": self.after,
         }
 
     @classmethod
@@ -220,6 +234,8 @@ class Statement:
             turn=d.get("turn", ""),
             tool=d.get("tool", ""),
             then=d.get("then", ""),
+            basis=d.get("basis", ""),
+            after=d.get("after", ""),
         )
 
 

@@ -44,13 +44,13 @@ from reverie.dreamer.commands import (
 )
 from reverie.dreamer.lexicon import CORRECTION, REDIRECT, USE
 from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
-from reverie.dreamer.statements import core, external_statement, read_turn, rejection_reason
+from reverie.dreamer.statements import addressed, core, external_statement, read_turn, rejection_reason
 from reverie.dreamer.turns import LESSON_KINDS, STANDING, TASK_KINDS, classify_turn
 from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 13
+SIGNALS_VERSION = 14
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -182,8 +182,20 @@ class _Walk:
         if turn.kind not in ("meta", "record_request"):
             found = read_turn(ev, is_correction, prior, turn.kind)
             if turn.kind in TASK_KINDS and (not is_correction or turn.kind != "task_request"):
-                # a task, a question, chatter or flow control: only a standing rule said in passing is kept
-                found = [s for s in found if STANDING.search(s.text) or s.polarity == "prefer"]
+                # a task, a question, chatter or flow control: only a standing rule said in passing to the agent
+                # is kept (never from a symptom report), and how the work is to be done (a skill, a helper)
+                found = [
+                    s
+                    for s in found
+                    if s.basis == "method"
+                    or (
+                        turn.kind != "bug_report"
+                        and (STANDING.search(s.text) or s.polarity == "prefer")
+                        and addressed(core(s.text))
+                    )
+                ]
+        for st in found:
+            st.after = after
         for st in found:
             if is_correction and prior is not None and prior.shell:
                 self.pending_subs.append((st, prior, text[:2000]))

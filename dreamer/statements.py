@@ -21,31 +21,40 @@ from reverie.dreamer.lexicon import (
     BASE_VERB,
     CREDENTIAL,
     EDIT_VERB,
+    FIRST_PERSON,
     GENERAL,
     HIDDEN,
     IMPERATIVE_START,
     INJECTION,
+    ISSUE_LINK,
+    JOINED_LEAD,
     LEAD_IN,
     MEMORY_VERB,
     NEG,
     NO_THING,
+    NOT_ALLOWED,
     NOT_WORD,
     ONLY_THING,
     PATH,
     POS_STRONG,
+    PRACTICE_VERB,
     PREF,
     RATIONALE,
+    REASON_CLAUSE,
     REJECT_REASON,
+    RULE_REQUEST,
     SMALL_TALK,
+    SYMPTOM,
     TEMPORAL,
     TOOL_WORDS,
     USE,
     VERBS,
 )
+from reverie.dreamer.methods import method_of
 from reverie.dreamer.model import Call, Key, Statement, trust_of
 from reverie.dreamer.shorthand import expand_shorthand
 from reverie.dreamer.turns import RHETORICAL
-from reverie.dreamer.wording import imperative, quote, sentences, tokens
+from reverie.dreamer.wording import base_verb, imperative, quote, sentences, tokens
 from reverie.store.models import Event
 
 _NOT_A_WORD = frozenset(
@@ -80,6 +89,12 @@ _COMMAND_FIRST = re.compile(
     re.I,
 )
 """A correction that is just a command ("yarn changeset version before tagging"): run it."""
+_WHY_NOT = re.compile(
+    r"^(?P<reason>.*?)[,;:\s]*\bwhy (?:are ?n[o']?t|aren'?t|is ?n[o']?t|isn'?t|do ?n[o']?t|don'?t|does ?n[o']?t|"
+    r"doesn'?t|not) (?P<who>we|you|u|the agent|it)\s+(?P<act>[^?]{3,160}?)\s*\?*\s*$",
+    re.I | re.S,
+)
+"""A question why a practice is not followed ("why aren't we using table-driven tests here?"): follow it."""
 _WHY_WOULD = re.compile(
     r"^(?P<reason>.*?)[,;:\s]*\bwhy (?:would|did|do|are|is|were|was) (?:you|u|we|it|the agent)\s+"
     r"(?P<act>[^?]{3,160}?)(?:\s+if\s+(?P<cond>[^?]{3,160}))?\s*\?*\s*$",
@@ -90,7 +105,7 @@ _WHY_WOULD = re.compile(
 def core(sentence: str) -> str:
     """The sentence without chat shorthand and correction lead-ins ("nope, use yarn" -> "use yarn")."""
     out = expand_shorthand(sentence)  # never inside code: `sort -u` stays `sort -u`
-    stripped = LEAD_IN.sub("", out).strip()
+    stripped = JOINED_LEAD.sub("", LEAD_IN.sub("", out)).strip()
     return stripped if len(stripped) >= 3 else out.strip()
 
 
@@ -168,13 +183,25 @@ def rejection_reason(ev: Event) -> str:
 
 
 def rhetorical_lesson(sentence: str) -> str | None:
-    """ "<reason>, why would you <act> [if <cond>]?" → "Do not <act>: <reason>." (the reason is the lesson's why)."""
-    m = _WHY_WOULD.match(core(sentence).strip())
+    """ "<reason>, why would you <act> [if <cond>]?" → "Do not <act>: <reason>." (the reason is the lesson's why);
+    "why aren't we <using X>?" → "Use X." (only for how work is done: not "why don't we have X?")."""
+    plain = core(sentence).strip()
+    neg = _WHY_NOT.match(plain)
+    if neg:
+        act = neg.group("act").strip().rstrip(".,;")
+        if not PRACTICE_VERB.match(act):
+            return None  # "why don't we have a RenderTrusted()": a design idea for this change, not a practice
+        first, _, rest = act.partition(" ")
+        act = f"{base_verb(first)} {_generic(rest)}".strip()
+        return f"{act[0].upper()}{act[1:]}." if len(act.split()) >= 2 else None
+    m = _WHY_WOULD.match(plain)
     if not m:
         return None
     act = m.group("act").strip().rstrip(".,;")
-    act = re.sub(r"^(?:still|even|just|again)\s+", "", act, flags=re.I)
+    act = re.sub(r"^(?:(?:still|even|just|again|keep|keeps)\s+)+", "", act, flags=re.I)
     act = re.sub(r"\b(?:your|you)\b", "the", act, flags=re.I)
+    first, _, rest = act.partition(" ")
+    act = f"{base_verb(first)} {rest}".strip() if first.lower().endswith("ing") else act
     reason = re.sub(r"^\W*(?:but|and|so|well|hmm+|ok|okay)\b[\s,]*", "", m.group("reason").strip(), flags=re.I)
     reason = reason.rstrip(" ,;:")
     cond = (m.group("cond") or "").strip().rstrip(".")
@@ -186,6 +213,93 @@ def rhetorical_lesson(sentence: str) -> str | None:
         why = f"{reason} ({cond})"
     line = f"{line}: {why[0].lower() + why[1:]}." if why else f"{line}."
     return line if len(line) <= 300 else None
+
+
+_THIS_ONE = re.compile(r"\b(?:these|this|that|those)\s+(?=[a-z])", re.I)
+
+
+def _generic(text: str) -> str:
+    """ "table-driven tests for these test cases" → "table-driven tests for test cases": no pointing at one change."""
+    return _THIS_ONE.sub("", text).strip()
+
+
+_ADDRESSED = re.compile(
+    r"^\W*(?:please\s+)?(?:do not|don'?t|never|always|no|avoid|stop|prefer|keep|only|use|run|make sure|hand)\b"
+    r"|\b(?:you|we|agents?|the agent|claude) (?:should|must|need to|have to|shall|always|never|do ?n[o']?t|don'?t|"
+    r"should ?n[o']?t|must ?n[o']?t|may ?n[o']?t|use|keep|prefer)\b",
+    re.I,
+)
+_UNIVERSAL = re.compile(r"\b(?:never|always|only|every|all|any|no)\b", re.I)
+_PRONOUN_SUBJECT = re.compile(r"^\W*(?:they|it|this|that|these|those|he|she|there|here)\b(?!-)", re.I)
+_DECLARATIVE_START = re.compile(
+    r"^\W*(?:the|a|an|its|it'?s|his|her|their|our|your|some|most|many|one|everything|nothing)\b(?!-)", re.I
+)
+"""A sentence that opens with its subject states something; a rule opens with what to do ("Use …", "Never …")."""
+_QUESTION_START = re.compile(
+    r"^\W*(?:why|how|what|which|who|is|are|do(?!\s+not\b)|does|did|can|could|would|will|should|shall|"
+    r"have|has)\b",
+    re.I,
+)
+_TASKY = re.compile(
+    r"^\W*(?:can|could|would|will) (?:you|u)\b|^\W*(?:please|pls|plz)\b|\blet'?s\b|\bi (?:need|want) you\b", re.I
+)
+MAX_LESSON_WORDS = 45
+
+
+def addressed(text: str) -> bool:
+    """Said to the agent as a must or a must-not ("never X", "use Y", "you should Z"), not about something."""
+    plain = imperative(text)  # "from now on, run the linter" → "Run the linter"
+    return bool(IMPERATIVE_START.search(plain) or _ADDRESSED.search(plain))
+
+
+def lesson_problem(line: str, strict: bool = True) -> str:
+    """Why a written line is not a durable lesson ('' when it is one).
+
+    A lesson is a short rule for the agent: not the speaker's account ("I want to keep that
+    documentation …"), a symptom ("I don't see a prompt anymore"), a question, a request
+    about the task at hand, or a sentence about one issue or pull request. `strict` (the
+    heuristic engine's own lines) also refuses a remark about one thing ("they don't look
+    that bad"); a fact another engine states ("Postgres runs on the Docker host") may be one.
+    """
+    text = " ".join(line.split())
+    if len(text) < 8:
+        return "too short to say anything"
+    if FIRST_PERSON.match(text) and not PREF.search(text):
+        return "the speaker's account of the task, not a rule"
+    if text.endswith("?") or (strict and _QUESTION_START.match(text)):
+        return "a question"
+    if _TASKY.search(text):
+        return "a request about the task at hand"
+    if SYMPTOM.search(text):
+        return "a symptom (a bug report)"
+    if ISSUE_LINK.search(text):
+        return "about one issue or pull request"
+    if not strict:
+        return ""
+    if len(text.split()) > MAX_LESSON_WORDS:
+        return f"longer than {MAX_LESSON_WORDS} words: not a short statement"
+    if not addressed(text) and (
+        _PRONOUN_SUBJECT.match(text) or (_DECLARATIVE_START.match(text) and not _UNIVERSAL.search(text))
+    ):
+        return "a remark, not a rule"
+    return ""
+
+
+def rule_line(rule: str) -> str:
+    """The rule a person asked to record, as a line: "it is not allowed to X" → "Do not X"."""
+    text = core(rule).strip().rstrip(".")
+    text = NOT_ALLOWED.sub("Do not ", text, count=1)
+    line = imperative(text)
+    return line if not lesson_problem(line) else ""
+
+
+def reasoned(sentence: str) -> tuple[str, str] | None:
+    """(rule, reason) of a directive that gives its reason ("do not wrap lines as that ruins the rendering")."""
+    parts = REASON_CLAUSE.split(core(sentence), maxsplit=1)
+    if len(parts) != 2 or len(parts[0].split()) < 3 or len(parts[1].split()) < 3:
+        return None
+    rule, why = parts[0].strip(" ,"), parts[1].strip().rstrip(".")
+    return (rule, why) if classify(rule) and addressed(rule) else None
 
 
 def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = "") -> list[Statement]:
@@ -202,7 +316,11 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
         strong: bool,
         keys: set[Key] | None = None,
         commands: list[str] | None = None,
+        general: bool | None = None,
+        basis: str = "",
     ) -> None:
+        if basis != "method" and lesson_problem(line):
+            return
         found.append(
             Statement(
                 kind="correction" if is_correction else "request",
@@ -210,7 +328,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 line=line,
                 polarity=polarity,
                 strong=strong,
-                general=bool(GENERAL.search(sentence) or RATIONALE.search(text)),
+                general=bool(GENERAL.search(sentence) or RATIONALE.search(text)) if general is None else general,
                 temporal=bool(TEMPORAL.search(text)),
                 uuid=ev.uuid,
                 ts=ev.timestamp,
@@ -220,6 +338,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 commands=(commands or []) + BACKTICK.findall(sentence)[:4],
                 prior=_prior_view(prior),
                 turn=turn,
+                basis=basis,
             )
         )
 
@@ -228,10 +347,26 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
             continue
         if CREDENTIAL.search(sentence) or "[REDACTED:" in sentence:
             continue  # its point is a credential: nothing durable to keep
-        if is_correction and RHETORICAL.search(sentence):
-            line = rhetorical_lesson(sentence)
+        if SYMPTOM.search(sentence) and not addressed(core(sentence)):
+            continue  # what the person sees going wrong: a bug report
+        asked = RULE_REQUEST.search(sentence)
+        if asked:
+            line = rule_line(asked.group("rule") or asked.group("rule2") or asked.group("rule3") or "")
             if line:
-                add(sentence, line, "must_not", True)
+                said_as = classify(line) or ("must", True)
+                add(sentence, line, said_as[0], True, general=True, basis="rule_request")
+                continue
+        means = method_of(sentence)
+        if means is not None:
+            add(sentence, means.line, "use", False, {Key.via(means.means)}, general=False, basis="method")
+            continue
+        if is_correction and RHETORICAL.search(sentence):
+            asked_why = rhetorical_lesson(sentence)
+            if asked_why:
+                repeated = bool(re.search(r"\b(?:still|again|keep|keeps)\b", sentence, re.I))
+                negative = asked_why.startswith("Do not ")
+                lasting = True if (repeated or not negative or ":" in asked_why) else None
+                add(sentence, asked_why, "must_not" if negative else "use", True, general=lasting)
                 continue
         cls = classify(sentence)
         if is_correction and cls is None:
@@ -255,6 +390,11 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
         polarity, strong = cls
         general = bool(GENERAL.search(sentence) or RATIONALE.search(text))
         temporal = bool(TEMPORAL.search(text))
+        why = reasoned(sentence)
+        if why is not None and not temporal:
+            rule = imperative(why[0]).rstrip(".")
+            add(sentence, f"{rule}: {why[1][0].lower()}{why[1][1:]}.", polarity, strong, general=True)
+            continue  # a rule with its reason outlasts the task it was said in
         if not (is_correction or general or (temporal and strong) or polarity == "prefer"):
             continue
         line = imperative(core(sentence))

@@ -31,6 +31,8 @@ from reverie.dreamer.lexicon import (
     GENERAL,
     PREF,
     REDIRECT,
+    RULE_REQUEST,
+    SYMPTOM,
     USE,
 )
 
@@ -38,8 +40,12 @@ LESSON_KINDS = frozenset({"correction", "convention", "preference", "environment
 TASK_KINDS = frozenset({"meta", "question", "bug_report", "status", "flow_control", "task_request", "record_request"})
 
 _META = re.compile(
-    r"^\s*(?:/[\w:-]+|!\S|<command-|<local-command|\[request interrupted|caveat:|<task-notification)", re.I
+    r"^\s*(?:/[\w:-]+|!\S|<command-|<local-command|\[request interrupted|caveat:|<task-notification"
+    r"|<[a-z]+(?:-[a-z]+)+[\s>]|\{\s*\"(?:task_id|tool_use_id|type)\")",
+    re.I,
 )
+"""Not typed by a person: slash commands, shell escapes, and events a tool injected as a user turn
+(``<ci-monitor-event>…``, a background task's JSON notice)."""
 RECORD_THIS = re.compile(
     r"\b(?:memori[sz]e|remember (?:this|that|it)\b(?! (?:is|are|we|you))|make a note|note (?:this|that) down|"
     r"log (?:a|an|this|that)\b[^.?!]{0,60}\bentry|(?:add|save|write) (?:this|it|that) (?:to|in|into) (?:your )?"
@@ -51,6 +57,7 @@ RECORD_THIS = re.compile(
 _PLAN = re.compile(r"^\s*implement the following plan\b", re.I)
 RHETORICAL = re.compile(
     r"\bwhy (?:would|did|are|do|does|is|were|was|on earth|the hell)\s+(?:you|u|we|the agent|it|claude|this)\b"
+    r"|\bwhy (?:aren'?t|arent|are not|isn'?t|don'?t|dont|do not|doesn'?t|not) (?:we|you|u|the agent)\b"
     r"|\bwhy not just\b|\bhow (?:come|many times)\b|\bdid we not\b|\bdidn'?t (?:i|we) (?:say|tell)\b"
     r"|\bwhat did i (?:just )?say\b",
     re.I,
@@ -85,7 +92,7 @@ _FLOW = re.compile(
 _TASK_VERB = re.compile(
     r"\b(?:can|could|would|will) (?:you|u|we)\b|\b(?:please|pls|plz)\b|\bi (?:need|want|would like|'d like) "
     r"(?:you )?to\b|\blet'?s\b|\blets\b|(?:^|[.!?:]\s+)\W*(?:(?:yes|yeah|ok|okay|sure|so|and|now|then|also|great|good)[\s,.!]+)*"
-    r"(?:work on|add|fix|implement|create|make|write|update|change|remove|delete|"
+    r"(?:work on|add|fix|implement|create|make|write|update|change|remove|delete|use|"
     r"refactor|rename|move|build|run|test|check|look|review|explain|show|find|search|investigate|debug|help|"
     r"generate|set up|setup|install|migrate|convert|document|summari[sz]e|list|log|handle|do|start|stop|open|"
     r"read|edit|rewrite|port|split|merge|bump|upgrade|tackle|prepare|draft)\b",
@@ -145,6 +152,8 @@ def classify_turn(text: str, after: str = "") -> Turn:
         return Turn("meta", "a slash command, shell escape or tool note")
     if _PLAN.match(t):
         return Turn("task_request", "a plan handed over to implement")
+    if RULE_REQUEST.search(t):
+        return Turn("convention", "asks for a standing instruction and says what it is")
     if RECORD_THIS.search(t) and not STANDING_RULE.search(t):
         return Turn("record_request", "asks the agent to record a lesson; the lesson is in what the agent writes")
     acting = after in ("rejection", "interrupt", "error", "edit", "command")
@@ -164,6 +173,8 @@ def classify_turn(text: str, after: str = "") -> Turn:
         acting and (CORRECTION.search(t) or REDIRECT.search(t) or USE.search(t) or _BEFORE_YOU.search(t))
     ):
         return Turn("correction", f"right after the agent's {_after_name(after)}, it redirects it")
+    if SYMPTOM.search(t) and not _DIRECTIVE.search(t):
+        return Turn("bug_report", "reports what the person sees going wrong")
     if general and directive and not _INTERROGATIVE.match(t):
         return Turn("convention", "a standing rule (a generality marker with a must/never/use)")
     if t.rstrip().endswith("?") or (_INTERROGATIVE.match(t) and len(t) < 300):
