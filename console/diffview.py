@@ -11,6 +11,7 @@ fast), and `to_text` gives a plain rich renderable for non-virtual uses.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import zip_longest
@@ -163,18 +164,37 @@ class DiffLine:
         return f"DiffLine({self.tag!r}, {self.old_no}, {self.new_no}, {self.raw!r})"
 
 
+Pair = tuple[DiffLine | None, DiffLine | None]
+
+
 @dataclass(slots=True)
 class Diff:
     target: str
     lexer: str
     lines: list[DiffLine] = field(default_factory=list)
-    pairs: list[tuple[DiffLine | None, DiffLine | None]] = field(default_factory=list)
     added: int = 0
     removed: int = 0
     invisible: bool = False
     """True when either side holds invisible Unicode (shown escaped)."""
     max_no: int = 0
     """The largest line number shown (sizes the gutter)."""
+    pair_parts: list[Callable[[], list[Pair]]] = field(default_factory=list)
+    """Builders of the side-by-side rows, run on the first `pairs` (most diffs are only seen unified)."""
+    _pairs: list[Pair] | None = None
+
+    @property
+    def pairs(self) -> list[Pair]:
+        """Side-by-side rows: (old line, new line), either None; headers pair with themselves.
+
+        Built on first use: a 5,000-line diff otherwise allocated 5,000 more tuples (and
+        old-side lines) per j/k, and young garbage collections paid for them.
+        """
+        if self._pairs is None:
+            out: list[Pair] = []
+            for part in self.pair_parts:
+                out.extend(part())
+            self._pairs = out
+        return self._pairs
 
     @property
     def max_line_no(self) -> int:
@@ -283,14 +303,19 @@ def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out[::-1]
 
 
-def _escaped(lines: list[str], any_invisible: bool) -> list[tuple[str, tuple[tuple[int, int], ...]]]:
+_NO_SPANS: tuple[tuple[int, int], ...] = ()
+
+
+def _escaped(lines: list[str], any_invisible: bool) -> tuple[list[str], list[tuple[tuple[int, int], ...]] | None]:
+    """The lines with invisible characters escaped, and each one's escape spans (None: no line has any)."""
     if not any_invisible:  # the common case: the whole text was scanned once
-        return [(line, ()) for line in lines]
-    out = []
+        return lines, None
+    raws, spans = [], []
     for line in lines:
-        raw, spans = escape_invisible(line)
-        out.append((raw, tuple(spans)))
-    return out
+        raw, where = escape_invisible(line)
+        raws.append(raw)
+        spans.append(tuple(where))
+    return raws, spans
 
 
 def build_diff(before: str, after: str, target: str = "", context: int | None = 3, dark: bool = True) -> Diff:
@@ -304,38 +329,49 @@ def build_diff(before: str, after: str, target: str = "", context: int | None = 
     diff = Diff(target=target, lexer=alias, invisible=inv_a or inv_b)
     if a_raw == b_raw:
         return diff
-    a_esc, b_esc = _escaped(a_raw, inv_a), _escaped(b_raw, inv_b)
+    (a_txt, a_spans), (b_txt, b_spans) = _escaped(a_raw, inv_a), _escaped(b_raw, inv_b)
     diff.max_no = max(len(a_raw), len(b_raw))
     matcher = _AnchoredMatcher(a_raw, b_raw)
     groups = [matcher.get_opcodes()] if context is None else list(matcher.get_grouped_opcodes(context))
 
     def old(i: int, tag: str, with_new: int | None = None) -> DiffLine:
-        raw, spans = a_esc[i]
-        return DiffLine(tag, i + 1, with_new, raw, spans, alias, dark)
+        return DiffLine(tag, i + 1, with_new, a_txt[i], a_spans[i] if a_spans else _NO_SPANS, alias, dark)
 
     def new(j: int, tag: str, with_old: int | None = None) -> DiffLine:
-        raw, spans = b_esc[j]
-        return DiffLine(tag, with_old, j + 1, raw, spans, alias, dark)
+        return DiffLine(tag, with_old, j + 1, b_txt[j], b_spans[j] if b_spans else _NO_SPANS, alias, dark)
 
+    lines = diff.lines
     for group in groups:
         first, last = group[0], group[-1]
         header = f"@@ -{first[1] + 1},{last[2] - first[1]} +{first[3] + 1},{last[4] - first[3]} @@"
-        head_line = DiffLine("@", None, None, header)
-        diff.lines.append(head_line)
-        diff.pairs.append((head_line, head_line))
+        lines.append(DiffLine("@", None, None, header))
         for op, i1, i2, j1, j2 in group:
             if op == "equal":
-                for k in range(i2 - i1):
-                    diff.lines.append(new(j1 + k, " ", i1 + k + 1))
-                    diff.pairs.append((old(i1 + k, " "), new(j1 + k, " ")))
+                lines.extend(new(j1 + k, " ", i1 + k + 1) for k in range(i2 - i1))
                 continue
-            olds = [old(i, "-") for i in range(i1, i2)]
-            news = [new(j, "+") for j in range(j1, j2)]
-            diff.lines.extend(olds)
-            diff.lines.extend(news)
-            diff.removed += len(olds)
-            diff.added += len(news)
-            diff.pairs.extend(zip_longest(olds, news))
+            lines.extend(old(i, "-") for i in range(i1, i2))
+            lines.extend(new(j, "+") for j in range(j1, j2))
+            diff.removed += i2 - i1
+            diff.added += j2 - j1
+
+    def pairs() -> list[Pair]:
+        """The same walk, side by side: context lines split into an old-side and a new-side line."""
+        out: list[Pair] = []
+        at = 0
+        for group in groups:
+            out.append((lines[at], lines[at]))
+            at += 1
+            for op, i1, i2, j1, j2 in group:
+                if op == "equal":
+                    out.extend((old(i1 + k, " "), new(j1 + k, " ")) for k in range(i2 - i1))
+                    at += i2 - i1
+                    continue
+                n_old, n_new = i2 - i1, j2 - j1
+                out.extend(zip_longest(lines[at : at + n_old], lines[at + n_old : at + n_old + n_new]))
+                at += n_old + n_new
+        return out
+
+    diff.pair_parts.append(pairs)
     return diff
 
 
@@ -343,15 +379,13 @@ def combine(sections: list[tuple[str, Diff]]) -> Diff:
     """Several diffs under titles, as one (the proposal's diff, then the person's edit)."""
     out = Diff(target=sections[0][1].target if sections else "", lexer="text")
     for title, d in sections:
-        head = DiffLine("#", None, None, title)
-        out.lines.append(head)
-        out.pairs.append((head, head))
+        head = [DiffLine("#", None, None, title)]
         if not d.lines:
-            empty = DiffLine("@", None, None, "(no change)")
-            out.lines.append(empty)
-            out.pairs.append((empty, empty))
+            head.append(DiffLine("@", None, None, "(no change)"))
+        out.lines.extend(head)
+        out.pair_parts.append(lambda head=head: [(h, h) for h in head])
         out.lines.extend(d.lines)
-        out.pairs.extend(d.pairs)
+        out.pair_parts.append(lambda d=d: d.pairs)
         out.added += d.added
         out.removed += d.removed
         out.max_no = max(out.max_no, d.max_no)

@@ -35,6 +35,8 @@ from reverie.store.errors import ReverieError
 from reverie.store.models import KINDS, SCOPES, Candidate, Operation, Proposal, scope_rank
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from reverie.console.observed_view import ObservedRead
     from reverie.console.screens.dream import DreamScreen
     from reverie.dreamer.dream import DreamResult
@@ -62,7 +64,7 @@ class MainScreen(Screen[None]):
         """Ids of queue items already replaced by their full proposal."""
         self._step = 1
         """The direction of the last j/k, for preparing the next proposal while the person reads."""
-        self._prefetch_pending = False
+        self._prefetch_timer: Timer | None = None
         self.observed_ids: set[str] = set()
         """Ids of the observed writes shown (agent/person edits Reverie did not make)."""
 
@@ -267,17 +269,28 @@ class MainScreen(Screen[None]):
                 diff if diff.lines else None, "" if diff.lines else "(this proposal does not change the target's text)"
             )
         self.query_one(InfoPane).show(p, self.evidence_index)
-        if p is not None and not self._prefetch_pending:
-            self._prefetch_pending = True
-            self.call_after_refresh(self._prefetch)
+        if p is not None:
+            self.call_after_refresh(self._schedule_prefetch)
+
+    PREFETCH_DELAY = 0.06
+    """Seconds after the move's first frame before preparing the next proposal: the layout pass of a
+    new diff queues a second frame (the scrollbars) some 25-30 ms later, and a prefetch run in between
+    held it back by its whole duration (tens of ms for a 5,000-line diff)."""
+
+    def _schedule_prefetch(self) -> None:
+        """(Re)start the prefetch timer: while moves keep coming, nothing is prepared in between them."""
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        self._prefetch_timer = self.set_timer(self.PREFETCH_DELAY, self._prefetch)
 
     def _prefetch(self) -> None:
-        """After the frame is painted: load, diff and fold the proposal the next j/k (same way) shows.
+        """After the frames of this move are painted: load, diff and fold the proposal the next j/k
+        (same way) shows.
 
         A 5,000-line diff takes tens of milliseconds to build and fold; doing it
         while the person reads keeps the next key press to a repaint.
         """
-        self._prefetch_pending = False
+        self._prefetch_timer = None
         nxt = self.queue.neighbor(self._step)
         if nxt is None:
             return

@@ -7,6 +7,11 @@ text lengths only; highlighting happens lazily for the rows on screen, so a
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable
+from itertools import accumulate
+
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
@@ -14,6 +19,47 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reverie.console.diffview import MARK, Diff, DiffLine, fold_offsets, gutter_width, line_styles, row_count
+
+
+class Rows:
+    """Screen rows of a folded diff: for each line, the index of its first row (one int array).
+
+    Why not a (line, row) tuple per row: a 5,000-line diff has ~10,000 rows, and those
+    tuples were 10,000 objects per j/k for the garbage collector to walk (its young
+    collections were most of the slow key presses). Looking a row up is a bisection.
+    """
+
+    __slots__ = ("starts",)
+
+    def __init__(self, counts: Iterable[int] = ()) -> None:
+        self.starts = array("l", [0])
+        self.starts.extend(accumulate(counts))
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def __getitem__(self, index: int) -> tuple[int, int]:
+        """(line index, row within that line) of screen row `index`."""
+        i = bisect_right(self.starts, index) - 1
+        return i, index - self.starts[i]
+
+    def first_lines(self, rows: int) -> range:
+        """The lines shown on the first `rows` screen rows."""
+        return range(min(bisect_right(self.starts, rows - 1), len(self.starts) - 1))
+
+
+def _row_counts(lines: list[DiffLine], text_w: int, full_w: int) -> list[int]:
+    """Screen rows of each line (ASCII lines by arithmetic: no call per line)."""
+    out: list[int] = []
+    add = out.append
+    for line in lines:
+        raw = line.raw
+        w = full_w if line.tag in "@#" else text_w
+        if raw.isascii():
+            add((len(raw) - 1) // w + 1 if raw else 1)
+        else:
+            add(row_count(raw, w))
+    return out
 
 
 class DiffPane(ScrollView, can_focus=True):
@@ -28,14 +74,15 @@ class DiffPane(ScrollView, can_focus=True):
         self.diff: Diff | None = None
         self.message = ""
         self.side_by_side = False
-        self._rows: list[tuple[int, int]] = []
+        self._rows = Rows()
         self._layout_width = -1
         self._cache: dict[int, Strip] = {}
         self._offsets: dict[tuple[int, int, int], list[int]] = {}
         self._width_key: object = None
         self._width_value = 10
-        self._layouts: dict[tuple[int, int, bool], tuple[Diff, list[tuple[int, int]]]] = {}
-        """Row layouts of recently shown (or prepared) diffs: moving back and forth costs no re-fold."""
+        self._layouts: dict[tuple[int, int, bool], tuple[Diff, Rows, dict[int, Strip]]] = {}
+        """Row layouts of recently shown (or prepared) diffs, with the rows already painted: moving back and
+        forth costs no re-fold, and a prepared diff's first screen is painted before it is shown."""
 
     @property
     def dark(self) -> bool:
@@ -49,18 +96,27 @@ class DiffPane(ScrollView, can_focus=True):
         self.diff = diff
         self.message = message
         self._layout_width = -1
-        self._cache.clear()
-        self._offsets.clear()
+        self._cache = {}
+        self._offsets = {}
         self._relayout()
         self.scroll_to(0, 0, animate=False, immediate=True)
         self.refresh()
 
     def prepare(self, diff: Diff | None) -> None:
-        """Fold `diff` for the current width ahead of `show` (the screen calls it for the next proposal)."""
+        """Fold `diff` for the current width and paint its first screen ahead of `show` (the screen calls
+        it for the next proposal while the person reads), so showing it costs a lookup."""
         if diff is not None and diff.lines and self.size.width:
-            rows = self._layout(diff, self._width())
-            for i, _ in rows[: self.size.height]:  # highlight the first screen now, while the person reads
-                _ = diff.lines[i].text
+            width = self._width()
+            rows = self._layout(diff, width)
+            strips = self._layouts[(id(diff), width, self.side_by_side)][2]
+            base = self.rich_style
+            shown_offsets, self._offsets = self._offsets, {}  # fold offsets are keyed by line identity
+            try:
+                for index in range(min(self.size.height, len(rows))):
+                    if index not in strips:
+                        strips[index] = self._render_row(index, width, diff, rows).apply_style(base)
+            finally:
+                self._offsets = shown_offsets
 
     def toggle_side_by_side(self) -> None:
         self.side_by_side = not self.side_by_side
@@ -85,43 +141,39 @@ class DiffPane(ScrollView, can_focus=True):
         if width == self._layout_width:
             return
         self._layout_width = width
-        self._cache.clear()
-        self._offsets.clear()
+        self._offsets = {}
         diff = self.diff
         if diff is None or not diff.lines:
-            rows = [(i, 0) for i in range(len((self.message or "").split("\n")))]
+            rows = Rows([1] * len((self.message or "").split("\n")))
+            self._cache = {}
         else:
             rows = self._layout(diff, width)
+            self._cache = self._layouts[(id(diff), width, self.side_by_side)][2]
         self._rows = rows
         self.virtual_size = Size(width, len(rows))
 
-    def _layout(self, diff: Diff, width: int) -> list[tuple[int, int]]:
+    def _layout(self, diff: Diff, width: int) -> Rows:
         """(line index, row within the line) for every screen row of `diff` at `width`, cached."""
         key = (id(diff), width, self.side_by_side)
         hit = self._layouts.get(key)
         if hit is not None and hit[0] is diff:
             return hit[1]
-        rows: list[tuple[int, int]] = []
-        add = rows.append
         if not self.side_by_side:
-            text_w = self._text_width(width, diff)
-            for i, line in enumerate(diff.lines):
-                n = row_count(line.raw, width if line.tag in "@#" else text_w)
-                if n == 1:
-                    add((i, 0))
-                else:
-                    rows.extend((i, k) for k in range(n))
+            rows = Rows(_row_counts(diff.lines, max(self._text_width(width, diff), 1), max(width, 1)))
         else:
             half_w = self._half_text_width(width, diff)
-            for i, (left, right) in enumerate(diff.pairs):
+            counts = []
+            for left, right in diff.pairs:
                 if left is not None and left.tag in "@#":
-                    n = row_count(left.raw, width)
+                    counts.append(row_count(left.raw, width))
                 else:
-                    n = max(row_count(left.raw, half_w) if left else 1, row_count(right.raw, half_w) if right else 1)
-                rows.extend((i, k) for k in range(n))
+                    counts.append(
+                        max(row_count(left.raw, half_w) if left else 1, row_count(right.raw, half_w) if right else 1)
+                    )
+            rows = Rows(counts)
         if len(self._layouts) >= 16:
             self._layouts.pop(next(iter(self._layouts)))
-        self._layouts[key] = (diff, rows)
+        self._layouts[key] = (diff, rows, {})
         return rows
 
     def _text_width(self, width: int, diff: Diff | None = None) -> int:
@@ -168,9 +220,12 @@ class DiffPane(ScrollView, can_focus=True):
             return line.text
         return line.text[start:end]
 
-    def _render_row(self, index: int, width: int) -> Strip:
-        i, k = self._rows[index]
-        diff = self.diff
+    def _render_row(self, index: int, width: int, diff: Diff | None = None, rows: Rows | None = None) -> Strip:
+        """Screen row `index` of the shown diff (or of `diff`, folded as `rows`, when preparing one)."""
+        if diff is None:
+            diff, rows = self.diff, self._rows
+        assert rows is not None
+        i, k = rows[index]
         styles = line_styles(self.dark)
         console = self.app.console
         if diff is None or not diff.lines:
@@ -184,7 +239,7 @@ class DiffPane(ScrollView, can_focus=True):
                 text.stylize(styles[line.tag])
                 return Strip(text.render(console), text.cell_len).adjust_cell_length(width)
             g = gutter_width(diff)
-            text_w = self._text_width(width)
+            text_w = self._text_width(width, diff)
             row = self._gutter(line, k, g, two=True, styles=styles)
             row.append_text(self._chunk(line, k, text_w))
             return self._finish(row, width, styles[line.tag])
@@ -195,7 +250,7 @@ class DiffPane(ScrollView, can_focus=True):
             return Strip(text.render(console), text.cell_len).adjust_cell_length(width)
         g = gutter_width(diff)
         half = self._half(width)
-        hw = self._half_text_width(width)
+        hw = self._half_text_width(width, diff)
         parts: list[Strip] = []
         for side in (left, right):
             if side is None:

@@ -111,3 +111,44 @@ def test_big_diff_matches_as_much_as_difflib() -> None:
     assert ours >= ref - 5
     d = build_diff("\n".join(a), "\n".join(b), "x.md")
     assert d.added == d.removed == len({k for k in range(3000) if a[k] != b[k]})
+
+
+def test_every_ascii_control_is_found_by_the_fast_check() -> None:
+    from reverie.store.textsafe import INVISIBLE_RE, has_invisible
+
+    for code in range(128):
+        text = f"plain {chr(code)} text"
+        assert has_invisible(text) == bool(INVISIBLE_RE.search(text)), code
+    assert has_invisible("ünïcödé\u200b") and not has_invisible("ünïcödé")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", "d\u200b", "é"]), max_size=25),
+    st.lists(st.sampled_from(["a", "b", "c", "e", "é"]), max_size=25),
+    st.sampled_from([None, 0, 2]),
+)
+def test_side_by_side_rows_pair_every_line_in_order(before: list[str], after: list[str], context: int | None) -> None:
+    """The pairs (built on first use) hold every removed line on the left, every added line on the right,
+    each context line on both sides with its own number, in the unified order; a combined diff keeps them."""
+    d = build_diff("\n".join(before) + "\n", "\n".join(after) + "\n", "x.md", context=context)
+    lefts = [(a.tag, a.old_no, a.raw) for a, _ in d.pairs if a is not None and a.tag in " -"]
+    rights = [(b.tag, b.new_no, b.raw) for _, b in d.pairs if b is not None and b.tag in " +"]
+    assert lefts == [(l.tag, l.old_no, l.raw) for l in d.lines if l.tag in " -"]
+    assert rights == [(l.tag, l.new_no, l.raw) for l in d.lines if l.tag in " +"]
+    assert all(a is b for a, b in d.pairs if a is not None and a.tag == "@")
+    both = combine([("one", d), ("two", d)])
+    assert len(both.pairs) == 2 * len(d.pairs) + 2 + 2 * (not d.lines)
+
+
+def test_pane_rows_map_each_screen_row_to_its_line_and_fold() -> None:
+    from reverie.console.widgets.diffpane import Rows
+
+    rng = random.Random(3)
+    for _ in range(100):
+        counts = [rng.randint(1, 4) for _ in range(rng.randint(0, 40))]
+        rows = Rows(counts)
+        expected = [(i, k) for i, n in enumerate(counts) for k in range(n)]
+        assert len(rows) == len(expected) and [rows[x] for x in range(len(rows))] == expected
+        for height in range(12):
+            assert list(rows.first_lines(height)) == sorted({i for i, _ in expected[:height]})
