@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import zip_longest
 from pathlib import PurePath
 
@@ -375,6 +375,14 @@ def build_diff(before: str, after: str, target: str = "", context: int | None = 
     return diff
 
 
+def _self_pairs(lines: list[DiffLine]) -> list[Pair]:
+    return [(line, line) for line in lines]
+
+
+def _pairs_of(diff: Diff) -> list[Pair]:
+    return diff.pairs
+
+
 def combine(sections: list[tuple[str, Diff]]) -> Diff:
     """Several diffs under titles, as one (the proposal's diff, then the person's edit)."""
     out = Diff(target=sections[0][1].target if sections else "", lexer="text")
@@ -383,9 +391,9 @@ def combine(sections: list[tuple[str, Diff]]) -> Diff:
         if not d.lines:
             head.append(DiffLine("@", None, None, "(no change)"))
         out.lines.extend(head)
-        out.pair_parts.append(lambda head=head: [(h, h) for h in head])
+        out.pair_parts.append(partial(_self_pairs, head))
         out.lines.extend(d.lines)
-        out.pair_parts.append(lambda d=d: d.pairs)
+        out.pair_parts.append(partial(_pairs_of, d))
         out.added += d.added
         out.removed += d.removed
         out.max_no = max(out.max_no, d.max_no)
