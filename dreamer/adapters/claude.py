@@ -7,6 +7,14 @@ a compact summary, command output or IDE context. Subagent content (inline
 ``isSidechain`` records, or whole ``agent-*.jsonl`` files) is external trust.
 One API response may be split over several records sharing ``message.id``;
 each content block is stored once.
+
+Messages a person types while the agent works are queued (``queue-operation``
+records): a ``dequeue`` is followed by the message as an ordinary ``user``
+record, but a ``remove`` means the agent was handed it mid-turn and no
+``user`` record follows — that message becomes a person's turn here, where it
+was delivered. The queue is held only while one read lasts (never stored in
+`state`: it is raw text); a message still queued when a read ends was not
+delivered yet.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from reverie.dreamer.adapters.common import (
     SYSTEM_LIMIT,
     TEXT_LIMIT,
     TOOL_RESULT_LIMIT,
+    FileInfo,
     LineAdapter,
     make_event,
     text_of,
@@ -65,6 +74,7 @@ _COMMAND = re.compile(r"<command-name>\s*(.*?)\s*</command-name>", re.S)
 _ARGS = re.compile(r"<command-args>\s*(.*?)\s*</command-args>", re.S)
 _BASH_INPUT = re.compile(r"<bash-input>\s*(.*?)\s*</bash-input>", re.S)
 _MAX_PENDING_TOOLS = 4000
+_MAX_QUEUED = 200
 
 
 def classify_user_text(text: str) -> tuple[str, str]:
@@ -96,6 +106,8 @@ class Record(msgspec.Struct):
     """
 
     type: Any = None
+    operation: Any = None
+    sessionId: Any = None
     uuid: Any = None
     parentUuid: Any = None
     logicalParentUuid: Any = None
@@ -141,12 +153,19 @@ class ClaudeAdapter(LineAdapter):
 
     agent = AGENT
 
+    def __init__(self, info: FileInfo, state: dict[str, Any] | None = None) -> None:
+        super().__init__(info, state)
+        self._queued: list[tuple[str, str]] = []
+        """(enqueued at, text) of messages typed while the agent worked, not yet delivered."""
+
     def feed(self, record: Any, line: int) -> list[Event]:
         if not isinstance(record, Record):
             record = as_record(record)
             if record is None:
                 return []
         rtype = record.type
+        if rtype == "queue-operation":
+            return self._queue(record, line)
         if rtype is None or not isinstance(rtype, str) or rtype in SKIPPED_TYPES:
             return []
         if rtype == "summary":
@@ -172,6 +191,35 @@ class ClaudeAdapter(LineAdapter):
         return []
 
     # --- record kinds ---------------------------------------------------------
+
+    def _queue(self, record: Record, line: int) -> list[Event]:
+        """A queued message handed to the agent mid-turn (``remove``) is a person's turn (see module doc)."""
+        op, content = record.operation, record.content
+        if op == "enqueue":
+            if isinstance(content, str) and content.strip() and len(self._queued) < _MAX_QUEUED:
+                self._queued.append((str(record.timestamp or ""), content))
+            return []
+        if op == "dequeue":
+            if self._queued:
+                self._queued.pop(0)  # delivered as the next `user` record
+            return []
+        if op in ("popAll", "clear"):
+            self._queued.clear()
+            return []
+        if op != "remove" or not self._queued:
+            return []
+        at = 0
+        if isinstance(content, str) and content.strip():
+            at = next((i for i, (_, text) in enumerate(self._queued) if text == content), 0)
+        queued_at, text = self._queued.pop(at)
+        kind, text = classify_user_text(text)
+        if kind != "user_prompt" or text.lstrip().startswith(("{", "<")):
+            return []  # a task notification or an injected event, not typed
+        when = str(record.timestamp or queued_at)
+        key = f"{record.sessionId or self.info.session_id}|{queued_at}|{text}"
+        uid = "queued-" + hashlib.blake2b(key.encode("utf-8", "replace"), digest_size=12).hexdigest()
+        common = {"uuid": uid, "timestamp": when, "cwd": self.note_cwd(None), "line": line}
+        return [make_event(self.info, "user_prompt", "user", text, limit=TEXT_LIMIT, **common)]
 
     def _system(self, record: Record, common: dict[str, Any]) -> list[Event]:
         subtype = record.subtype or ""

@@ -141,3 +141,49 @@ def test_empty_and_summary_only_files_are_not_sessions(db, tmp_path: Path) -> No
     write_jsonl(tmp_path / "t" / "summary.jsonl", [{"type": "summary", "summary": "x", "leafUuid": "y"}])
     report = ingest(db, tmp_path / "ws", [tmp_path / "t"], home=False)
     assert report.sessions == 0 and report.malformed_lines == 0
+
+
+def test_messages_typed_while_the_agent_works(db, tmp_path: Path) -> None:
+    """A queued message handed over mid-turn (enqueue … remove) is a person's turn where it was delivered;
+    one delivered as its own user record (enqueue … dequeue) is read once; notifications are not typed."""
+    c = Claude()
+    call, tid = c.tool_use("Bash", {"command": "make test"})
+
+    def queue(op: str, content: str | None = None, ts: str = "2026-03-01T10:00:05Z") -> dict:
+        rec = {"type": "queue-operation", "operation": op, "timestamp": ts, "sessionId": c.session_id}
+        return rec | ({"content": content} if content is not None else {})
+
+    recs = [
+        c.user("run the tests"),
+        call,
+        queue("enqueue", "the test db lives on the staging box, not localhost"),
+        queue("enqueue", "<task-notification><task-id>b1</task-id></task-notification>"),
+        queue("remove"),
+        queue("remove"),
+        c.tool_result(tid, "3 passed"),
+        queue("enqueue", "now commit it"),
+        queue("dequeue"),
+        c.user("now commit it"),
+        queue("enqueue", "and push", ts="2026-03-01T10:09:00Z"),  # still queued when the file ends
+    ]
+    write_jsonl(tmp_path / "t" / "s.jsonl", recs)
+    ingest(db, tmp_path / "ws", [tmp_path / "t"], home=False)
+    prompts = [(e.text, e.uuid) for e in _events(db, c.session_id) if e.kind == "user_prompt"]
+    assert [t for t, _ in prompts] == [
+        "run the tests",
+        "the test db lives on the staging box, not localhost",
+        "now commit it",
+    ]
+    queued_uuid = prompts[1][1]
+    assert queued_uuid.startswith("queued-")
+    again = tmp_path / "t2"
+    write_jsonl(again / "s.jsonl", recs)  # the same file read again: the same stable id
+    from reverie.dreamer.adapters.claude import ClaudeAdapter
+    from reverie.dreamer.discovery import sniff
+
+    info = sniff(str(again / "s.jsonl"))
+    assert info is not None
+    adapter = ClaudeAdapter(info)
+    fed = [e for i, r in enumerate(recs) for e in adapter.feed(r, i + 1) if e.kind == "user_prompt"]
+    assert [e.uuid for e in fed][1] == queued_uuid
+    assert "staging box" not in json.dumps(adapter.state)  # nothing typed is kept raw in the stored state

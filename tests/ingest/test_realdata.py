@@ -33,10 +33,24 @@ def _texts(content):
 def _count_claude(path: Path, c: Counter, sessions: set) -> None:
     sidechain_file = path.name.startswith("agent-") or path.parent.name == "subagents"
     tool_ids = set()
+    queued: list[str] = []  # typed while the agent worked: a `remove` hands one over mid-turn
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         r = json.loads(line)
+        if r.get("type") == "queue-operation":
+            op, content = r.get("operation"), r.get("content")
+            if op == "enqueue" and isinstance(content, str) and content.strip():
+                queued.append(content)
+            elif op == "dequeue" and queued:
+                queued.pop(0)
+            elif op == "remove" and queued:
+                text = queued.pop(queued.index(content) if content in queued else 0).lstrip()
+                if not text.startswith(("<", "{")) and not sidechain_file:
+                    c["user_prompts"] += 1
+            elif op in ("popAll", "clear"):
+                queued.clear()
+            continue
         if r.get("type") not in ("user", "assistant"):
             continue
         sessions.add(r.get("sessionId") or path.stem)
