@@ -218,8 +218,12 @@ class ClaudeAdapter(LineAdapter):
         when = str(record.timestamp or queued_at)
         key = f"{record.sessionId or self.info.session_id}|{queued_at}|{text}"
         uid = "queued-" + hashlib.blake2b(key.encode("utf-8", "replace"), digest_size=12).hexdigest()
-        common = {"uuid": uid, "timestamp": when, "cwd": self.note_cwd(None), "line": line}
-        return [make_event(self.info, "user_prompt", "user", text, limit=TEXT_LIMIT, **common)]
+        cwd = self.note_cwd(None)
+        return [
+            make_event(
+                self.info, "user_prompt", "user", text, limit=TEXT_LIMIT, uuid=uid, timestamp=when, cwd=cwd, line=line
+            )
+        ]
 
     def _system(self, record: Record, common: dict[str, Any]) -> list[Event]:
         subtype = record.subtype or ""
