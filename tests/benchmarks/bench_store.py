@@ -49,6 +49,21 @@ def _used_bytes(s: Store) -> int:
     return int(s.db.execute("SELECT sum(pgsize - unused) FROM dbstat").fetchone()[0])
 
 
+def _used_by_name(s: Store) -> dict[str, int]:
+    """Bytes used in pages per table and index (dbstat), for the breakdown of what an edit stores."""
+    s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return {str(n): int(u) for n, u in s.db.execute("SELECT name, sum(pgsize - unused) FROM dbstat GROUP BY name")}
+
+
+def _print_breakdown(before: dict[str, int], after: dict[str, int], count: int, unit: str) -> None:
+    """Growth per `unit` of every table and index that grew, largest first."""
+    grown = {n: (after.get(n, 0) - before.get(n, 0)) / count for n in set(before) | set(after)}
+    print(f"  per {unit}, bytes used in pages by table / index:")
+    for name, per in sorted(grown.items(), key=lambda kv: -abs(kv[1])):
+        if abs(per) >= 0.5:
+            print(f"    {name:<36} {per:8.0f}")
+
+
 def _timed(label: str, fn: Callable[[], T], baseline: float | None = None) -> T:
     t = time.perf_counter()
     out = fn()
@@ -138,7 +153,7 @@ def bench_edits(root: Path, edits: int) -> None:
     size0 = (ws / "CLAUDE.md").stat().st_size
     whole = len(zlib.compress((ws / "CLAUDE.md").read_bytes(), 6))
     start_op = s.head().id
-    db0, used0 = _db_bytes(s), _used_bytes(s)
+    db0, used0, by_name0 = _db_bytes(s), _used_bytes(s), _used_by_name(s)
     ops0 = len(s.log())
     print(f"{edits} one-line edits to a {size0 / 1024:.1f} KB CLAUDE.md (propose → approve → apply each)")
     t, cpu = time.perf_counter(), time.process_time()
@@ -174,7 +189,7 @@ def bench_edits(root: Path, edits: int) -> None:
     k = max(1, edits // 10)
     first = (marks[k] - marks[0]) / k * 1000
     last = (marks[-1] - marks[-1 - k]) / k * 1000
-    db1, used1 = _db_bytes(s), _used_bytes(s)
+    db1, used1, by_name1 = _db_bytes(s), _used_bytes(s), _used_by_name(s)
     ops = len(s.log()) - ops0
     per_edit, per_edit_used = (db1 - db0) / edits, (used1 - used0) / edits
     per_apply = apply_growth / len(range(0, edits, sample))
@@ -184,12 +199,13 @@ def bench_edits(root: Path, edits: int) -> None:
     print(f"  baseline: one whole-file zlib blob of the file: {whole} bytes (file is {size0} bytes)")
     print(
         f"  store growth per edit cycle (3 ops, a candidate, a proposal): {per_edit:.0f} bytes of database file"
-        f" ({per_edit / whole:.2f}x), {per_edit_used:.0f} bytes used in pages"
+        f" ({per_edit / whole:.2f}x), {per_edit_used:.0f} bytes used in pages ({per_edit_used / whole:.2f}x)"
     )
     print(
         f"  store growth per apply operation (the new file version): {per_apply:.0f} bytes used in pages"
         f" ({per_apply / whole:.2f}x)"
     )
+    _print_breakdown(by_name0, by_name1, edits, "edit cycle")
     end_op = s.head().id
     print(f"restore across {ops} operations")
     base = _restore_baseline(ws)
@@ -221,7 +237,7 @@ def bench_hand_edits(root: Path, edits: int) -> None:
     s = Store.open(ws, create=True)
     s.init()
     whole = len(zlib.compress(path.read_bytes(), 6))
-    db0, used0 = _db_bytes(s), _used_bytes(s)
+    db0, used0, by_name0 = _db_bytes(s), _used_bytes(s), _used_by_name(s)
     lines = path.read_text().splitlines(keepends=True)
     t = time.perf_counter()
     for i in range(edits):
@@ -236,6 +252,7 @@ def bench_hand_edits(root: Path, edits: int) -> None:
         f"  store growth per hand edit (one import op): {per_edit:.0f} bytes of database file,"
         f" {per_edit_used:.0f} bytes used in pages ({per_edit_used / whole:.2f}x a whole blob)"
     )
+    _print_breakdown(by_name0, _used_by_name(s), edits, "hand edit")
     s.close()
 
 
