@@ -39,7 +39,8 @@ from reverie.store.proposals import Preview
 from reverie.store.sessions import SessionIndex
 from reverie.store.sync import plan_sync
 from reverie.store.transaction import Backend, Snapshot, Transaction
-from reverie.store.views import View, artifacts_of, put_artifact, record_hash, view_blob_refs
+from reverie.store.viewlog import ViewLog
+from reverie.store.views import View, artifacts_of, put_artifact, record_hash
 
 log = logging.getLogger("reverie.store")
 
@@ -81,7 +82,16 @@ class Store:
         self.read_only = is_read_only(db)
         """Opened for reading only (a read-only file or directory): every change raises ReadOnlyStoreError."""
         self._backend = Backend(
-            workspace, db_path, db, self.blobs, self.oplog, self.lock, clock, ids, read_only=self.read_only
+            workspace,
+            db_path,
+            db,
+            self.blobs,
+            self.oplog,
+            self.lock,
+            clock,
+            ids,
+            ViewLog(self.oplog, self.blobs),
+            read_only=self.read_only,
         )
 
     # --- opening ---------------------------------------------------------------
@@ -228,6 +238,10 @@ class Store:
         if op_id is None:
             return snap.head_view
         return snap.load_view(self.get_op(op_id))
+
+    def view_blobs(self, op_id: str) -> set[str]:
+        """Every blob the view of operation `op_id` needs (its tree and the contents it names): gc keeps them."""
+        return self._backend.views.refs(self.oplog.seq_of(self.get_op(op_id).id))
 
     def active_artifacts(self, op_id: str | None = None) -> list[Artifact]:
         return artifacts_of(self.blobs, self.view(op_id))
@@ -759,19 +773,8 @@ class Store:
             raise UsageError("--older-than must be zero or more days")
         cutoff = iso(self.clock.now() - timedelta(days=older_than_days))
         with self.lock.held(), self._backend.sql():
-            head = self.oplog.head_id()
-            cur = self.db.execute(
-                "UPDATE operations SET pruned = 1 WHERE pruned = 0 AND created_at < ? AND id != ?", [cutoff, head]
-            )
-            pruned = cur.rowcount
-            live: set[str] = set()
-            for view_hash, data in self.db.execute(
-                "SELECT view_hash, data FROM operations WHERE pruned = 0"
-            ).fetchall():
-                live |= view_blob_refs(self.blobs, view_hash)
-                for h in (orjson.loads(data).get("snapshots") or {}).values():
-                    if h:
-                        live.add(h)
+            pruned = self.oplog.prune_before(cutoff, self.oplog.head_id())
+            live = self._backend.views.live_refs(self.oplog.live_seqs()) | self.oplog.snapshot_refs()
             for (data,) in self.db.execute("SELECT data FROM journal").fetchall():
                 for e in orjson.loads(data).get("files", []):
                     live.update(h for h in (e.get("pre"), e.get("post")) if h)
@@ -793,7 +796,7 @@ class Store:
             ).fetchone()
             self.db.execute("DELETE FROM blobs WHERE hash NOT IN (SELECT hash FROM gc_live)")
             self.db.execute("DELETE FROM gc_live")
-        self.blobs.forget()
+        self._backend.forget()
         return {"pruned_operations": pruned, "deleted_blobs": size[0], "freed_bytes": size[1], "live_blobs": len(live)}
 
     def cache_get(self, namespace: str, key: str) -> Any:

@@ -455,6 +455,8 @@ class Operation:
     description: str
     view_hash: str
     data: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+    """Its place in the log (1 for the first operation)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

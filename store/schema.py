@@ -6,6 +6,7 @@ each change is a new function here, never an edit of an applied one.
 
 from __future__ import annotations
 
+import orjson
 import sqlite_utils
 
 migrations = sqlite_utils.Migrations("reverie-core")
@@ -142,3 +143,53 @@ def m004_blob_deltas(db: sqlite_utils.Database) -> None:
         )
     db.execute("DROP TABLE blobs")
     db.execute("ALTER TABLE blobs_v4 RENAME TO blobs")
+
+
+@migrations()
+def m005_compact_operations(db: sqlite_utils.Database) -> None:
+    """Operations as small rows: `seq` the row id, the time as microseconds, one packed record.
+
+    Why: an operation row held its id twice more (parent, undo_next), a
+    27-character time, a 64-character view hash and JSON text: ~340 bytes and
+    three index entries for an approve. Now `parent` is NULL when it is the
+    operation before (it always is), the view is stored as what the operation
+    changed (store.viewlog; `view_base` the operation its diff is against,
+    NULL for a checkpoint) and everything else is one JSON array deflated with
+    a preset dictionary (store.oplog.RECORDS). Every operation written before
+    becomes a checkpoint naming its view tree, whose hash stays its view id.
+    """
+    from reverie.store.clock import micros
+    from reverie.store.oplog import pack_record
+
+    db.execute(
+        "CREATE TABLE operations_v5 (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL,"
+        " parent TEXT, view_base INTEGER, record BLOB NOT NULL, pruned INTEGER NOT NULL DEFAULT 0)"
+    )
+    cur = db.execute(
+        "SELECT seq, id, parent, created_at, actor, kind, description, view_hash, data, undo_next, redo_stack, pruned"
+        " FROM operations ORDER BY seq"
+    )
+    previous: str | None = None
+    while rows := cur.fetchmany(1000):
+        out = []
+        for seq, op_id, parent, created, actor, kind, description, view_hash, data, undo, redo, pruned in rows:
+            us = micros(created)
+            record = pack_record(
+                {"top": view_hash},
+                actor,
+                kind,
+                description or "",
+                orjson.loads(data or "{}"),
+                "" if undo == op_id else undo,
+                orjson.loads(redo or "[]"),
+            )
+            parent_col = None if parent == previous else (parent or "")
+            out.append((seq, op_id, us if us is not None else created, parent_col, record, pruned))
+            previous = op_id
+        db.conn.executemany(
+            "INSERT INTO operations_v5(seq, id, created_us, parent, view_base, record, pruned)"
+            " VALUES (?, ?, ?, ?, NULL, ?, ?)",
+            out,
+        )
+    db.execute("DROP TABLE operations")
+    db.execute("ALTER TABLE operations_v5 RENAME TO operations")

@@ -18,6 +18,7 @@ CONTRACT (other layers are written against these signatures):
     store.get_op(ref) -> Operation                 # full id or unique prefix; "@" = head
     store.is_restorable(op_id) / store.pruned_operations() -> set[str]
     store.view(op_id=None) -> View                 # see store.views.View
+    store.view_blobs(op_id) -> set[str]            # every blob that view needs (gc keeps them)
     store.recorded_files() -> dict[str, str]       # head view: file key → sha256
     store.blob_text(hash) -> str
     store.active_artifacts(op_id=None) -> list[Artifact]

@@ -37,7 +37,8 @@ from reverie.store.journal import FileChange, JournalEntry
 from reverie.store.models import ACTORS, Actor, Artifact, Candidate, Operation, Proposal
 from reverie.store.oplog import UNDOES_ITSELF, OpLog
 from reverie.store.sessions import SessionIndex
-from reverie.store.views import View, get_artifact, load_view, save_view
+from reverie.store.viewlog import ViewLog
+from reverie.store.views import View, get_artifact
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Backend:
     lock: WriterLock
     clock: Clock
     ids: Ids
+    views: ViewLog
     read_only: bool = False
     """The database opened for reading only: every write refuses with one line."""
 
@@ -66,11 +68,17 @@ class Backend:
             with immediate(self.db):
                 yield
         except sqlite3.Error as err:
-            self.blobs.forget()
+            self.forget()
             raise ReverieError(f"database error in {self.db_path}: {err}") from None
         except BaseException:
-            self.blobs.forget()
+            self.forget()
             raise
+
+    def forget(self) -> None:
+        """Drop every cache of what was read (a transaction rolled back, or gc deleted blobs)."""
+        self.blobs.forget()
+        self.oplog.forget()
+        self.views.forget()
 
     def now(self) -> str:
         return iso(self.clock.now())
@@ -98,7 +106,7 @@ class Snapshot:
     def load_view(self, op: Operation) -> View:
         """The view `op` recorded (ReverieError when gc pruned it)."""
         try:
-            return load_view(self.blobs, op.view_hash)
+            return self.backend.views.load(op.seq or self.backend.oplog.seq_of(op.id))
         except ReverieError:
             raise ReverieError(f"operation {op.id} was pruned by gc: its state is no longer restorable") from None
 
@@ -231,7 +239,7 @@ class Transaction(Snapshot):
 
     def unchanged(self) -> bool:
         """True when the staged view equals the head view and nothing else is staged."""
-        same = self.head is not None and save_view(self.blobs, self.view) == self.head.view_hash
+        same = self.head is not None and self.backend.views.unchanged(self.view, self.head_view)
         return same and not self._rows and not self._files
 
     # --- commit ----------------------------------------------------------------------------
@@ -260,7 +268,7 @@ class Transaction(Snapshot):
             entry = self._write_files()
             payload["files"] = {c.key: c.action for c in entry.writes}
             payload["snapshots"] = entry.snapshots
-        view_hash = save_view(self.blobs, self.view)
+        stored = backend.views.store(self.view)
         with backend.sql():
             self.blobs.flush()
             for rows in self._rows:
@@ -269,13 +277,15 @@ class Transaction(Snapshot):
                 kind=self.kind,
                 actor=self.actor,
                 description=description,
-                view_hash=view_hash,
+                view=stored.record,
+                view_id=stored.vid,
                 data=payload,
                 undo_next=undo_next,
                 redo_stack=redo_stack,
             )
             if entry is not None and entry.writes:
                 backend.db.execute("DELETE FROM journal WHERE id = ?", [entry.id])
+        backend.views.committed(op.seq, stored)
         self.operation = op
         return op
 

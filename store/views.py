@@ -1,14 +1,16 @@
 """Views: what the active store and the workspace look like after an operation.
 
-A view is a small tree of blobs (like a git tree), so an operation that changes
-only review state stores a few hundred bytes:
+A view is four maps:
 
     {"artifacts": map(artifact_id -> artifact blob),
      "files": map(key -> {"hash": file blob, "created": bool, "mode": int}),
      "reviews": map(proposal_id -> review overrides),
      "candidates": map(candidate_id -> status)}
 
-where each map is a blob, split into hash buckets once it grows (`put_map`).
+Stored whole, a view is a small tree of blobs (like a git tree): a top node
+naming or holding the maps, each big map split into hash buckets (`put_map`).
+Most operations store only what they changed (store.viewlog); a whole tree is
+a checkpoint their diffs start from.
 """
 
 from __future__ import annotations
@@ -56,6 +58,25 @@ def recorded_bytes(blobs: Blobs, rec: FileRecord | None, disk: bytes | None = No
     return blobs.get(h)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The operation a view was read from, as store.viewlog needs it to store the next one.
+
+    `maps` are that operation's maps as read (never mutated): the next view is
+    stored as its difference from them. `depth` and `weight` are the number
+    and bytes of diffs between it and the checkpoint tree `tree` (whose maps
+    and forms are `tree_loaded`, see View.loaded).
+    """
+
+    seq: int
+    vid: str
+    depth: int
+    weight: int
+    maps: dict[str, dict[str, Any]]
+    tree: str
+    tree_loaded: dict[str, tuple[dict[str, Any], str]]
+
+
 @dataclass
 class View:
     artifacts: dict[str, str] = field(default_factory=dict)
@@ -63,15 +84,33 @@ class View:
     reviews: dict[str, dict[str, Any]] = field(default_factory=dict)
     candidates: dict[str, str] = field(default_factory=dict)
     loaded: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict, compare=False, repr=False)
-    """Maps as loaded (never mutated) with their hashes ("" for a map kept inline): unchanged maps are not re-stored."""
+    """The checkpoint tree's maps as loaded (never mutated) with their hashes ("" for a map kept inline):
+    when this view is stored whole, maps unchanged since are not re-stored."""
     source: str | None = field(default=None, compare=False, repr=False)
-    """The view hash this was loaded from: the new view is stored as a delta against it."""
+    """The checkpoint tree (top node hash) this view derives from: stored whole, it is a delta against it."""
+    origin: Origin | None = field(default=None, compare=False, repr=False)
+    """The operation this view was read from (None: built from nothing); see store.viewlog."""
 
     def copy(self) -> View:
         """A copy to change: replace entries (``reviews[pid] = {...}``), never mutate them in place."""
         return View(
-            dict(self.artifacts), dict(self.files), dict(self.reviews), dict(self.candidates), self.loaded, self.source
+            dict(self.artifacts),
+            dict(self.files),
+            dict(self.reviews),
+            dict(self.candidates),
+            self.loaded,
+            self.source,
+            self.origin,
         )
+
+    def maps(self) -> dict[str, dict[str, Any]]:
+        """The four maps by name (the same dicts, not copies)."""
+        return {
+            "artifacts": self.artifacts,
+            "files": self.files,
+            "reviews": self.reviews,
+            "candidates": self.candidates,
+        }
 
 
 FLAT_MAX = 128
@@ -240,15 +279,33 @@ def load_view(blobs: Blobs, view_hash: str) -> View:
 
 
 def view_blob_refs(blobs: Blobs, view_hash: str) -> set[str]:
-    """Every blob hash a view needs (for gc): the trees, artifacts and file contents."""
+    """Every blob hash a view stored whole needs (for gc): the tree's nodes, artifacts and file contents."""
+    refs: set[str] = set()
+    arts, files = _tree_refs(blobs, view_hash, refs)
+    return refs | content_refs(arts, files)
+
+
+def tree_refs(blobs: Blobs, view_hash: str) -> set[str]:
+    """The blobs of a view's tree itself (top node and map nodes), not the contents they name."""
+    refs: set[str] = set()
+    _tree_refs(blobs, view_hash, refs)
+    return refs
+
+
+def _tree_refs(blobs: Blobs, view_hash: str, refs: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
     top = blobs.get_json(view_hash)
-    refs = {view_hash}
+    refs.add(view_hash)
     arts = _map_refs(blobs, top["artifacts"], refs)
     files = _map_refs(blobs, top["files"], refs)
     _map_refs(blobs, top["reviews"], refs)
     _map_refs(blobs, top["candidates"], refs)
-    refs.update(arts.values())
-    refs.update(h for rec in files.values() for h in (rec.get("hash"), rec.get("edited_from")) if h)
+    return arts, files
+
+
+def content_refs(artifacts: dict[str, Any], files: dict[str, Any]) -> set[str]:
+    """The blobs map entries name: artifact versions and file contents (a file's person version too)."""
+    refs = {h for h in artifacts.values() if h}
+    refs.update(h for rec in files.values() if rec for h in (rec.get("hash"), rec.get("edited_from")) if h)
     return refs
 
 

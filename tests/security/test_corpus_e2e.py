@@ -27,6 +27,8 @@ import pytest
 import sqlite_utils
 
 from reverie.store.blobs import Blobs
+from reverie.store.candidates import unpack
+from reverie.store.oplog import RECORDS
 from tests.e2e.conftest import Cli
 from tests.ingest.fixtures import Claude, codex_call, codex_envelope, codex_user_turn, gemini_doc, write_jsonl
 from tests.security.corpus import KINDS, NON_SECRETS, SECRETS, Secret
@@ -118,6 +120,18 @@ def _plant(root: Path, workspace: Path) -> None:
     write_jsonl(root / "claude" / f"{c.session_id}.jsonl", [c.user(t) for t in NON_SECRETS])
 
 
+def _inflated(value: bytes) -> bytes:
+    """A BLOB column as the text it stores: zlib, a packed row (operation record, proposal), or raw."""
+    try:
+        return zlib.decompress(value)
+    except zlib.error:
+        pass
+    if RECORDS.packed(value):
+        return RECORDS.unpack(value)
+    out = unpack(value)
+    return out if isinstance(out, bytes) else out.encode()
+
+
 def _db_bytes(workspace: Path) -> tuple[bytes, str]:
     """The raw database files, and the text of every blob inflated and every BLOB column."""
     state = workspace / ".reverie"
@@ -132,10 +146,7 @@ def _db_bytes(workspace: Path) -> tuple[bytes, str]:
         for row in db.execute(f"SELECT * FROM [{table}]").fetchall():
             for value in row:
                 if isinstance(value, bytes):
-                    try:
-                        texts.append(zlib.decompress(value).decode("utf-8", "replace"))
-                    except zlib.error:
-                        texts.append(value.decode("utf-8", "replace"))
+                    texts.append(_inflated(value).decode("utf-8", "replace"))
                 elif isinstance(value, str):
                     texts.append(value)
     db.conn.close()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reverie.store import viewlog
 from reverie.store.core import Store
 from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.models import Proposal
-from reverie.store.views import view_blob_refs
 from tests.store.conftest import sandbox as store_sandbox
 from tests.store.conftest import world
 
@@ -67,6 +68,21 @@ def _pending(s: Store) -> list[Proposal]:
 )
 @given(st.lists(step, min_size=1, max_size=14))
 def test_random_sequences_keep_invariants(steps: list[tuple[str, object]]) -> None:
+    _check_invariants(steps)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(step, min_size=1, max_size=14))
+def test_random_sequences_keep_invariants_with_a_checkpoint_every_third_view(steps: list[tuple[str, object]]) -> None:
+    """The same, with views stored whole after every two diffs (store.viewlog), gc in between."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(viewlog, "CHAIN_MAX", 2)
+        _check_invariants(steps)
+
+
+def _check_invariants(steps: list[tuple[str, object]]) -> None:
     with sandbox() as (ws, home):
         s = Store.open(ws, create=True)
         s.init()
@@ -149,7 +165,7 @@ def test_random_sequences_keep_invariants(steps: list[tuple[str, object]]) -> No
         present = s.blobs.hashes()
         live = [op for op in s.log() if not s.oplog.is_pruned(op.id)]
         for op in live:
-            assert view_blob_refs(s.blobs, op.view_hash) <= present
+            assert s.view_blobs(op.id) <= present
             assert {h for h in op.data.get("snapshots", {}).values() if h} <= present
         # and every restorable state can still be restored byte for byte
         for op in live[-3:]:
