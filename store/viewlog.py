@@ -106,16 +106,7 @@ class ViewLog:
     def load(self, seq: int) -> View:
         """The view of the operation `seq` (StoreCorruptError when its tree's blobs are gone)."""
         o = self.origin(seq)
-        m = o.maps
-        return View(
-            dict(m["artifacts"]),
-            dict(m["files"]),
-            dict(m["reviews"]),
-            dict(m["candidates"]),
-            o.tree_loaded,
-            o.tree,
-            o,
-        )
+        return View(**{name: dict(m) for name, m in o.maps.items()}, loaded=o.tree_loaded, source=o.tree, origin=o)
 
     def origin(self, seq: int) -> Origin:
         """The view of operation `seq` as read (cached; its maps must not be mutated)."""
