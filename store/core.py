@@ -697,6 +697,8 @@ class Store:
             if not redo:
                 raise NothingToDoError("nothing to redo")
             redone = self.oplog.get(redo[-1])
+            if self.oplog.is_pruned(redone.id):
+                raise ReverieError(f"cannot redo {redone.id}: its state was pruned by gc")
             redone_next, _ = self.oplog.nav(redone.id)
             return self._move_to(
                 tx,
