@@ -28,6 +28,7 @@ import sqlite_utils
 
 from reverie.store.blobs import Blobs
 from reverie.store.candidates import unpack
+from reverie.store.errors import StoreCorruptError
 from reverie.store.oplog import RECORDS
 from tests.e2e.conftest import Cli
 from tests.ingest.fixtures import Claude, codex_call, codex_envelope, codex_user_turn, gemini_doc, write_jsonl
@@ -121,14 +122,21 @@ def _plant(root: Path, workspace: Path) -> None:
 
 
 def _inflated(value: bytes) -> bytes:
-    """A BLOB column as the text it stores: zlib, a packed row (operation record, proposal), or raw."""
+    """A BLOB column as the text it stores: zlib, a packed row (operation record, proposal), or raw.
+
+    A column of hashes holds random bytes, which may start like a packed row (1 in 256 per
+    prefix): what does not inflate is kept raw (the raw database bytes are searched too).
+    """
     try:
         return zlib.decompress(value)
     except zlib.error:
         pass
-    if RECORDS.packed(value):
-        return RECORDS.unpack(value)
-    out = unpack(value)
+    try:
+        if RECORDS.packed(value):
+            return RECORDS.unpack(value)
+        out = unpack(value)
+    except (zlib.error, StoreCorruptError):
+        return value
     return out if isinstance(out, bytes) else out.encode()
 
 
