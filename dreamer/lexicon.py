@@ -295,3 +295,18 @@ JOINED_LEAD = re.compile(
 """A rule joined to an answer ("yes and do not wrap long lines …"): the answer is not part of the rule."""
 PRACTICE_VERB = re.compile(r"^(?:use|using|follow|following|run|running|write|writing|apply|applying)\b", re.I)
 """Verbs of how work is done: "why aren't we using X" asks for X as a practice (not "why don't we have X")."""
+CHECK_BYPASS = re.compile(
+    r"--no-verify\b|\b(?:skip|skipping|bypass|bypassing|disable|disabling|ignore|ignoring|silence|suppress|mute)\b"
+    r"[^.;,]{0,30}?\b(?:hooks?|checks?|tests?|lint(?:er|ing)?|ci|validation|verification|pre-commit|"
+    r"type[ -]?check(?:s|ing|er)?|findings|warnings)\b"
+    r"|\b(?:noqa|type: ?ignore|eslint-disable|@ts-ignore|@ts-nocheck|xfail)\b",
+    re.I,
+)
+"""A way around a check ("Skip hook (--no-verify)", "disable the failing test"): what a refused shortcut refuses."""
+WORKAROUND_REFUSED = re.compile(
+    r"\b(?:do ?n[o']?t|dont|never)\s+just\s+(?P<act>[^.;!?]{5,160}?)\s*[.;,!]?\s+"
+    r"(?:(?:but|and|instead|rather)[\s,]+)?(?:please\s+)?"
+    r"(?P<fix>(?:fix|solve|address|resolve|find)\s+(?:the\s+)?(?:actual|real|root|underlying)\b[^.;!?]{0,160})",
+    re.I,
+)
+"""A workaround refused for the cause ("don't just rerun it by hand, fix the actual problem"): the way it is done."""

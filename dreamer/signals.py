@@ -42,15 +42,23 @@ from reverie.dreamer.commands import (
     same_purpose,
     tool_of,
 )
-from reverie.dreamer.lexicon import CORRECTION, REDIRECT, USE
+from reverie.dreamer.lexicon import CORRECTION, CREDENTIAL, REDIRECT, TEMPORAL, USE
 from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
-from reverie.dreamer.statements import addressed, core, external_statement, read_turn, rejection_reason
+from reverie.dreamer.shortcuts import QUESTION_TOOLS, answer_lesson, answers
+from reverie.dreamer.statements import (
+    addressed,
+    core,
+    external_statement,
+    lesson_problem,
+    read_turn,
+    rejection_reason,
+)
 from reverie.dreamer.turns import LESSON_KINDS, STANDING, TASK_KINDS, classify_turn
 from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 14
+SIGNALS_VERSION = 15
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -137,6 +145,8 @@ class _Walk:
         called = self.calls_by_id.get(ev.tool_use_id)
         if called is not None:
             called.status = ev.status or "ok"
+            if called.tool in QUESTION_TOOLS and ev.trust == "tool" and not ev.is_sidechain and called.status == "ok":
+                self.answered(ev, called)
             if called.shell and called.status == "error":
                 called.error = quote(error_line(ev.text or ""), 200)
             if self.replacing is not None and called.shell and called.status == "ok":
@@ -155,6 +165,44 @@ class _Walk:
             if external is not None:
                 self.sig.statements.append(external)
                 self.externals += 1
+
+    def answered(self, ev: Event, asked: Call) -> None:
+        """The person's answers to the agent's own question: a moment each result; a lesson only when an answer
+        refuses an offered way around a check (`shortcuts`), else a choice for this task."""
+        got = answers(asked.input, ev.text or "")
+        if not got:
+            return
+        found = []
+        for a in got:
+            line = answer_lesson(a)
+            if line is None or lesson_problem(line) or CREDENTIAL.search(a.answer):
+                continue
+            found.append(
+                Statement(
+                    kind="correction",
+                    text=quote(a.answer, 300),
+                    line=line,
+                    polarity="must_not",
+                    strong=True,
+                    general=True,
+                    temporal=bool(TEMPORAL.search(a.answer)),
+                    uuid=ev.uuid,
+                    ts=ev.timestamp,
+                    trust="user",  # the person's own answer, returned by our own tool (never a sidechain's)
+                    turn="answer",
+                    session_id=self.sig.session_id,
+                    basis="refused_shortcut",
+                    after="question",
+                )
+            )
+        self.sig.statements.extend(found[:2])
+        if found:
+            decision, why = "candidate", "an answer that refuses the offered way around a check"
+        else:
+            decision, why = "dropped", "answer: a choice the person made for this task (no shortcut refused)"
+        if len(self.sig.moments) < MAX_MOMENTS:
+            text = quote(" / ".join(a.answer for a in got), 240)
+            self.sig.moments.append(Moment(ev.uuid, ev.timestamp, text, "question", "answer", None, decision, why))
 
     def person(self, ev: Event, rejected: Call | None = None) -> None:
         """A person's words: a moment, maybe statements, maybe the start of a new task."""
@@ -187,7 +235,7 @@ class _Walk:
                 found = [
                     s
                     for s in found
-                    if s.basis == "method"
+                    if s.basis in ("method", "refused_shortcut")
                     or (
                         turn.kind != "bug_report"
                         and (STANDING.search(s.text) or s.polarity == "prefer")

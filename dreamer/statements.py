@@ -52,6 +52,7 @@ from reverie.dreamer.lexicon import (
 )
 from reverie.dreamer.methods import method_of
 from reverie.dreamer.model import Call, Key, Statement, trust_of
+from reverie.dreamer.shortcuts import workaround_lesson
 from reverie.dreamer.shorthand import expand_shorthand
 from reverie.dreamer.turns import RHETORICAL
 from reverie.dreamer.wording import base_verb, imperative, quote, sentences, tokens
@@ -342,6 +343,10 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
             )
         )
 
+    refused = workaround_lesson(text) if not CREDENTIAL.search(text) else None
+    if refused is not None:
+        # "don't just X, fix the actual problem": how this project's problems are handled, whatever the turn is
+        add(refused[1], refused[0], "must_not", True, general=True, basis="refused_shortcut")
     for sentence in sentences(text)[:20]:
         if len(sentence) < 5 or len(sentence) > 400 or SMALL_TALK.match(sentence) or SMALL_TALK.match(core(sentence)):
             continue

@@ -626,6 +626,90 @@ def h_release_one_correction(ws: Path, day0: float = 0) -> Scenario:
     )
 
 
+# --- refused shortcuts (written for the class, not taken from any real corpus) --------------------------
+
+
+def ask(s: SessionWriter, question: str, options: list[str], answer: str) -> str:
+    """The agent's multiple-choice question (Claude Code's AskUserQuestion) and the person's answer."""
+    tool_input = {
+        "questions": [
+            {
+                "question": question,
+                "header": "Decide",
+                "options": [{"label": o, "description": ""} for o in options],
+                "multiSelect": False,
+            }
+        ]
+    }
+    text = (
+        f'User has answered your questions: "{question}"="{answer}". '
+        "You can now continue with the user's answers in mind."
+    )
+    return s.tool("AskUserQuestion", tool_input, text, result={"questions": tool_input["questions"]})
+
+
+def h_refused_shortcut(ws: Path, day0: float = 0) -> Scenario:
+    """A way around a check turned down: once as the answer to the agent's question, once in the person's words."""
+    a = _s(ws, "shortcut-1", day0)
+    filler(a, 4, offset=1)
+    a.user("commit the refund changes")
+    a.bash(
+        "git commit -am 'refund rounding'",
+        "ruff.....Failed\n- hook id: ruff\napp/models.py:1:1: F401 `os` imported but unused",
+        status="error",
+    )
+    ask(
+        a,
+        "The pre-commit hook flags an unused import in app/models.py, which this change did not touch. Proceed how?",
+        ["Commit with --no-verify", "Clean up app/models.py too"],
+        "trunk passes the hook, so clean it up even if we didnt touch it",
+    )
+    a.edit("app/models.py", "import os\n", "")
+    a.bash("git commit -am 'refund rounding'", "[feat 1a2b3c4] refund rounding")
+    b = _s(ws, "shortcut-2", day0 + 3)
+    filler(b, 3, offset=4)
+    b.user(
+        "the preview deploy has no demo accounts again. dont just insert them with psql on the preview box, "
+        "fix the real reason the seed step is skipped in the deploy workflow"
+    )
+    b.bash("gh run view --log-failed | tail -20", "seed: skipped (condition false)")
+    return Scenario(
+        "h_refused_shortcut",
+        "a bypass of a check refused in an answer, and a workaround refused for its cause",
+        sessions=[a, b],
+        expect=[
+            Expect(kinds=("memory", "instinct", "rule"), contains=("--no-verify",)),
+            Expect(kinds=("memory", "instinct", "rule"), contains=("psql", "seed")),
+        ],
+        max_proposals=2,
+    )
+
+
+def h_shortcut_choices(ws: Path, day0: float = 0) -> Scenario:
+    """Trap: answers that are choices for the task (a library, taking the skip on purpose), and a "don't just"
+    that adds a task step — none of them a lesson."""
+    a = _s(ws, "choice-1", day0)
+    a.user("add a chart of monthly refunds to the web app")
+    ask(a, "Which chart library should the refunds chart use?", ["recharts", "chart.js"], "recharts")
+    a.edit("web/src/App.tsx", "return null;", "return <RefundsChart />;")
+    a.user("run the e2e suite before we merge")
+    a.bash("yarn e2e", "Error: connect ECONNREFUSED staging.ledgerly.test:443", status="error")
+    ask(
+        a,
+        "Staging is unreachable, so the e2e suite cannot run. What should I do?",
+        ["Skip the e2e tests", "Wait for staging"],
+        "Skip the e2e tests",
+    )
+    a.user("dont just rename the endpoint, update the web client that calls it too")
+    a.edit("app/api.py", "def refund", "def refund_payment")
+    return Scenario(
+        "h_shortcut_choices",
+        "answers that choose for the task, and a task step said with 'don't just'",
+        sessions=[a],
+        max_proposals=0,
+    )
+
+
 HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_yarn_not_npm": h_yarn_not_npm,
     "h_nonnative_branch": h_nonnative_branch,
@@ -642,6 +726,8 @@ HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_noise_long": h_noise_long,
     "h_terse_contradicts_claude_md": h_terse_contradicts_claude_md,
     "h_release_one_correction": h_release_one_correction,
+    "h_refused_shortcut": h_refused_shortcut,
+    "h_shortcut_choices": h_shortcut_choices,
 }
 """Held-out scenarios by name (each a builder like `catalog.SCENARIOS`)."""
 
