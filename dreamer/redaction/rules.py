@@ -43,46 +43,54 @@ _CMD = r"[^\n|;&]{0,200}?(?<=[\s])"
 """The rest of one simple command up to a flag (no pipe, list or newline in between)."""
 
 
+def _token(name: str, gate: str, pattern: str, *hints: str) -> Rule:
+    """A credential format matched whole (a provider key, a webhook URL, a key block): the match is the span."""
+    return Rule(name, gate, re.compile(pattern), hints=hints)
+
+
+def _command_password(
+    name: str,
+    gate: str,
+    command: str,
+    flag: str,
+    *hints: str,
+    value: str = _Q,
+    check: Callable[[re.Match[str], str], bool] = flag_value,
+) -> Rule:
+    """A password given to `command` by `flag` later in the same simple command (`_CMD`).
+
+    `value` is one shell argument (`_Q`: quoted or bare) or, after a `user:`-style flag, the
+    password part; its groups are the pattern's only capturing groups, so they are the span.
+    """
+    pattern = re.compile(command + _CMD + flag + value)
+    return Rule(name, gate, pattern, groups=tuple(range(1, pattern.groups + 1)), hints=hints, check=check)
+
+
 RULES: tuple[Rule, ...] = (
-    Rule(
+    _token(
         "private-key",
         "pk",
-        re.compile(
-            r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
-            r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))"
-        ),
-        hints=("private key",),
+        r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]{0,12000}?"
+        r"(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|(?=\Z))",
+        "private key",
     ),
     # the tail of a key block whose BEGIN line is out of sight (a clipped window)
-    Rule(
+    _token(
         "private-key",
         "pk",
-        re.compile(
-            r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=][A-Za-z0-9+/=\r\n\\]{39,12000}-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-        ),
-        hints=("private key",),
+        r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=][A-Za-z0-9+/=\r\n\\]{39,12000}-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----",
+        "private key",
     ),
     # the body of a PEM block with neither marker in sight: several 64-column base64 lines
-    Rule(
-        "pem-body",
-        "pem",
-        re.compile(r"(?:(?<=\n)|\A)(?:[A-Za-z0-9+/]{64}(?:\r?\n|\\n)){3,}[A-Za-z0-9+/=]{0,64}"),
-    ),
-    Rule("anthropic-key", "sk", re.compile(r"sk-ant-[A-Za-z0-9_\-]{16,}"), hints=("sk-ant-",)),
-    Rule(
-        "openai-key",
-        "sk",
-        re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}"),
-        hints=("sk-",),
-    ),
-    Rule(
-        "stripe-key", "stripe", re.compile(r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), hints=("_live_", "_test_")
-    ),
-    Rule(
+    _token("pem-body", "pem", r"(?:(?<=\n)|\A)(?:[A-Za-z0-9+/]{64}(?:\r?\n|\\n)){3,}[A-Za-z0-9+/=]{0,64}"),
+    _token("anthropic-key", "sk", r"sk-ant-[A-Za-z0-9_\-]{16,}", "sk-ant-"),
+    _token("openai-key", "sk", r"(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}", "sk-"),
+    _token("stripe-key", "stripe", r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}", "_live_", "_test_"),
+    _token(
         "aws-access-key-id",
         "akia",
-        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])"),
-        hints=("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa"),
+        r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])",
+        *("akia", "asia", "abia", "acca", "agpa", "aida", "aroa", "anpa"),
     ),
     Rule(
         "aws-secret-key",
@@ -106,27 +114,22 @@ RULES: tuple[Rule, ...] = (
         hints=("akia", "asia"),
         check=aws_shaped,
     ),
-    Rule(
-        "github-token",
-        "gh",
-        re.compile(r"(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}"),
-        hints=("ghp_", "gho_", "ghs_", "ghu_", "ghr_"),
-    ),
-    Rule("github-pat", "ghpat", re.compile(r"github_pat_[A-Za-z0-9_]{22,}"), hints=("github_pat_",)),
-    Rule("gitlab-token", "glpat", re.compile(r"glpat-[A-Za-z0-9_\-]{20,}"), hints=("glpat-",)),
-    Rule("slack-token", "slack", re.compile(r"xox[abposre]-[A-Za-z0-9-]{10,}"), hints=("xox",)),
-    Rule("slack-app-token", "slack", re.compile(r"xapp-\d-[A-Za-z0-9-]{10,}"), hints=("xapp-",)),
-    Rule(
+    _token("github-token", "gh", r"(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}", "ghp_", "gho_", "ghs_", "ghu_", "ghr_"),
+    _token("github-pat", "ghpat", r"github_pat_[A-Za-z0-9_]{22,}", "github_pat_"),
+    _token("gitlab-token", "glpat", r"glpat-[A-Za-z0-9_\-]{20,}", "glpat-"),
+    _token("slack-token", "slack", r"xox[abposre]-[A-Za-z0-9-]{10,}", "xox"),
+    _token("slack-app-token", "slack", r"xapp-\d-[A-Za-z0-9-]{10,}", "xapp-"),
+    _token(
         "slack-webhook",
         "slackhook",
-        re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}"),
-        hints=("hooks.slack.com",),
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
+        "hooks.slack.com",
     ),
-    Rule(
+    _token(
         "discord-webhook",
         "discord",
-        re.compile(r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{20,}"),
-        hints=("discord",),
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{20,}",
+        "discord",
     ),
     Rule(
         "discord-bot-token",
@@ -136,12 +139,7 @@ RULES: tuple[Rule, ...] = (
         ),
         check=discord,
     ),
-    Rule(
-        "telegram-bot-token",
-        "telegram",
-        re.compile(r"(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{32,33}(?![A-Za-z0-9_-])"),
-        hints=(":aa",),
-    ),
+    _token("telegram-bot-token", "telegram", r"(?<![0-9])[0-9]{8,10}:AA[A-Za-z0-9_-]{32,33}(?![A-Za-z0-9_-])", ":aa"),
     Rule(
         "twilio-auth-token",
         "twilio",
@@ -158,12 +156,12 @@ RULES: tuple[Rule, ...] = (
         hints=("ac", "sk"),
         check=hex_not_sid,
     ),
-    Rule("google-api-key", "aiza", re.compile(r"AIza[0-9A-Za-z_\-]{35}"), hints=("aiza",)),
-    Rule("jwt", "eyj", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), hints=("eyj",)),
-    Rule(
+    _token("google-api-key", "aiza", r"AIza[0-9A-Za-z_\-]{35}", "aiza"),
+    _token("jwt", "eyj", r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", "eyj"),
+    _token(
         "provider-token",
         "provider",
-        re.compile(
+        (
             r"(?<![A-Za-z0-9_-])(?:"
             r"npm_[A-Za-z0-9]{36}|pypi-AgE[A-Za-z0-9_-]{50,}|hf_[A-Za-z0-9]{30,}|"
             r"SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{30,64}|key-[0-9a-f]{32}|"
@@ -172,7 +170,7 @@ RULES: tuple[Rule, ...] = (
             r"sq0(?:atp|csp)-[A-Za-z0-9_-]{22,43}|dp\.pt\.[A-Za-z0-9]{40,}|pul-[a-f0-9]{40}|ATATT3[A-Za-z0-9_=-]{60,}"
             r")"
         ),
-        hints=(
+        *(
             "npm_",
             "pypi-",
             "hf_",
@@ -228,57 +226,29 @@ RULES: tuple[Rule, ...] = (
         hints=("://",),
     ),
     # --- passwords on command lines ---
-    Rule(
+    _command_password(
         "mysql-password",
         "mysql",
-        re.compile(
-            r"(?i)\b(?:mysql\w*|mariadb[\w-]*|mydumper|myloader)\b" + _CMD + r"(?-i:-p|--password=)" + _Q,
-        ),
-        groups=(1, 2, 3),
-        hints=("mysql", "mariadb", "mydumper", "myloader"),
-        check=flag_value,
+        r"(?i)\b(?:mysql\w*|mariadb[\w-]*|mydumper|myloader)\b",
+        r"(?-i:-p|--password=)",
+        *("mysql", "mariadb", "mydumper", "myloader"),
     ),
-    Rule(
-        "sshpass-password",
-        "sshpass",
-        re.compile(r"\bsshpass\b" + _CMD + r"-p[ \t]*" + _Q),
-        groups=(1, 2, 3),
-        hints=("sshpass",),
-        check=flag_value,
-    ),
-    Rule(
-        "redis-password",
-        "redis",
-        re.compile(r"\bredis-cli\b" + _CMD + r"(?:-a|--pass|--askpass)[ \t]+" + _Q),
-        groups=(1, 2, 3),
-        hints=("redis-cli",),
-        check=flag_value,
-    ),
-    Rule(
+    _command_password("sshpass-password", "sshpass", r"\bsshpass\b", r"-p[ \t]*", "sshpass"),
+    _command_password("redis-password", "redis", r"\bredis-cli\b", r"(?:-a|--pass|--askpass)[ \t]+", "redis-cli"),
+    _command_password(
         "registry-password",
         "login",
-        re.compile(
-            r"\b(?:docker|podman|helm|buildah|skopeo|oras|nerdctl|crane|cf|heroku|az acr)\b[^\n|;&]{0,80}?\blogin\b"
-            + _CMD
-            + r"(?:-p|--password)[ \t=]+"
-            + _Q
-        ),
-        groups=(1, 2, 3),
-        hints=("login",),
-        check=flag_value,
+        r"\b(?:docker|podman|helm|buildah|skopeo|oras|nerdctl|crane|cf|heroku|az acr)\b[^\n|;&]{0,80}?\blogin\b",
+        r"(?:-p|--password)[ \t=]+",
+        "login",
     ),
-    Rule(
+    _command_password(
         "cli-password",
         "cli",
-        re.compile(
-            r"\b(?:mongo(?:sh|dump|restore|import|export)?|sqlcmd|bcp|ldap\w+|7z|7za|smbclient|"
-            r"openssl|keytool|jarsigner|vsql)\b"
-            + _CMD
-            + r"(?:-p|-P|-w|-k|-storepass|-keypass|-srcstorepass|-deststorepass)[ \t]*"
-            + _Q
-        ),
-        groups=(1, 2, 3),
-        hints=("mongo", "sqlcmd", "bcp", "ldap", "7z", "smbclient", "openssl", "keytool", "jarsigner", "vsql"),
+        r"\b(?:mongo(?:sh|dump|restore|import|export)?|sqlcmd|bcp|ldap\w+|7z|7za|smbclient|"
+        r"openssl|keytool|jarsigner|vsql)\b",
+        r"(?:-p|-P|-w|-k|-storepass|-keypass|-srcstorepass|-deststorepass)[ \t]*",
+        *("mongo", "sqlcmd", "bcp", "ldap", "7z", "smbclient", "openssl", "keytool", "jarsigner", "vsql"),
         check=lambda m, v: flag_value(m, v) and not v.isdigit(),
     ),
     Rule(
@@ -297,23 +267,21 @@ RULES: tuple[Rule, ...] = (
         hints=("pass:",),
         check=lambda m, v: m.group(0).startswith("pass:") and flag_value(m, v),
     ),
-    Rule(
+    _command_password(
         "cli-password",
         "curl",
-        re.compile(
-            r"\b(?:curl|wget|http|httpie|xh)\b" + _CMD + r"(?:-u|--user)[ \t]*['\"]?[^\s:'\"]{1,64}:([^\s'\"@]{3,256})"
-        ),
-        groups=(1,),
-        hints=("curl", "wget", "http", "xh"),
-        check=flag_value,
+        r"\b(?:curl|wget|http|httpie|xh)\b",
+        r"(?:-u|--user)[ \t]*['\"]?[^\s:'\"]{1,64}:",
+        *("curl", "wget", "http", "xh"),
+        value=r"([^\s'\"@]{3,256})",
     ),
-    Rule(
+    _command_password(
         "cli-password",
         "cli",
-        re.compile(r"\bsmbclient\b" + _CMD + r"-U[ \t]*['\"]?[^\s%'\"]{1,64}%([^\s'\"]{3,256})"),
-        groups=(1,),
-        hints=("smbclient",),
-        check=flag_value,
+        r"\bsmbclient\b",
+        r"-U[ \t]*['\"]?[^\s%'\"]{1,64}%",
+        "smbclient",
+        value=r"([^\s'\"]{3,256})",
     ),
     Rule(
         "secret-flag",
