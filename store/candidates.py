@@ -8,7 +8,6 @@ the view's `reviews` map, so undo/redo/restore cover review state too.
 from __future__ import annotations
 
 import gc
-import zlib
 from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ import orjson
 
 from reverie.store.errors import NotFoundError, UsageError
 from reverie.store.models import Candidate, Label, LineEdit, Proposal
+from reverie.store.packing import Packer
 from reverie.store.schema import SUMMARY_FIELDS
 
 if TYPE_CHECKING:
@@ -217,33 +217,29 @@ def _summaries(flat: list[Any], cid: str) -> list[Proposal]:
     return out
 
 
-PACKED = b"z1"
-"""Prefix of a proposal row packed with `_DICTIONARY` (rows written before are plain JSON text)."""
-_DICTIONARY = (
+PROPOSAL_ROWS = Packer(
+    b"z1",
     b'"meta":{},"original_scope":"","original_kind":"","original_body":"","candidate_store":"c-",'
     b'"evidence":[{"session_id":"","event_uuid":"","timestamp":"","trust":"user","quote":"","agent":"claude"}],'
     b'"labels":[{"label":"","severity":"warn","reason":""}],"rationale":"","status":"pending","confidence":0.5,'
     b'"replaces":["a-"],"after":"<!-- reverie:begin -->\n- ","before":"<!-- reverie:begin -->\n- ",'
     b'"target":"","body":"","name":"","title":"","paths":[],"scope":"team","kind":"instinct",'
-    b'{"id":"p-","action":"update",'
+    b'{"id":"p-","action":"update",',
 )
-"""Zlib's preset dictionary for proposal rows: the keys every row repeats, so a small row stays small.
-
-Never change it: rows packed with it must stay readable (a new one gets a new prefix).
-"""
+"""Proposal rows (prefix ``z1``; rows written before packing are plain JSON text): the keys every
+row repeats are the preset dictionary, so a small row stays small. Never change the dictionary:
+rows packed with it must stay readable (a new one gets a new prefix)."""
 
 
 def pack(data: bytes) -> bytes:
     """A proposal row's JSON, deflated with the shared dictionary (before and after share most text)."""
-    comp = zlib.compressobj(9, zlib.DEFLATED, -15, zdict=_DICTIONARY)
-    return PACKED + comp.compress(data) + comp.flush()
+    return PROPOSAL_ROWS.pack(data)
 
 
 def unpack(raw: str | bytes) -> bytes | str:
     """The JSON of a stored proposal row (packed, or plain text from before packing)."""
-    if isinstance(raw, bytes) and raw.startswith(PACKED):
-        inflate = zlib.decompressobj(-15, zdict=_DICTIONARY)
-        return inflate.decompress(raw[len(PACKED) :]) + inflate.flush()
+    if isinstance(raw, bytes) and PROPOSAL_ROWS.packed(raw):
+        return PROPOSAL_ROWS.unpack(raw)
     return raw
 
 
