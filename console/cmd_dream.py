@@ -130,25 +130,14 @@ def explain_lines(entries: list[dict[str, Any]]) -> list[str]:
 
 
 def cmd_effect(args: argparse.Namespace, out: Output) -> int:
-    from reverie.dreamer.dream import session_refs
+    from reverie.dreamer.dream import indexed_signals
     from reverie.dreamer.effect import compute_effects
-    from reverie.dreamer.engines.base import DreamContext
-    from reverie.dreamer.engines.heuristic import collect_signals
     from reverie.dreamer.ingest import ingest
 
     store = _open(args)
     try:
         ingest(store, store.workspace, list(args.transcripts))
-        index = store.sessions
-        ctx = DreamContext(
-            workspace=store.workspace,
-            sessions=session_refs(index),
-            artifacts=[],
-            load_events=index.iter_events,
-            cache_get=store.cache_get,
-            cache_put=store.cache_put,
-        )
-        effects = compute_effects(store, collect_signals(ctx))
+        effects = compute_effects(store, indexed_signals(store))
     finally:
         store.close()
     doc = {"artifacts": [e.to_dict() for e in effects]}

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from reverie.dreamer.adapters.codex import CWD_TAG
 from reverie.dreamer.adapters.common import MAX_DOCUMENT_BYTES, FileInfo
 from reverie.dreamer.adapters.gemini import looks_like_gemini, session_id_of
 from reverie.dreamer.redact import redact_name
@@ -64,7 +65,6 @@ CLAUDE_TYPES = frozenset(
     }
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-_CWD = re.compile(r"<cwd>\s*(.*?)\s*</cwd>", re.S)
 
 
 @dataclass(slots=True)
@@ -380,7 +380,7 @@ def _sniff_lines(path: str) -> FileInfo | None:
                         if not cwd and rec.get("type") == "turn_context" and isinstance(payload_cwd, str):
                             cwd = payload_cwd
                         if not cwd:
-                            m = _CWD.search(line[:20000].decode("utf-8", "replace").replace("\\n", "\n"))
+                            m = CWD_TAG.search(line[:20000].decode("utf-8", "replace").replace("\\n", "\n"))
                             if m:
                                 cwd = m.group(1)
                 if agent and session_id and cwd:

@@ -114,6 +114,21 @@ def session_refs(index: SessionIndex) -> list[SessionRef]:
     ]
 
 
+def indexed_signals(store: Store) -> list[SessionSignals]:
+    """The signals of every session `store` has indexed (cached per session), outside a dream:
+    what a reviewed hook is replayed against and what `effect` measures."""
+    index = store.sessions
+    ctx = DreamContext(
+        workspace=store.workspace,
+        sessions=session_refs(index),
+        artifacts=[],
+        load_events=index.iter_events,
+        cache_get=store.cache_get,
+        cache_put=store.cache_put,
+    )
+    return collect_signals(ctx)
+
+
 def replay_calls(signals: list[SessionSignals]) -> list[ReplayCall]:
     """Every historical tool call (from the cached signals) as replay inputs."""
     calls: list[ReplayCall] = []

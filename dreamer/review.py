@@ -38,21 +38,9 @@ MAX_META_DEPTH = 32
 
 def past_calls(store: Store) -> list[ReplayCall]:
     """Every tool call of the indexed sessions, as replay inputs (signals are cached per session)."""
-    from reverie.dreamer.dream import replay_calls, session_refs
-    from reverie.dreamer.engines.base import DreamContext
-    from reverie.dreamer.engines.heuristic import collect_signals
-    from reverie.store.sessions import SessionIndex
+    from reverie.dreamer.dream import indexed_signals, replay_calls
 
-    index = SessionIndex(store.db)
-    ctx = DreamContext(
-        workspace=store.workspace,
-        sessions=session_refs(index),
-        artifacts=[],
-        load_events=index.iter_events,
-        cache_get=store.cache_get,
-        cache_put=store.cache_put,
-    )
-    return replay_calls(collect_signals(ctx))
+    return replay_calls(indexed_signals(store))
 
 
 def _budget(workspace: Path) -> int:

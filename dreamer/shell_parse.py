@@ -256,27 +256,12 @@ class _Parser:
                 end = len(s) if end == -1 else end
                 text.append(s[self.i + 2 : end])
                 self.i = end + 1
-            elif c == "$" and s.startswith("$((", self.i):
-                self._dollar_arith(text)
-            elif c == "$" and s.startswith("$(", self.i):
-                self.i += 2
-                sub_start = self.i
-                subs.append(self._sub_script(")"))
-                text.append("$(" + s[sub_start : self.i])
             elif c == "$" and s.startswith("${", self.i):
                 end = s.find("}", self.i)
                 end = len(s) if end == -1 else end
                 text.append(s[self.i : end + 1])
                 self.i = end + 1
-            elif c == "`":
-                self.i += 1
-                sub_start = self.i
-                end = s.find("`", self.i)
-                end = len(s) if end == -1 else end
-                subs.append(parse(s[sub_start:end], self.depth + 1))
-                text.append(s[sub_start - 1 : end + 1])
-                self.i = end + 1
-            else:
+            elif not self._substitution(text, subs):
                 text.append(c)
                 self.i += 1
         return Word("".join(text), s[start : self.i], subs)
@@ -292,24 +277,33 @@ class _Parser:
                 nxt = s[self.i + 1]
                 text.append(nxt if nxt in '$`"\\\n' else c + nxt)
                 self.i += 2
-            elif c == "$" and s.startswith("$((", self.i):
-                self._dollar_arith(text)
-            elif c == "$" and s.startswith("$(", self.i):
-                self.i += 2
-                sub_start = self.i
-                subs.append(self._sub_script(")"))
-                text.append("$(" + s[sub_start : self.i])
-            elif c == "`":
-                self.i += 1
-                sub_start = self.i
-                end = s.find("`", self.i)
-                end = len(s) if end == -1 else end
-                subs.append(parse(s[sub_start:end], self.depth + 1))
-                text.append(s[sub_start - 1 : end + 1])
-                self.i = end + 1
-            else:
+            elif not self._substitution(text, subs):
                 text.append(c)
                 self.i += 1
+
+    def _substitution(self, text: list[str], subs: list[Script]) -> bool:
+        """Take `$((…))`, `$(…)` or a backquoted command at the cursor whole (kept verbatim in `text`,
+        its script in `subs`): they read the same in a bare word and inside double quotes.
+        False, and nothing taken, when the cursor is on none of them."""
+        s = self.s
+        if s.startswith("$((", self.i):
+            self._dollar_arith(text)
+        elif s.startswith("$(", self.i):
+            self.i += 2
+            sub_start = self.i
+            subs.append(self._sub_script(")"))
+            text.append("$(" + s[sub_start : self.i])
+        elif s.startswith("`", self.i):
+            self.i += 1
+            sub_start = self.i
+            end = s.find("`", self.i)
+            end = len(s) if end == -1 else end
+            subs.append(parse(s[sub_start:end], self.depth + 1))
+            text.append(s[sub_start - 1 : end + 1])
+            self.i = end + 1
+        else:
+            return False
+        return True
 
     def _dollar_arith(self, text: list[str]) -> None:
         start = self.i

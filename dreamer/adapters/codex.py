@@ -42,7 +42,8 @@ CONTEXT_PREFIXES = (
 )
 REJECTION_MARKERS = ("rejected by user", "declined by user", "aborted by user", "user denied", "denied by the user")
 _EXIT = re.compile(r"(?:^|\n)\s*(?:Exit code|exit code|Process exited with code)[:\s]+(-?\d+)")
-_CWD = re.compile(r"<cwd>\s*(.*?)\s*</cwd>", re.S)
+CWD_TAG = re.compile(r"<cwd>\s*(.*?)\s*</cwd>", re.S)
+"""The working directory Codex states in its injected ``<environment_context>`` (discovery reads it too)."""
 RESPONSE_ITEM_TYPES = frozenset(
     {
         "message",
@@ -225,7 +226,7 @@ class CodexAdapter(LineAdapter):
                 return [make_event(self.info, "assistant_text", "agent", text, limit=TEXT_LIMIT, **common)]
             if role == "user":
                 self.state["prev"] = "item_user"
-                m = _CWD.search(text[:2000]) if "<cwd>" in text[:2000] else None
+                m = CWD_TAG.search(text[:2000]) if "<cwd>" in text[:2000] else None
                 if m:
                     self.note_cwd(m.group(1))
                 if prev == "user_message" or not text.strip():
