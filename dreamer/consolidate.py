@@ -243,6 +243,9 @@ def _cluster_proposals(
         said = "A way of working asked for"
     elif any(s.basis == "rule_request" for s in cl.statements):
         said = "A standing instruction the person asked to record,"
+    elif any(s.basis == "recorded" for s in cl.statements):
+        noted = next(s.prior for s in cl.statements if s.basis == "recorded")
+        said = f"A lesson the person asked to record, as the agent wrote it ({noted.target if noted else 'a note'}),"
     elif any(s.basis == "refused_shortcut" for s in cl.statements):
         said = "A shortcut the person refused (fix the cause, not around it),"
     why = f"{said} stated in {n} session{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); " + (

@@ -44,9 +44,11 @@ from reverie.dreamer.commands import (
 )
 from reverie.dreamer.lexicon import CORRECTION, CREDENTIAL, REDIRECT, TEMPORAL, USE
 from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
+from reverie.dreamer.recorded import note_place, noted_lesson, written_text
 from reverie.dreamer.shortcuts import QUESTION_TOOLS, answer_lesson, answers
 from reverie.dreamer.statements import (
     addressed,
+    classify,
     core,
     external_statement,
     lesson_problem,
@@ -58,7 +60,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 15
+SIGNALS_VERSION = 16
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -90,6 +92,8 @@ class _Walk:
         self.tasks: list[dict[str, Any]] = []
         self.task: dict[str, Any] | None = None
         self.pending_subs: list[tuple[Statement, Call, str]] = []
+        self.recording: tuple[Event, Moment] | None = None
+        """A person's request to record a lesson, waiting for the note the agent writes (`recorded`)."""
         self.replacing: tuple[Event, Call, Moment] | None = None
         """A person's turn right after a rejected command, waiting for the command that replaced it."""
         self.last_call: Call | None = None
@@ -120,6 +124,8 @@ class _Walk:
         if ev.tool_use_id:
             self.calls_by_id[ev.tool_use_id] = rec
         self.last_call = rec
+        if self.recording is not None and ev.tool_name in _EDITING and note_place(file_of(ev.tool_input) or target):
+            self._noted(ev, rec)
         self.acted("edit" if ev.tool_name in _EDITING else "command" if is_shell else "reply")
         if is_shell and rec.norm:
             self._resolve_swaps(rec)
@@ -251,6 +257,7 @@ class _Walk:
         moment = _moment(ev, text, after, turn.kind, turn.reason, prior, found, is_correction)
         if len(self.sig.moments) < MAX_MOMENTS:
             self.sig.moments.append(moment)
+        self.recording = (ev, moment) if turn.kind == "record_request" else None
         self.replacing = None
         # the words already name the swap, or state a lasting rule: they are the lesson, not the next command
         said_enough = any(s.general or any(k.kind in ("sub", "use") for k in s.keys) for s in found)
@@ -273,6 +280,37 @@ class _Walk:
             self.tasks.append(self.task)
         elif self.task is not None:
             self.task["corrected"] = True
+
+    def _noted(self, ev: Event, write: Call) -> None:
+        """The note the agent wrote after the person asked to record a lesson: its first point is the lesson."""
+        assert self.recording is not None
+        asked, moment = self.recording
+        line = noted_lesson(written_text(ev.tool_input or {}))
+        if not line or lesson_problem(line, strict=False) or CREDENTIAL.search(line) or "[REDACTED:" in line:
+            return
+        self.recording = None
+        said_as = classify(line) or ("must", False)
+        self.sig.statements.append(
+            Statement(
+                kind="request",
+                text=quote(asked.text or "", 300),
+                line=line,
+                polarity=said_as[0],
+                strong=said_as[1],
+                general=True,
+                temporal=False,
+                uuid=asked.uuid,
+                ts=asked.timestamp,
+                trust=trust_of(asked.trust),
+                prior=replace(write, input={}, target=write.target[:200]),
+                turn="record_request",
+                session_id=self.sig.session_id,
+                basis="recorded",
+                after=moment.after,
+            )
+        )
+        moment.decision = "candidate"
+        moment.reason = f"the lesson is the first point of the note the agent wrote next ({write.target[:80]})"
 
     def _replaced(self, call: Call) -> None:
         """The first working command after a rejected one and the person's words: what they wanted instead.

@@ -127,6 +127,8 @@ _DIRECTIVE = re.compile(
 )
 """Addressed to the agent: a must or a must-not (not "I don't need the token")."""
 STANDING_RULE = re.compile(r"\b(?:always|never|do ?n[o']?t|dont)\b(?!\s+(?:happens?|repeats?)\b)", re.I)
+_PURPOSE = re.compile(r"\bso (?:that )?(?:we|it|this|you|u|i|they)\b[^.!?]*", re.I)
+"""A purpose clause ("… so we don't hit this again"): why to record, not a rule of its own."""
 _BEFORE_YOU = re.compile(r"^\W*(?:wait,?\s+)?before (?:you|u) (?:go |start |do |continue)", re.I)
 _GENERIC_WORDS = re.compile(r"\b(?:here|this (?:repo|project|codebase)|in (?:this|our) (?:repo|project|team))\b", re.I)
 
@@ -154,7 +156,7 @@ def classify_turn(text: str, after: str = "") -> Turn:
         return Turn("task_request", "a plan handed over to implement")
     if RULE_REQUEST.search(t):
         return Turn("convention", "asks for a standing instruction and says what it is")
-    if RECORD_THIS.search(t) and not STANDING_RULE.search(t):
+    if RECORD_THIS.search(t) and not STANDING_RULE.search(_PURPOSE.sub("", t)):
         return Turn("record_request", "asks the agent to record a lesson; the lesson is in what the agent writes")
     acting = after in ("rejection", "interrupt", "error", "edit", "command")
     first = _first_sentences(t)

@@ -710,6 +710,64 @@ def h_shortcut_choices(ws: Path, day0: float = 0) -> Scenario:
     )
 
 
+# --- a lesson the person asked to record (written for the class, not taken from any real corpus) ----------
+
+QUEUE_NOTE = """# Worker queue in tests
+
+**Date:** 2026-04-02
+
+## Prompt
+
+> the refund tests hung again. write it into your notes so we dont hit this again
+
+## What we learned
+
+- **The test worker reads the `ledgerly-test` queue, never `ledgerly`** — pytest sets QUEUE_NAME
+  in conftest, and a job sent to `ledgerly` waits forever.
+- Restarting the worker does not help.
+
+## Files
+
+- `tests/conftest.py`
+"""
+
+
+def h_recorded_note(ws: Path, day0: float = 0) -> Scenario:
+    """The person asks to record what went wrong; the agent writes a note. Its first point is the lesson."""
+    a = _s(ws, "note-1", day0)
+    filler(a, 5, offset=2)
+    a.user("the refund tests hang, see why")
+    a.bash("pytest -q tests/test_api.py -x --timeout 20", "Timeout >20.0s", status="error")
+    a.edit("tests/test_api.py", "queue='ledgerly'", "queue='ledgerly-test'")
+    a.bash("pytest -q tests/test_api.py", "3 passed in 0.52s")
+    a.user("the refund tests hung again. write it into your notes so we dont hit this again")
+    write(a, "docs/notes/2026-04-02-test-queue.md", QUEUE_NOTE)
+    a.say("Written to docs/notes/2026-04-02-test-queue.md.")
+    return Scenario(
+        "h_recorded_note",
+        "a lesson the person asked to record, in the note the agent wrote",
+        sessions=[a],
+        expect=[Expect(kinds=("memory",), contains=("ledgerly-test",))],
+        max_proposals=1,
+    )
+
+
+def h_note_requests_that_are_tasks(ws: Path, day0: float = 0) -> Scenario:
+    """Trap: "make a note" for a changelog, and a request to remember answered by a code fix — no lesson."""
+    a = _s(ws, "task-note-1", day0)
+    a.user("make a note of the refunds export in the changelog")
+    write(a, "CHANGELOG.md", "# Changelog\n\n## 1.4.0\n\n- Added the refunds export to the admin page\n")
+    a.user("and remember this for the next release so it doesnt happen again")
+    a.edit("app/api.py", "return -amt", "return -abs(amt)")
+    a.say("Fixed the sign handling.")
+    return Scenario(
+        "h_note_requests_that_are_tasks",
+        "record-like requests whose answer is a task (a changelog line, a code fix)",
+        sessions=[a],
+        max_proposals=0,
+    )
+
+
 HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_yarn_not_npm": h_yarn_not_npm,
     "h_nonnative_branch": h_nonnative_branch,
@@ -728,6 +786,8 @@ HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_release_one_correction": h_release_one_correction,
     "h_refused_shortcut": h_refused_shortcut,
     "h_shortcut_choices": h_shortcut_choices,
+    "h_recorded_note": h_recorded_note,
+    "h_note_requests_that_are_tasks": h_note_requests_that_are_tasks,
 }
 """Held-out scenarios by name (each a builder like `catalog.SCENARIOS`)."""
 
