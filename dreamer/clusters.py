@@ -81,7 +81,9 @@ class Cluster:
             explicit = any(k.kind == "use" for k in s.keys)
             # the line that carries the whole lesson: both sides of "use X not Y", or the guarded path
             contrast = any(has_word(low, a) and has_word(low, b) for a, b in pairs)
-            names_dir = any(d.lower() in low for d in dirs)
+            # the guarded folder itself, not one file in it ("never edit anything under gen/" over
+            # "you changed gen/0043.sql again")
+            names_dir = any(re.search(re.escape(d.lower().rstrip("/")) + r"(?!/?[\w-])", low) for d in dirs)
             return (
                 3 * explicit + 2 * contrast + 2 * names_dir + 2 * s.general + s.strong - 3 * s.temporal,
                 -len(s.line) // 80,

@@ -282,6 +282,14 @@ _RATIONALE_FIRST = re.compile(r"^(?P<why>(?:given|since|because|as)\b[^,]{6,120}
 """A reason stated first ("given the privacy focus of the app, …"): the lesson leads, the reason follows."""
 
 
+_TASTE_TAIL = re.compile(
+    r"\s*[,;:\u2014-]?\s*(?:that'?s|that is|this is|it'?s|it is) (?:how|what|the way) (?:i|we)(?:'d)? (?:like|prefer|want)"
+    r"(?: (?:it|them|things))?\s*[.!]*$",
+    re.I,
+)
+"""The speaker's taste tagged on after the instruction ("…, that's how I like them"): the lesson is the instruction."""
+
+
 def imperative(sentence: str) -> str:
     """Rephrase a user's sentence as a short imperative line, keeping their words."""
     s = sentence.strip().strip("-*> ").strip()
@@ -293,6 +301,7 @@ def imperative(sentence: str) -> str:
         return f"{main.rstrip('.')}: {why[0].lower()}{why[1:]}." if main else ""
     for pattern, repl in _REWRITES:
         s = pattern.sub(repl, s, count=1).strip()
+    s = _TASTE_TAIL.sub("", s).strip()
     s = re.sub(r"[!?]+$", ".", s).strip()
     if not s:
         return ""
