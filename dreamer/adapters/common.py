@@ -187,12 +187,6 @@ def make_event(
     )
 
 
-def pending_size(event: Event) -> int:
-    """Characters an unredacted event holds in its text (for batch sizing)."""
-    text: Any = event.text
-    return text.size() if isinstance(text, _Clip) else 0
-
-
 def redact_events(events: list[Event]) -> list[Event]:
     """Clip and redact, in place, the text, tool name, cwd and tool input of events from `make_event`.
 

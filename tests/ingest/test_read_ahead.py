@@ -25,7 +25,7 @@ def _force_loading(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     busy.acquire()
     monkeypatch.setattr(scanner_load, "READY", threading.Event())
     monkeypatch.setattr(scanner_load, "_STARTED", busy)
-    monkeypatch.setattr(ingest_mod._ReadAhead, "READ_AHEAD_CHARS", limit)
+    monkeypatch.setattr(ingest_mod._ReadAhead, "READ_AHEAD_BYTES", limit)
 
 
 @pytest.mark.parametrize("limit", [1, 10_000_000])
