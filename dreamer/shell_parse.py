@@ -57,21 +57,9 @@ class Script:
     pipelines: list[Pipeline] = field(default_factory=list)
 
     def walk_commands(self) -> list[Command]:
-        """Every command, substitutions and subshells included, outermost first."""
-        out: list[Command] = []
-        stack: list[Script] = [self]
-        while stack:
-            script = stack.pop()
-            for pipe in script.pipelines:
-                for cmd in pipe.commands:
-                    out.append(cmd)
-                    if cmd.body is not None:
-                        stack.append(cmd.body)
-                    for w in [*cmd.words, *(r.target for r in cmd.redirects)]:
-                        stack.extend(w.subs)
-                        if w.procsub is not None:
-                            stack.append(w.procsub)
-        return out
+        """Every command, substitutions and subshells included, outermost first (script by script,
+        in `walk_scripts` order)."""
+        return [cmd for script in self.walk_scripts() for pipe in script.pipelines for cmd in pipe.commands]
 
     def walk_scripts(self) -> list[Script]:
         """This script and every nested one (substitutions, subshells)."""
