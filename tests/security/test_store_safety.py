@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from reverie.store.core import Store
 from reverie.store.fsutil import TMP_SUFFIX
 from tests.e2e.conftest import Cli
-from tests.store.conftest import P
+from tests.store.conftest import P, paused_apply
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,27 +40,10 @@ def test_a_kill_inside_a_file_write_leaves_no_temp_file_after_recovery(workspace
     s = _approved(workspace)
     head = s.head().id
     s.close()
-    marker = tmp_path / "paused"
-    env = dict(os.environ, PYTHONPATH=str(REPO), REVERIE_TEST_PAUSE_IN_TEMP="1", REVERIE_TEST_PAUSE_MARKER=str(marker))
-    child = subprocess.Popen(
-        [sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "apply", "--yes"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never reached the pause point"
-            time.sleep(0.02)
+    with paused_apply(workspace, tmp_path / "paused", "--yes", REVERIE_TEST_PAUSE_IN_TEMP="1") as child:
         temps = [p for p in workspace.rglob(f"*{TMP_SUFFIX}")]
         assert temps  # the kill lands with a temp file written and not yet renamed
         os.kill(child.pid, signal.SIGKILL)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(timeout=30)
     s = Store.open(workspace)  # recovery
     assert not list(workspace.rglob(f"*{TMP_SUFFIX}"))
     assert s.head().id == head and (workspace / "CLAUDE.md").read_text() == "# Project\n\nHand text.\n"

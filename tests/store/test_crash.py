@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from reverie.store.core import Store
-from tests.store.conftest import P, world
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.store.conftest import P, paused_apply, world
 
 
 def _prepare(ws: Path) -> Store:
@@ -38,32 +33,10 @@ def test_sigkill_between_file_writes(workspace: Path, temp_home: Path, tmp_path:
     head = s.head().id
     before = world(workspace, temp_home)
     s.close()
-    marker = tmp_path / "paused"
-    env = dict(
-        os.environ,
-        PYTHONPATH=str(REPO),
-        REVERIE_TEST_PAUSE_AFTER_WRITES=str(writes_before_kill),
-        REVERIE_TEST_PAUSE_MARKER=str(marker),
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-m", "reverie.console.cli", "--workspace", str(workspace), "apply"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            assert child.poll() is None, child.communicate()
-            assert time.monotonic() < deadline, "the child never reached the pause point"
-            time.sleep(0.02)
+    with paused_apply(workspace, tmp_path / "paused", REVERIE_TEST_PAUSE_AFTER_WRITES=str(writes_before_kill)) as child:
         half = world(workspace, temp_home)
         assert half != before  # the kill really lands between writes
         os.kill(child.pid, signal.SIGKILL)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
 
     s = Store.open(workspace)  # recovery rolls the half-written files back

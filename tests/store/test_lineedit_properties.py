@@ -21,9 +21,9 @@ from reverie.dreamer.artifact_text import statement_lines
 from reverie.store import materialize as mat
 from reverie.store.core import Store
 from reverie.store.lineedits import apply_edits, split_lines
-from reverie.store.models import Evidence, LineEdit, Proposal
+from reverie.store.models import Evidence, LineEdit
 from tests.conftest import realdata_or_skip
-from tests.store.conftest import world
+from tests.store.conftest import update_of, world
 
 AGENT_FILES = ("CLAUDE.md", "AGENTS.md", "CLAUDE.local.md", ".claude/CLAUDE.md")
 AGENT_DIRS = (".claude/rules", ".claude/commands", ".claude/agents", ".claude/skills")
@@ -91,18 +91,7 @@ def check_workspace(ws: Path, home: Path) -> int:
             if not edits:
                 continue
             originals[key] = data
-            proposals.append(
-                Proposal(
-                    id="",
-                    action="update",
-                    kind=a.kind,
-                    scope=a.scope,
-                    title=f"Update {key}",
-                    body="x",
-                    replaces=[a.id],
-                    edits=edits,
-                )
-            )
+            proposals.append(update_of(a, edits))
         if not proposals:
             return 0
         before_world = world(ws, home)

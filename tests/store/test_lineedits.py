@@ -10,7 +10,7 @@ from reverie.store.core import Store
 from reverie.store.errors import UsageError
 from reverie.store.lineedits import EditConflict, apply_edits, diff_edits
 from reverie.store.models import Evidence, LineEdit, Proposal
-from tests.store.conftest import P, world
+from tests.store.conftest import P, update_of, world
 
 CLAUDE = b"# Shop\r\n\r\n- Run the tests with `npm test`.\r\n- Deploy settings live in deploy/heroku.yml.\r\n- Keep it small."
 AGENT = (
@@ -109,17 +109,7 @@ def _doc(s: Store, source: str):
 
 
 def update(s: Store, source: str, edits: list[LineEdit], body: str = "x") -> Proposal:
-    art = _doc(s, source)
-    return Proposal(
-        id="",
-        action="update",
-        kind=art.kind,
-        scope=art.scope,
-        title=f"Update {source}",
-        body=body,
-        replaces=[art.id],
-        edits=edits,
-    )
+    return update_of(_doc(s, source), edits, body)
 
 
 def test_apply_changes_only_the_cited_lines_and_undo_is_byte_identical(
@@ -181,20 +171,7 @@ def test_edits_only_touch_the_files_the_proposal_replaces(handwritten: Store) ->
 def test_a_hand_written_file_is_never_rewritten_whole(handwritten: Store, workspace: Path) -> None:
     s = handwritten
     art = _doc(s, ".claude/agents/reviewer.md")
-    s.open_candidate(
-        [
-            Proposal(
-                id="",
-                action="update",
-                kind=art.kind,
-                scope=art.scope,
-                title="Update reviewer",
-                body="You review code.\n",
-                replaces=[art.id],
-                meta=dict(art.meta),
-            )
-        ]
-    )
+    s.open_candidate([update_of(art, [], "You review code.\n", title="Update reviewer", meta=dict(art.meta))])
     s.approve([p.id for p in s.proposals()])
     res = s.apply()
     assert not res.applied and "only through line edits" in res.conflicts[0]["reason"]
