@@ -15,7 +15,7 @@ from reverie.console.screens.transcript import TranscriptScreen
 from reverie.console.widgets.queue import QueueView
 from reverie.dreamer.scenarios.build import build_scenario
 from reverie.store.store import Store
-from tests.console.test_actions import SIZE, settle, static_text
+from tests.console.pilot import SIZE, settle, static_text
 
 
 def scenario_store(tmp_path: Path) -> tuple[Store, Path, Path]:

@@ -6,7 +6,7 @@ from textual.widgets import OptionList, TextArea
 
 from reverie.console.screens.edit import EditScreen
 from reverie.console.screens.modals import ChoiceScreen
-from tests.console.test_actions import by_title, drive, goto, static_text
+from tests.console.pilot import by_title, drive, goto, static_text
 
 
 def test_an_inline_edit_into_a_download_and_run_is_blocked_and_no_longer_approved(make_store, make_app) -> None:

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from reverie.console.screens.whynot import WhyNotScreen
 from reverie.dreamer.ledger import EXPLAIN_NAMESPACE
-from tests.console.test_actions import drive, queue, static_text
+from tests.console.pilot import drive, queue, static_text
 
 
 def test_why_not_shows_the_selected_proposals_moments_then_the_dropped_ones(make_store, make_app) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-from reverie.store.models import Event
+from reverie.dreamer.model import SessionSignals
+from reverie.dreamer.signals import extract
+from reverie.store.models import Artifact, Event
+
+OLD = 1767225600
+"""2026-01-01: before every session these helpers build."""
 
 
 class Session:
@@ -52,3 +59,30 @@ class Session:
         return self.tool(
             "Edit", {"file_path": f"{self.cwd}/{path}", "old_string": "a", "new_string": "b"}, "ok", status
         )
+
+
+def signals(*sessions: Session) -> list[SessionSignals]:
+    """Each session's signals, as the dream extracts and stamps them."""
+    out = []
+    for s in sessions:
+        sig = extract(s.events)
+        sig.session_id = s.sid
+        sig.stamp()
+        out.append(sig)
+    return out
+
+
+def claude_md(root: Path, text: str, name: str = "claude-md", mtime: float | None = None) -> Artifact:
+    """A hand-written CLAUDE.md: `text` written under `root` (last changed at `mtime`, default now)
+    and its document artifact."""
+    (root / "CLAUDE.md").write_text(text)
+    if mtime is not None:
+        os.utime(root / "CLAUDE.md", (mtime, mtime))
+    return Artifact(
+        id="a-doc",
+        kind="instinct",
+        scope="team",
+        name=name,
+        body=text,
+        meta={"source": "CLAUDE.md", "layout": "document"},
+    )

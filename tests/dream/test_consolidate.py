@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from reverie.dreamer.consolidate import consolidate
-from reverie.dreamer.model import SessionSignals
-from reverie.dreamer.signals import extract
 from reverie.store.models import Artifact
-from tests.dream.helpers import Session
-
-
-def signals(*sessions: Session) -> list[SessionSignals]:
-    out = []
-    for s in sessions:
-        sig = extract(s.events)
-        sig.session_id = s.sid
-        sig.stamp()
-        out.append(sig)
-    return out
+from tests.dream.helpers import OLD, Session, claude_md, signals
 
 
 def paraphrased() -> list[Session]:
@@ -93,16 +80,7 @@ def test_stale_command_and_missing_file_update_the_document(tmp_path: Path) -> N
     (tmp_path / "src").mkdir()
     (tmp_path / "conf").mkdir()  # the folder is here, conf/app.yml is not
     text = "# Notes\n\n- Run `make test` before committing.\n- Config is in conf/app.yml.\n- Code in src/.\n"
-    (tmp_path / "CLAUDE.md").write_text(text)
-    os.utime(tmp_path / "CLAUDE.md", (1767225600, 1767225600))  # 2026-01-01: older than the sessions
-    art = Artifact(
-        id="a-doc",
-        kind="instinct",
-        scope="team",
-        name="claude-md",
-        body=text,
-        meta={"source": "CLAUDE.md", "layout": "document"},
-    )
+    art = claude_md(tmp_path, text, mtime=OLD)  # older than the sessions
     s1, s2 = Session("s1", day=1), Session("s2", day=2)
     for s in (s1, s2):
         s.user("run the tests")
@@ -123,15 +101,7 @@ def test_stale_command_and_missing_file_update_the_document(tmp_path: Path) -> N
 def test_a_line_newer_than_the_failure_is_kept(tmp_path: Path) -> None:
     """The file was written after the command failed: the line may already be the fix."""
     text = "- Run `make test` before committing.\n"
-    (tmp_path / "CLAUDE.md").write_text(text)  # mtime: now, newer than the sessions of March 2026
-    art = Artifact(
-        id="a-doc",
-        kind="instinct",
-        scope="team",
-        name="c",
-        body=text,
-        meta={"source": "CLAUDE.md", "layout": "document"},
-    )
+    art = claude_md(tmp_path, text, name="c")  # mtime: now, newer than the sessions of March 2026
     s1, s2 = Session("s1", day=1), Session("s2", day=2)
     for s in (s1, s2):
         s.bash("make test", "make: *** No rule to make target 'test'", status="error")
@@ -167,16 +137,7 @@ def test_newer_contradicting_lesson_wins(tmp_path: Path) -> None:
 def test_a_terse_tool_swap_edits_only_the_tool_in_the_line(tmp_path: Path) -> None:
     """ "biome" after `npx prettier …`, twice: the CLAUDE.md line keeps its words, the tool changes."""
     text = "# Notes\n\n- Format with prettier: `npx prettier --write web/src`.\n- Keep it small.\n"
-    (tmp_path / "CLAUDE.md").write_text(text)
-    os.utime(tmp_path / "CLAUDE.md", (1767225600, 1767225600))
-    art = Artifact(
-        id="a-doc",
-        kind="instinct",
-        scope="team",
-        name="c",
-        body=text,
-        meta={"source": "CLAUDE.md", "layout": "document"},
-    )
+    art = claude_md(tmp_path, text, name="c", mtime=OLD)
     sessions = []
     for sid, day in (("a", 2), ("b", 5)):
         s = Session(sid, day=day)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,23 +9,14 @@ import pytest
 from reverie.dreamer.invariants import enforce
 from reverie.dreamer.ledger import Ledger
 from reverie.store.models import Artifact, Evidence, LineEdit, Proposal
+from tests.dream.helpers import OLD, claude_md
 
 CLAUDE = "# Notes\n\n- Use npm for everything.\n- Keep it small.\n- Tests live in tests/.\n"
-OLD = 1767225600  # 2026-01-01, before the cited sessions
 
 
 @pytest.fixture
 def doc(tmp_path: Path) -> Artifact:
-    (tmp_path / "CLAUDE.md").write_text(CLAUDE)
-    os.utime(tmp_path / "CLAUDE.md", (OLD, OLD))
-    return Artifact(
-        id="a-doc",
-        kind="instinct",
-        scope="team",
-        name="claude-md",
-        body=CLAUDE,
-        meta={"source": "CLAUDE.md", "layout": "document"},
-    )
+    return claude_md(tmp_path, CLAUDE, mtime=OLD)  # before the cited sessions
 
 
 REAL = {("s1", "u1"), ("s2", "u2")}

@@ -7,19 +7,7 @@ from pathlib import Path
 
 from reverie.dreamer.consolidate import consolidate
 from reverie.dreamer.instructions import template
-from reverie.dreamer.model import SessionSignals
-from reverie.dreamer.signals import extract
-from tests.dream.helpers import Session
-
-
-def signals(*sessions: Session) -> list[SessionSignals]:
-    out = []
-    for s in sessions:
-        sig = extract(s.events)
-        sig.session_id = s.sid
-        sig.stamp()
-        out.append(sig)
-    return out
+from tests.dream.helpers import Session, signals
 
 
 def push_session(sid: str, day: int, branch: str) -> Session:

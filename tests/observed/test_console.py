@@ -11,7 +11,7 @@ from reverie.console.widgets.info import InfoPane
 from reverie.console.widgets.status import StatusLine, status_text
 from reverie.dreamer.watch import AgentWrite
 from reverie.store.store import Store
-from tests.console.test_actions import drive, queue, static_text
+from tests.console.pilot import drive, queue, static_text
 from tests.observed.helpers import STYLE, TESTING, catch_up, memory_dir, project, session
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from reverie.dreamer.consolidate import consolidate
 from reverie.dreamer.hooks import EDIT_MATCHER
-from reverie.dreamer.signals import extract
 from reverie.dreamer.statements import core
-from tests.dream.helpers import Session
+from tests.dream.helpers import Session, signals
 from tests.e2e.conftest import Cli
 from tests.security.conftest import labels_of, proposals_file
 
@@ -168,11 +167,5 @@ def test_shorthand_never_rewrites_a_command() -> None:
         s.user("nope, always use `sort -u` for that, not uniq")
         s.bash("sort -u names.txt", "ok")
         sessions.append(s)
-    sigs = []
-    for s in sessions:
-        sig = extract(s.events)
-        sig.session_id = s.sid
-        sig.stamp()
-        sigs.append(sig)
-    bodies = " ".join(p.body + p.title for p in consolidate(sigs, [], Path("/nonexistent")))
+    bodies = " ".join(p.body + p.title for p in consolidate(signals(*sessions), [], Path("/nonexistent")))
     assert "-you" not in bodies and "sort -u" in bodies
