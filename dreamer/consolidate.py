@@ -246,6 +246,8 @@ def _cluster_proposals(
     elif any(s.basis == "recorded" for s in cl.statements):
         noted = next(s.prior for s in cl.statements if s.basis == "recorded")
         said = f"A lesson the person asked to record, as the agent wrote it ({noted.target if noted else 'a note'}),"
+    elif any(s.basis == "learned_by_failing" for s in cl.statements):
+        said = "How this environment is set up, said right after the agent's command failed;"
     elif any(s.basis == "refused_shortcut" for s in cl.statements):
         said = "A shortcut the person refused (fix the cause, not around it),"
     why = f"{said} stated in {n} session{'s' if n != 1 else ''} ({', '.join(x[:8] for x in cl.sessions[:5])}); " + (

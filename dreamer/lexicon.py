@@ -310,3 +310,15 @@ WORKAROUND_REFUSED = re.compile(
     re.I,
 )
 """A workaround refused for the cause ("don't just rerun it by hand, fix the actual problem"): the way it is done."""
+ENVIRONMENT_FACT = re.compile(
+    r"\b(?:(?:is|are|was|were|got|has been|have been) (?:gone|removed|deleted|renamed|replaced|deprecated)|"
+    r"no longer (?:exists?|works?|available|there|used)|(?:renamed|moved) to|"
+    r"you (?:do ?n[o']?t|dont|don't|can'?t|cannot) (?:have )?(?:access|permission)|(?:is|are) not (?:available|"
+    r"installed|accessible|reachable)|isn'?t (?:available|installed|accessible)|aren'?t (?:available|installed)|"
+    r"(?:runs?|running|lives?|hosted|is|are) (?:on|at) (?:the )?(?:host|server|port|machine|box|vm|container|"
+    r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})|(?:on|at) \d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|only (?:works|runs) "
+    r"(?:on|in|from)|(?:is|are) (?:installed|configured|set up) (?:in|on|at|under)|(?:the )?\.env(?:\.\w+)? "
+    r"(?:points|has|holds|sets))",
+    re.I,
+)
+"""How this machine or project is set up ("you don't have access to docker here", "postgres runs on 10.0.0.7")."""

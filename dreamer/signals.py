@@ -42,6 +42,7 @@ from reverie.dreamer.commands import (
     same_purpose,
     tool_of,
 )
+from reverie.dreamer.learned import learned_line
 from reverie.dreamer.lexicon import CORRECTION, CREDENTIAL, REDIRECT, TEMPORAL, USE
 from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
 from reverie.dreamer.recorded import note_place, noted_lesson, written_text
@@ -60,7 +61,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 16
+SIGNALS_VERSION = 17
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -97,6 +98,8 @@ class _Walk:
         self.replacing: tuple[Event, Call, Moment] | None = None
         """A person's turn right after a rejected command, waiting for the command that replaced it."""
         self.last_call: Call | None = None
+        self.last_failed: Call | None = None
+        """The last shell command that failed since the person last spoke (what a fact was learned from)."""
         self.after = "start"
         self.externals = 0
 
@@ -159,6 +162,7 @@ class _Walk:
                 self._replaced(called)
         if ev.status == "error" and called is not None and called.shell:
             self.acted("error")
+            self.last_failed = called
         if ev.status == "rejected":
             self.acted("rejection")
             reason = rejection_reason(ev)
@@ -248,6 +252,9 @@ class _Walk:
                         and addressed(core(s.text))
                     )
                 ]
+        if not found and self.last_failed is not None and turn.kind != "meta":
+            learned = self._learned(ev, text, self.last_failed)
+            found = [learned] if learned is not None else []
         for st in found:
             st.after = after
         for st in found:
@@ -280,6 +287,29 @@ class _Walk:
             self.tasks.append(self.task)
         elif self.task is not None:
             self.task["corrected"] = True
+
+    def _learned(self, ev: Event, text: str, failed: Call) -> Statement | None:
+        """How the environment is set up, said right after the agent's command failed (`learned`)."""
+        line = learned_line(text, failed)
+        if line is None or lesson_problem(line):
+            return None
+        return Statement(
+            kind="correction",
+            text=quote(text, 300),
+            line=line,
+            polarity="must",
+            strong=False,
+            general=True,
+            temporal=False,
+            uuid=ev.uuid,
+            ts=ev.timestamp,
+            trust=trust_of(ev.trust),
+            commands=[failed.target[:200]],
+            prior=replace(failed, input={}, target=failed.target[:200]),
+            turn="environment_fact",
+            session_id=self.sig.session_id,
+            basis="learned_by_failing",
+        )
 
     def _noted(self, ev: Event, write: Call) -> None:
         """The note the agent wrote after the person asked to record a lesson: its first point is the lesson."""
@@ -482,7 +512,7 @@ def extract(events: Iterable[Event]) -> SessionSignals:
         elif ev.kind == "user_prompt" and ev.trust == "user" and not ev.is_sidechain:
             walk.person(ev)
             walk.after = "start"
-            walk.last_call = None
+            walk.last_call = walk.last_failed = None
     sig.failures = walk.failures()
     sig.facts = walk.facts()
     sig.procedures = walk.procedures()

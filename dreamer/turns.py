@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from reverie.dreamer.lexicon import (
     CORRECTION,
+    ENVIRONMENT_FACT,
     GENERAL,
     PREF,
     REDIRECT,
@@ -98,17 +99,6 @@ _TASK_VERB = re.compile(
     r"read|edit|rewrite|port|split|merge|bump|upgrade|tackle|prepare|draft)\b",
     re.I,
 )
-_ENV = re.compile(
-    r"\b(?:(?:is|are|was|were|got|has been|have been) (?:gone|removed|deleted|renamed|replaced|deprecated)|"
-    r"no longer (?:exists?|works?|available|there|used)|(?:renamed|moved) to|"
-    r"you (?:do ?n[o']?t|dont|don't|can'?t|cannot) (?:have )?(?:access|permission)|(?:is|are) not (?:available|"
-    r"installed|accessible|reachable)|isn'?t (?:available|installed|accessible)|aren'?t (?:available|installed)|"
-    r"(?:runs?|running|lives?|hosted|is|are) (?:on|at) (?:the )?(?:host|server|port|machine|box|vm|container|"
-    r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})|(?:on|at) \d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|only (?:works|runs) "
-    r"(?:on|in|from)|(?:is|are) (?:installed|configured|set up) (?:in|on|at|under)|(?:the )?\.env(?:\.\w+)? "
-    r"(?:points|has|holds|sets))",
-    re.I,
-)
 STANDING = re.compile(
     r"\b(?:always|never|from now on|going forward|every time|each time|whenever|by default|as a rule|"
     r"in (?:the )?future,|in this (?:repo|project|codebase|team)|in our (?:repo|project|codebase|team)|"
@@ -164,7 +154,7 @@ def classify_turn(text: str, after: str = "") -> Turn:
         return Turn("correction", "a question that asks the agent to justify what it did")
     if PREF.search(t):
         return Turn("preference", "states a taste ('I prefer', 'keep it short')")
-    if _ENV.search(t) and not t.rstrip().endswith("?") and not _FLOW.match(t):
+    if ENVIRONMENT_FACT.search(t) and not t.rstrip().endswith("?") and not _FLOW.match(t):
         return Turn("environment_fact", "says how this machine or project is set up")
     words = len(t.split())
     general = bool(STANDING.search(t))

@@ -768,6 +768,57 @@ def h_note_requests_that_are_tasks(ws: Path, day0: float = 0) -> Scenario:
     )
 
 
+# --- an environment fact learned by failing (written for the class, not taken from any real corpus) --------
+
+
+def failing(s: SessionWriter, command: str, aim: str, output: str) -> str:
+    """A shell call the agent described (Claude Code's `description`) that failed."""
+    return s.tool("Bash", {"command": command, "description": aim}, output, status="error")
+
+
+def h_fact_learned_by_failing(ws: Path, day0: float = 0) -> Scenario:
+    """The agent tries the cache on localhost; the person says where it really is. Next time it should know."""
+    a = _s(ws, "env-1", day0)
+    filler(a, 4, offset=3)
+    a.user("seed the dev data, the refund fixtures too")
+    failing(
+        a,
+        "redis-cli -h localhost ping",
+        "Check that the cache is up",
+        "Could not connect to Redis at 127.0.0.1:6379: Connection refused",
+    )
+    a.user("sigh. redis isnt installed in this devcontainer, its on the docker host at 172.17.0.1")
+    a.bash("REDIS_URL=redis://172.17.0.1:6379 python -m app.seed --fixtures refunds", "seeded 42 rows")
+    a.say("Seeded.")
+    return Scenario(
+        "h_fact_learned_by_failing",
+        "an environment fact the person gave right after the agent's command failed",
+        sessions=[a],
+        expect=[Expect(kinds=("memory",), contains=("redis", "installed"))],
+        max_proposals=1,
+    )
+
+
+def h_fact_traps(ws: Path, day0: float = 0) -> Scenario:
+    """Trap: an outage after a failure ("not reachable right now"), a question after a failure, and a fact said
+    when nothing had failed — none of them a lesson learned by failing."""
+    a = _s(ws, "env-trap-1", day0)
+    a.user("add httpx to the api deps")
+    failing(a, "pip install httpx", "Install httpx", "ERROR: Could not find a version that satisfies httpx")
+    a.user("the package mirror is not reachable right now, retry in a bit")
+    a.user("run the integration suite")
+    failing(a, "pytest -q tests/integration", "Run the integration tests", "E   ConnectionRefusedError: 5432")
+    a.user("wait, is postgres not installed in the container?")
+    a.say("It is not; the suite expects it on localhost.")
+    a.user("ok skip those then")
+    return Scenario(
+        "h_fact_traps",
+        "an outage, a question and an aside after failures: nothing learned",
+        sessions=[a],
+        max_proposals=0,
+    )
+
+
 HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_yarn_not_npm": h_yarn_not_npm,
     "h_nonnative_branch": h_nonnative_branch,
@@ -788,6 +839,8 @@ HELDOUT: dict[str, Callable[..., Scenario]] = {
     "h_shortcut_choices": h_shortcut_choices,
     "h_recorded_note": h_recorded_note,
     "h_note_requests_that_are_tasks": h_note_requests_that_are_tasks,
+    "h_fact_learned_by_failing": h_fact_learned_by_failing,
+    "h_fact_traps": h_fact_traps,
 }
 """Held-out scenarios by name (each a builder like `catalog.SCENARIOS`)."""
 
