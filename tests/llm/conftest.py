@@ -46,6 +46,12 @@ class SqliteCache:
         return self.db["cache"].count
 
 
+def point_llm_at(monkeypatch: pytest.MonkeyPatch, api_base: str, key: str = "test") -> None:
+    """Point the LLM engine at a server on 127.0.0.1, through the environment as a user would."""
+    monkeypatch.setenv("REVERIE_LLM_API_BASE", api_base)
+    monkeypatch.setenv("REVERIE_LLM_API_KEY", key)
+
+
 def ev(session: str, seq: int, kind: str, text: str = "", trust: str = "", **kw: Any) -> Event:
     """An Event with a deterministic uuid (``<session>-u<seq>``)."""
     default_trust = {"user_prompt": "user", "tool_result": "tool", "interruption": "user"}.get(kind, "agent")

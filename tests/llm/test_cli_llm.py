@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.llm.conftest import point_llm_at
 from tests.llm.fake_openai import FakeOpenAI
 from tests.llm.test_dream_integration import answer
 
@@ -23,8 +24,7 @@ def test_dream_json_stdout_is_one_document_and_status_shows_tokens(
     transcripts.mkdir()
     scenarios.build_scenario("repeated_correction", ws, transcripts=transcripts)
     with FakeOpenAI(answer, prompt_tokens=250, completion_tokens=20) as server:
-        monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
-        monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
+        point_llm_at(monkeypatch, server.api_base)
         code = cli.main(
             [
                 "dream",

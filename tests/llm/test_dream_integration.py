@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.llm.conftest import point_llm_at
 from tests.llm.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.usefixtures("litellm_module")
@@ -23,6 +24,11 @@ scenarios = pytest.importorskip("reverie.dreamer.scenarios", reason="dreamer.sce
 core = pytest.importorskip("reverie.store.core", reason="store.core not built yet")
 
 USER_LINE = re.compile(r"^\[(e\d+) user says\] (.*)$", re.M)
+
+
+def llm_dream(store: Any, transcripts: Path) -> Any:
+    """A dream by the LLM engine over `transcripts` (the fake server's model; the home folder left out)."""
+    return dream_mod.run_dream(store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False})
 
 
 def answer(request: dict[str, Any]) -> str:
@@ -75,18 +81,13 @@ def test_run_dream_with_llm_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     store = core.Store.open(ws, create=True)
     store.init()
     with FakeOpenAI(answer, prompt_tokens=300, completion_tokens=40) as server:
-        monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
-        monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
-        result = dream_mod.run_dream(
-            store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False}
-        )
+        point_llm_at(monkeypatch, server.api_base)
+        result = llm_dream(store, transcripts)
         sent = b"".join(server.bodies)
         assert server.count >= 2
         calls = server.count
         # nothing new: a second dream asks the model nothing
-        again = dream_mod.run_dream(
-            store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False}
-        )
+        again = llm_dream(store, transcripts)
         assert server.count == calls
         assert again.stats["llm_cache_hits"] >= 2
     for secret in secret_scn.secrets:
@@ -156,11 +157,8 @@ def test_an_llm_update_of_claude_md_lands_as_a_line_edit_or_not_at_all(
     store = core.Store.open(ws, create=True)
     store.init()
     with FakeOpenAI(rewrite, prompt_tokens=100, completion_tokens=20) as server:
-        monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
-        monkeypatch.setenv("REVERIE_LLM_API_KEY", "test")
-        result = dream_mod.run_dream(
-            store, [transcripts], engine="llm", model="openai/fake-model", options={"home": False}
-        )
+        point_llm_at(monkeypatch, server.api_base)
+        result = llm_dream(store, transcripts)
     store.close()
     updates = [p for p in result.proposals if p.action == "update"]
     assert [p.title for p in updates] == ["Use pnpm"], "a whole rewrite of a hand-written file is dropped"

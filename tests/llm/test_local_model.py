@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.llm.conftest import point_llm_at
 from tests.llm.llama_server import LlamaServer, unavailable
 
 pytestmark = [
@@ -43,8 +44,7 @@ def test_dream_with_a_real_local_model(
     store.init()
     (ws / ".reverie" / "config.toml").write_text("[llm]\nmax_tokens = 512\ntimeout = 300\n", encoding="utf-8")
     with LlamaServer(log=tmp_path / "llama.log") as server:
-        monkeypatch.setenv("REVERIE_LLM_API_BASE", server.api_base)
-        monkeypatch.setenv("REVERIE_LLM_API_KEY", "local")
+        point_llm_at(monkeypatch, server.api_base, "local")
         with caplog.at_level(logging.WARNING):
             first = dream_mod.run_dream(
                 store, [transcripts], engine="llm", model="openai/smollm2", options={"home": False}
