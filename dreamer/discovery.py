@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from reverie.dreamer.adapters.codex import CWD_TAG
+from reverie.dreamer.adapters.codex import CWD_TAG, RESPONSE_ITEM_TYPES
 from reverie.dreamer.adapters.common import MAX_DOCUMENT_BYTES, FileInfo
 from reverie.dreamer.adapters.gemini import looks_like_gemini, session_id_of
 from reverie.dreamer.redact import redact_name
@@ -37,18 +37,6 @@ before the first one that tells the agent: agents add record types faster than w
 _SNIFF_LINE_MAX = 1024 * 1024
 
 CODEX_ENVELOPE_TYPES = frozenset({"session_meta", "response_item", "event_msg", "turn_context", "compacted"})
-CODEX_ITEM_TYPES = frozenset(
-    {
-        "message",
-        "function_call",
-        "function_call_output",
-        "reasoning",
-        "custom_tool_call",
-        "custom_tool_call_output",
-        "web_search_call",
-        "local_shell_call",
-    }
-)
 CLAUDE_TYPES = frozenset(
     {
         "user",
@@ -227,7 +215,7 @@ def detect_record(record: Any) -> str:
         return "codex"  # legacy rollout header
     if record.get("record_type") == "state":
         return "codex"
-    if rtype in CODEX_ITEM_TYPES and "parentId" not in record and ("role" in record or "call_id" in record):
+    if rtype in RESPONSE_ITEM_TYPES and "parentId" not in record and ("role" in record or "call_id" in record):
         return "codex"
     return ""
 

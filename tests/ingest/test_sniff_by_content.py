@@ -126,3 +126,17 @@ def test_unknown_leading_records_do_not_hide_a_transcript(db, tmp_path: Path) ->
     assert sniff_file(str(t / "b" / "many.jsonl")).reason == "JSON lines, but not Claude Code or Codex records"
     write_jsonl(t / "b" / "arrays.jsonl", [[1, 2], c.user("after an array")])
     assert sniff_file(str(t / "b" / "arrays.jsonl")).info is None
+
+
+def test_a_legacy_codex_rollout_is_told_by_any_item_the_adapter_reads(tmp_path: Path) -> None:
+    """The sniffer and the Codex adapter share one list of response items, so a rollout that opens
+    with a burst of shell call outputs (more than the unknown records the sniffer skips) is a Codex
+    transcript, not a skipped file."""
+    path = tmp_path / "rollout.jsonl"
+    write_jsonl(
+        path,
+        [{"type": "local_shell_call_output", "call_id": f"call_{i}", "output": "ok"} for i in range(12)]
+        + [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "run the tests"}]}],
+    )
+    s = sniff_file(str(path))
+    assert s.info is not None and s.info.agent == "codex", s.reason
