@@ -49,6 +49,24 @@ def written_text(tool_input: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if isinstance(p, str))[:20000]
 
 
+_PATCH_FILE = re.compile(r"^\*\*\* (?:Add|Update) File: (?P<path>\S.*)$", re.M)
+
+
+def written_notes(tool_input: dict[str, Any], path: str) -> list[tuple[str, str]]:
+    """(file, text written) of one editing call: a file tool's file and text, or each file of a Codex patch
+    (``*** Add File:`` / ``*** Update File:`` sections, their ``+`` lines)."""
+    patch = tool_input.get("input") if isinstance(tool_input, dict) else None
+    if isinstance(patch, str) and patch.lstrip().startswith("*** Begin Patch"):
+        marks = list(_PATCH_FILE.finditer(patch))
+        out = []
+        for i, m in enumerate(marks):
+            body = patch[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(patch)]
+            added = [ln[1:] for ln in body.splitlines() if ln.startswith("+")]
+            out.append((m.group("path").strip(), "\n".join(added)))
+        return out
+    return [(path, written_text(tool_input))]
+
+
 def _point(line: str) -> str:
     """The point of one line of a note: its bold lead, else its first clause (markdown emphasis removed)."""
     bold = _BOLD_LEAD.match(line)

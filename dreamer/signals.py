@@ -45,7 +45,7 @@ from reverie.dreamer.commands import (
 from reverie.dreamer.learned import learned_line
 from reverie.dreamer.lexicon import CORRECTION, CREDENTIAL, REDIRECT, TEMPORAL, USE
 from reverie.dreamer.model import Call, Fact, Failure, Key, Moment, Procedure, SessionSignals, Statement, Step, trust_of
-from reverie.dreamer.recorded import note_place, noted_lesson, written_text
+from reverie.dreamer.recorded import note_place, noted_lesson, written_notes
 from reverie.dreamer.shortcuts import QUESTION_TOOLS, answer_lesson, answers
 from reverie.dreamer.statements import (
     addressed,
@@ -61,7 +61,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 17
+SIGNALS_VERSION = 18
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -127,8 +127,8 @@ class _Walk:
         if ev.tool_use_id:
             self.calls_by_id[ev.tool_use_id] = rec
         self.last_call = rec
-        if self.recording is not None and ev.tool_name in _EDITING and note_place(file_of(ev.tool_input) or target):
-            self._noted(ev, rec)
+        if self.recording is not None and ev.tool_name in _EDITING:
+            self._noted(ev, rec, cwd)
         self.acted("edit" if ev.tool_name in _EDITING else "command" if is_shell else "reply")
         if is_shell and rec.norm:
             self._resolve_swaps(rec)
@@ -311,13 +311,19 @@ class _Walk:
             basis="learned_by_failing",
         )
 
-    def _noted(self, ev: Event, write: Call) -> None:
+    def _noted(self, ev: Event, write: Call, cwd: str) -> None:
         """The note the agent wrote after the person asked to record a lesson: its first point is the lesson."""
         assert self.recording is not None
         asked, moment = self.recording
-        line = noted_lesson(written_text(ev.tool_input or {}))
+        line, where = "", ""
+        for path, text in written_notes(ev.tool_input or {}, file_of(ev.tool_input) or write.target):
+            if note_place(path):
+                line, where = noted_lesson(text), rel_path(path, ev.cwd or cwd)
+            if line:
+                break
         if not line or lesson_problem(line, strict=False) or CREDENTIAL.search(line) or "[REDACTED:" in line:
             return
+        write = replace(write, target=where or write.target)
         self.recording = None
         said_as = classify(line) or ("must", False)
         self.sig.statements.append(

@@ -115,3 +115,17 @@ def test_only_the_next_note_counts() -> None:
         {"file_path": "/w/docs/notes/release.md", "content": "- Bump the version in pyproject before tagging\n"},
     )
     assert not [st for st in extract(s.events).statements if st.basis == "recorded"]
+
+
+def test_a_codex_patch_note_is_read_file_by_file() -> None:
+    patch = (
+        "*** Begin Patch\n*** Update File: app/seed.py\n@@\n-x = 1\n+x = 2\n"
+        "*** Add File: docs/notes/seed.md\n+# Seeding\n+\n+- **Seed with `make seed`, never with raw SQL** - the ids drift.\n"
+        "*** End Patch\n"
+    )
+    s = Session()
+    s.user("log a notes entry so this never happens again")
+    s.tool("apply_patch", {"input": patch}, "Success.")
+    [st] = extract(s.events).statements
+    assert st.line == "Seed with `make seed`, never with raw SQL."
+    assert st.prior is not None and st.prior.target == "docs/notes/seed.md"
