@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from reverie.dreamer.commands import tool_of
 from reverie.dreamer.lexicon import NEG_WINDOW, NOT_WORD, PROGRAMS, USE
 from reverie.dreamer.wording import similarity, tokens
 from reverie.store.models import Artifact
@@ -86,13 +87,21 @@ def code_words(line: str) -> list[str]:
     return out + [p for ident in re.findall(r"\b\w+(?:[._]\w+)+\b", line.lower()) for p in re.split(r"[._]", ident)]
 
 
+def tool_words(line: str) -> set[str]:
+    """The tools a line's backticked commands run (`npx prettier --write` → prettier) and the parts of
+    code identifiers: a sub-command or an argument (the `push` of `git push`) is not a tool."""
+    tools = {tool_of(" ".join(span.lower().split())) for span in re.findall(r"`([^`]+)`", line)}
+    idents = {p for ident in re.findall(r"\b\w+(?:[._]\w+)+\b", line.lower()) for p in re.split(r"[._]", ident)}
+    return (tools | idents) - {""}
+
+
 def conflict_word(new_line: str, old_line: str) -> str | None:
     """A word the new line rejects that the old line recommends, if any.
 
-    The word must name a tool (a known program or a backticked command in the old
-    line), or the two lines must otherwise talk about the same thing."""
+    The word must name a tool (a known program or the tool of a backticked command in
+    the old line), or the two lines must otherwise talk about the same thing."""
     related = similarity(tokens(new_line), tokens(old_line)) >= 0.2
-    ticked = code_words(old_line)
+    ticked = tool_words(old_line)
     for w in sorted(negated_words(new_line)):
         if len(w) >= 2 and mentions_positively(old_line, w) and (related or w in PROGRAMS or w in ticked):
             return w

@@ -31,8 +31,11 @@ USE = re.compile(
     re.I,
 )
 NOT_WORD = re.compile(
-    r"\b(?:not|no|never|instead of|rather than|never use|don'?t use|stop using)\s+[`'\"]?([a-z][\w.+-]*)", re.I
+    r"\b(?:not|no|never|instead of|rather than|stop)\s+(?:(?:use|using|run|running|call|calling|install|"
+    r"installing)\s+)?[`'\"]?([a-z][\w.+-]*)",
+    re.I,
 )
+"""The word a negation rejects, past a verb of use ("do not use yarn" rejects yarn, not "use")."""
 VERBS = frozenset(
     [
         "edit",

@@ -61,7 +61,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 18
+SIGNALS_VERSION = 19
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
