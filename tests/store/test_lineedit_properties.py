@@ -3,8 +3,8 @@
 For every update proposal: each hunk of its diff touches only the lines it
 cites; applying it changes exactly those lines (every other byte stays); undo
 gives back the workspace byte for byte. Real files: CLAUDE.md, AGENTS.md and
-`.claude/` rules, commands, agents and skills from ../shared/realdata and the
-cipher-box tree of ../shared/realdata2 (the held-out corpus is left alone).
+`.claude/` rules, commands, agents and skills from ../shared/realdata and every
+project tree of ../shared/realdata2 (a safety property: it tunes nothing).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ EV = [Evidence(session_id="s", event_uuid="u", trust="agent", quote="failed")]
 def corpora() -> list[Path]:
     shared = realdata_or_skip().parent
     roots = [p for p in sorted((shared / "realdata").iterdir()) if p.is_dir()]
-    tree = shared / "realdata2" / "FSM1__cipher-box" / "tree"
-    return [*roots, tree] if tree.is_dir() else roots
+    trees = sorted(p / "tree" for p in (shared / "realdata2").glob("*") if (p / "tree").is_dir())
+    return [*roots, *trees]
 
 
 def agent_files(root: Path) -> list[str]:
@@ -127,7 +127,7 @@ def test_every_real_agent_file(tmp_path: Path, temp_home: Path) -> None:
         files = agent_files(root)
         if not files:
             continue
-        ws = tmp_path / root.name
+        ws = tmp_path / (root.parent.name if root.name == "tree" else root.name)
         for rel in files:
             (ws / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / rel, ws / rel)
