@@ -8,22 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import CANDIDATES, shared_dir
+
 # kingfisher compiles ~500 rules on first use (seconds). Every test has its own
 # temporary HOME, so keep the compiled rules in one shared temp-dir cache
 # instead of recompiling them per test (never in a real home).
 os.environ.setdefault("REVERIE_KINGFISHER_CACHE", os.path.join(tempfile.gettempdir(), "reverie-test-kingfisher-rules"))
 
 
-def _shared_dir() -> Path:
-    """<repo>/../shared, falling back to /work/shared (a worktree's parent holds no `shared`)."""
-    beside = Path(__file__).resolve().parents[2] / "shared"
-    for candidate in (beside, Path("/work/shared")):
-        if (candidate / "realdata").is_dir():
-            return candidate
-    return beside
-
-
-REALDATA = _shared_dir() / "realdata"
+REALDATA = (shared_dir() or CANDIDATES[0]) / "realdata"
 """Real transcripts from public repositories, read in place (never copied)."""
 
 

@@ -11,6 +11,7 @@ import compileall
 import json
 import os
 import re
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,11 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def shared_dir() -> Path | None:
-    """<repo>/../shared, falling back to /work/shared; None when neither exists (a fresh clone)."""
-    for p in (ROOT.parent / "shared", Path("/work/shared")):
-        if (p / "realdata").is_dir():
-            return p
-    return None
+    """The folder holding ``realdata`` (see tests/shared_data.py); None in a fresh clone."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.shared_data import shared_dir as locate
+
+    return locate("realdata")
 
 
 def cli_env(home: Path) -> dict[str, str]:

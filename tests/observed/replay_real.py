@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.shared_data import shared_dir
+
 WATCH_HINTS = ("CLAUDE.md", "CLAUDE.local.md", "AGENTS.md", "GEMINI.md", "/memory/", "\\memory\\", ".claude/rules")
 
 
@@ -36,10 +38,8 @@ class RealWrite:
 
 
 def shared_root() -> Path | None:
-    for root in (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")):
-        if root.is_dir():
-            return root
-    return None
+    """The folder holding ``realdata`` and ``realdata2`` (the writes are replayed from both); None in a fresh clone."""
+    return shared_dir("realdata", "realdata2")
 
 
 def _apply(tool: str, inp: dict, original: str | None) -> str | None:

@@ -17,6 +17,7 @@ import pytest
 
 from reverie.dreamer.attribution import epoch
 from tests.observed.helpers import catch_up, memory_dir
+from tests.shared_data import shared_dir
 
 SESSIONS = "FSM1__cipher-box/transcripts/13/ca730c9231"
 CALLS = {
@@ -26,10 +27,10 @@ CALLS = {
 
 
 def _realdata2() -> Path:
-    for root in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
-        if (root / "realdata2" / SESSIONS).is_dir():
-            return root / "realdata2"
-    pytest.skip("../shared/realdata2 not found (fresh clone): real-data test skipped")
+    root = shared_dir("realdata2")
+    if root is None or not (root / "realdata2" / SESSIONS).is_dir():
+        pytest.skip("../shared/realdata2 not found (fresh clone): real-data test skipped")
+    return root / "realdata2"
 
 
 def _edit(path: Path, tool_id: str) -> tuple[dict, dict]:

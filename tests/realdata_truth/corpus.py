@@ -21,16 +21,14 @@ from typing import Any
 
 from tests.realdata_truth.score import Report, score
 from tests.realdata_truth.truth import TruthFile
+from tests.shared_data import shared_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def shared_root() -> Path | None:
-    """`<repo>/../shared`, falling back to /work/shared; None when neither exists (a fresh clone)."""
-    for candidate in (REPO.parent / "shared", Path("/work/shared")):
-        if candidate.is_dir():
-            return candidate
-    return None
+    """The folder holding the real corpora (``realdata``, ``realdata2``); None in a fresh clone."""
+    return shared_dir("realdata") or shared_dir("realdata2")
 
 
 @dataclass

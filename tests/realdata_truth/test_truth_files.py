@@ -111,8 +111,8 @@ def test_globs() -> None:
 
 def _corpus(truth: TruthFile) -> Path:
     root = shared_root()
-    if root is None:
-        pytest.skip("../shared not found (fresh clone): evidence check skipped")
+    if root is None or not (root / truth.corpus_dir).is_dir():
+        pytest.skip(f"../shared/{truth.corpus_dir} not found (fresh clone): evidence check skipped")
     return root / truth.corpus_dir
 
 

@@ -122,17 +122,18 @@ def check_workspace(ws: Path, home: Path) -> int:
 
 
 def test_every_real_agent_file(tmp_path: Path, temp_home: Path) -> None:
-    edited = 0
+    edited: dict[str, int] = {}
     for root in corpora():
         files = agent_files(root)
         if not files:
             continue
-        ws = tmp_path / (root.parent.name if root.name == "tree" else root.name)
+        name = root.parent.name if root.name == "tree" else root.name
+        ws = tmp_path / name
         for rel in files:
             (ws / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(root / rel, ws / rel)
-        edited += check_workspace(ws, temp_home)
-    assert edited >= 20, f"only {edited} real files were edited: the corpora changed?"
+        edited[name] = check_workspace(ws, temp_home)
+    assert edited and all(edited.values()), f"a corpus with agent files got no edit: {edited}"
 
 
 # --- generated files ----------------------------------------------------------------------------------
