@@ -83,7 +83,7 @@ class Cluster:
             contrast = any(has_word(low, a) and has_word(low, b) for a, b in pairs)
             # the guarded folder itself, not one file in it ("never edit anything under gen/" over
             # "you changed gen/0043.sql again")
-            names_dir = any(re.search(re.escape(d.lower().rstrip("/")) + r"(?!/?[\w-])", low) for d in dirs)
+            names_dir = any(names_folder(low, d) for d in dirs)
             return (
                 3 * explicit + 2 * contrast + 2 * names_dir + 2 * s.general + s.strong - 3 * s.temporal,
                 -len(s.line) // 80,
@@ -104,6 +104,16 @@ class Cluster:
         """Guarded paths; one inside another guarded folder adds nothing."""
         found = {k.a for k in self.keys if k.kind == "forbid"}
         return sorted(p for p in found if not any(p.startswith(q.rstrip("/") + "/") for q in found if q != p))
+
+
+def names_folder(line: str, folder: str) -> bool:
+    """`line` names `folder` itself ("under db/gen/"), not only a file inside it ("db/gen/0043.sql")."""
+    return re.search(re.escape(folder.lower().rstrip("/")) + r"(?!/?[\w-])", line.lower()) is not None
+
+
+def names_file_in(line: str, folder: str) -> bool:
+    """`line` names a file or folder inside `folder` ("db/gen/0043.sql" for "db/gen")."""
+    return re.search(re.escape(folder.lower().rstrip("/")) + r"/[\w-]", line.lower()) is not None
 
 
 def has_word(text: str, word: str) -> bool:

@@ -34,6 +34,8 @@ from reverie.dreamer.clusters import (
     cluster_statements,
     evidence_of,
     has_word,
+    names_file_in,
+    names_folder,
     resolve_conflicting_clusters,
 )
 from reverie.dreamer.commands import EDIT_TOOLS, normalize_command, program, same_family
@@ -212,9 +214,12 @@ def _cluster_proposals(
     pair = next(((a, b) for a, b in sorted(cl.pairs()) if same_family(a, b)), None)
     if pair and len(tokens(rep.line)) < 3 and not has_word(rep.line.lower(), pair[1]):
         lines = [f"Use {pair[0]}, not {pair[1]}."]  # "nope. yarn" says more with what it replaces
+    dirs = cl.forbid_dirs()
     for s in sorted(cl.statements, key=lambda s: s.ts):
         if method:
             break  # one line says the whole way of working
+        if any(names_folder(rep.line, d) and names_file_in(s.line, d) and not names_folder(s.line, d) for d in dirs):
+            continue  # one file of a guarded folder adds nothing to the rule about the folder
         if all(similarity(tokens(s.line), tokens(l)) < 0.5 for l in lines) and len(lines) < 2 and not s.temporal:
             lines.append(s.line)
     # duplicate of something the workspace already says → nothing to add
@@ -231,7 +236,6 @@ def _cluster_proposals(
         kind = "rule"  # the person asked for a standing instruction and said what it is
     else:
         kind = "memory"
-    dirs = cl.forbid_dirs()
     scope: Scope
     paths: list[str]
     scope, paths = ("path", [_glob(d) for d in dirs]) if dirs and kind != "memory" else ("project", [])

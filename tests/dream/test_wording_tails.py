@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reverie.dreamer.clusters import Cluster
+from reverie.dreamer.clusters import Cluster, names_file_in, names_folder
 from reverie.dreamer.model import Key, Statement
 from reverie.dreamer.wording import imperative
 
@@ -47,3 +47,10 @@ def test_the_guarded_folder_leads_over_one_file_in_it_whatever_came_later() -> N
     cluster.add(_said("Never edit anything under db/migrations/generated/.", "2026-01-01T00:00:00Z"))
     cluster.add(_said("Do not change db/migrations/generated/0043_users_email.sql.", "2026-01-02T00:00:00Z"))
     assert cluster.representative().line == "Never edit anything under db/migrations/generated/."
+
+
+def test_a_file_of_a_guarded_folder_is_not_repeated_under_the_rule_about_the_folder() -> None:
+    assert names_folder("Never edit anything under db/migrations/generated/.", "db/migrations/generated")
+    assert not names_folder("Do not change db/migrations/generated/0043_users_email.sql.", "db/migrations/generated")
+    assert names_file_in("Do not change db/migrations/generated/0043_users_email.sql.", "db/migrations/generated")
+    assert not names_file_in("Never edit anything under db/migrations/generated/.", "db/migrations/generated")
