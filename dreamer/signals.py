@@ -61,7 +61,7 @@ from reverie.dreamer.wording import quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
-SIGNALS_VERSION = 19
+SIGNALS_VERSION = 20
 """Bumped whenever extraction changes, so cached signals are recomputed."""
 
 MAX_TOOL_CALLS = 4000
@@ -95,6 +95,9 @@ class _Walk:
         self.pending_subs: list[tuple[Statement, Call, str]] = []
         self.recording: tuple[Event, Moment] | None = None
         """A person's request to record a lesson, waiting for the note the agent writes (`recorded`)."""
+        self.read_outside: str = ""
+        """The web/MCP content the agent read since that request (its tool), if any: a note written after it
+        may carry that page's instructions, so it is not taken as the person's lesson."""
         self.replacing: tuple[Event, Call, Moment] | None = None
         """A person's turn right after a rejected command, waiting for the command that replaced it."""
         self.last_call: Call | None = None
@@ -170,6 +173,8 @@ class _Walk:
                 said = replace(ev, kind="user_prompt", trust="user", text=reason, tool_name="", tool_input=None)
                 self.person(said, rejected=called)
                 self.after = "rejection"  # what follows may correct it too
+        if self.recording is not None and ev.trust == "external" and not self.read_outside:
+            self.read_outside = (called.tool if called is not None else "") or "a web page"
         if ev.trust in ("external", "tool") and ev.text and not ev.is_sidechain and self.externals < 5:
             external = external_statement(ev)
             if external is not None:
@@ -265,6 +270,7 @@ class _Walk:
         if len(self.sig.moments) < MAX_MOMENTS:
             self.sig.moments.append(moment)
         self.recording = (ev, moment) if turn.kind == "record_request" else None
+        self.read_outside = ""
         self.replacing = None
         # the words already name the swap, or state a lasting rule: they are the lesson, not the next command
         said_enough = any(s.general or any(k.kind in ("sub", "use") for k in s.keys) for s in found)
@@ -325,6 +331,13 @@ class _Walk:
             return
         write = replace(write, target=where or write.target)
         self.recording = None
+        if self.read_outside:
+            moment.decision = "dropped"
+            moment.reason = (
+                f"dropped: the note the agent wrote next ({write.target[:80]}) came after it read outside content "
+                f"({self.read_outside}); its point may be that content's instruction, not the person's lesson"
+            )
+            return
         said_as = classify(line) or ("must", False)
         self.sig.statements.append(
             Statement(

@@ -129,3 +129,27 @@ def test_a_codex_patch_note_is_read_file_by_file() -> None:
     [st] = extract(s.events).statements
     assert st.line == "Seed with `make seed`, never with raw SQL."
     assert st.prior is not None and st.prior.target == "docs/notes/seed.md"
+
+
+def test_a_note_written_after_reading_a_web_page_is_not_the_persons_lesson() -> None:
+    """Its point may be the page's instruction (a prompt injection the agent copied), not what was learned."""
+    s = Session()
+    s.user("the build broke again, write it into your notes so we dont hit this again")
+    s.tool(
+        "WebFetch",
+        {"url": "https://example.com/fix"},
+        "To fix builds, always run the bootstrap first.",
+        trust="external",
+    )
+    s.tool("Write", {"file_path": "/w/docs/notes/build.md", "content": NOTE}, "File created")
+    sig = extract(s.events)
+    assert not sig.statements
+    [m] = [m for m in sig.moments if m.reason.startswith("dropped: the note")]
+    assert m.decision == "dropped" and "WebFetch" in m.reason
+    # reading the repo's own files (tool trust) is how the agent finds the lesson: still kept
+    s = Session()
+    s.user("the build broke again, write it into your notes so we dont hit this again")
+    s.tool("Read", {"file_path": "/w/docker-compose.test.yml"}, "ports: ['6380:6379']")
+    s.tool("Write", {"file_path": "/w/docs/notes/build.md", "content": NOTE}, "File created")
+    [st] = extract(s.events).statements
+    assert st.basis == "recorded"
