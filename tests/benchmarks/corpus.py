@@ -16,15 +16,10 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # benchmarks run as scripts from tests/benchmarks
+    sys.path.insert(0, str(ROOT))
 
-
-def shared_dir() -> Path | None:
-    """The folder holding ``realdata`` (see tests/shared_data.py); None in a fresh clone."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from tests.shared_data import shared_dir as locate
-
-    return locate("realdata")
+from tests.shared_data import shared_dir  # noqa: E402  (the one locator of the real corpora, re-exported)
 
 
 def cli_env(home: Path) -> dict[str, str]:
