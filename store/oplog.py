@@ -53,6 +53,17 @@ RECORDS = Packer(
 """Operation records (prefix 0x01). Never change this dictionary: rows packed with it must stay readable."""
 
 
+def child_id(base_id: str, d: dict[str, Any]) -> tuple[str, int]:
+    """The id of the view a diff `d` makes of the view `base_id`, and the diff's weight (bytes).
+
+    Like a commit id (store.viewlog): sha256(base id, canonical diff); an empty diff keeps its base's id.
+    """
+    if not d:
+        return base_id, 0
+    raw = canonical_json(d)
+    return sha256(base_id.encode() + b"\n" + raw), len(raw)
+
+
 @dataclass(frozen=True)
 class ViewRecord:
     """How an operation's view is stored (see store.viewlog): `base` None and payload
@@ -163,8 +174,7 @@ class OpLog:
             at = rec.base
         vid = self._vids[at]
         for d in reversed(chain):  # the ids in between are not kept: a chain is walked once per read
-            if d:
-                vid = sha256(vid.encode() + b"\n" + canonical_json(d))
+            vid = child_id(vid, d)[0]
         self._vids[seq] = vid
         return vid
 

@@ -29,9 +29,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from reverie.store.blobs import Blobs, canonical_json, sha256
+from reverie.store.blobs import Blobs
 from reverie.store.errors import StoreCorruptError
-from reverie.store.oplog import OpLog, ViewRecord
+from reverie.store.oplog import OpLog, ViewRecord, child_id
 from reverie.store.views import MAPS, Origin, View, content_refs, load_view, save_view, tree_refs, view_blob_refs
 
 CHAIN_MAX = 128
@@ -60,14 +60,6 @@ def diff(old: dict[str, dict[str, Any]], view: View) -> Diff:
         if changed:
             out[name] = changed
     return out
-
-
-def child_id(base_id: str, d: Diff) -> tuple[str, int]:
-    """The id of the view `d` makes of the view `base_id`, and the diff's weight (bytes)."""
-    if not d:
-        return base_id, 0
-    raw = canonical_json(d)
-    return sha256(base_id.encode() + b"\n" + raw), len(raw)
 
 
 def _apply(maps: dict[str, dict[str, Any]], d: Diff) -> None:
