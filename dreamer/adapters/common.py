@@ -98,14 +98,10 @@ _INPUT_WHOLE = INPUT_VALUE_LIMIT + 2 * CLIP_MARGIN
 """A tool input string up to this long is redacted whole, then clipped (as `clip_redacted` does)."""
 
 
-_Clip = Clipped
-"""Raw text cut to the windows that will be redacted (`dreamer.redact.Clipped`: redact, then clip)."""
-
-
 def _window(obj: Any) -> Any:
-    """A copy of a tool input whose too long strings are `_Clip`s; the rest stays raw until redaction."""
+    """A copy of a tool input whose too long strings are `Clipped`s; the rest stays raw until redaction."""
     if isinstance(obj, str):
-        return obj if len(obj) <= _INPUT_WHOLE else _Clip(obj, INPUT_VALUE_LIMIT)
+        return obj if len(obj) <= _INPUT_WHOLE else Clipped(obj, INPUT_VALUE_LIMIT)
     if isinstance(obj, dict):
         return {k: _window(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -124,23 +120,19 @@ def _collect(obj: Any, out: list[str]) -> None:
     elif isinstance(obj, list):
         for v in obj:
             _collect(v, out)
-    elif isinstance(obj, _Clip):
+    elif isinstance(obj, Clipped):
         out.extend(obj.parts)
-
-
-def _next_redacted(obj: str, done: Iterator[list[Span]]) -> str:
-    return apply_spans(obj, next(done))
 
 
 def _rebuild(obj: Any, done: Iterator[list[Span]]) -> Any:
     if isinstance(obj, str):
-        text = _next_redacted(obj, done)
+        text = apply_spans(obj, next(done))
         return text if len(text) <= INPUT_VALUE_LIMIT else clip(text, INPUT_VALUE_LIMIT)
     if isinstance(obj, dict):
-        return {(_next_redacted(k, done) if isinstance(k, str) else k): _rebuild(v, done) for k, v in obj.items()}
+        return {(apply_spans(k, next(done)) if isinstance(k, str) else k): _rebuild(v, done) for k, v in obj.items()}
     if isinstance(obj, list):
         return [_rebuild(v, done) for v in obj]
-    if isinstance(obj, _Clip):
+    if isinstance(obj, Clipped):
         return obj.finish([next(done) for _ in obj.parts])
     return obj
 
@@ -172,7 +164,7 @@ def make_event(
         seq=0,
         kind=kind,
         trust="external" if side else trust,
-        text=_Clip(text, limit) if text else "",  # type: ignore[arg-type]  # redact_events swaps in the str
+        text=Clipped(text, limit) if text else "",  # type: ignore[arg-type]  # redact_events swaps in the str
         uuid=str(uuid or ""),
         parent_uuid=str(parent_uuid or ""),
         timestamp=str(timestamp or ""),
@@ -196,7 +188,7 @@ def redact_events(events: list[Event]) -> list[Event]:
     strings: list[str] = []
     for e in events:
         text: Any = e.text
-        if isinstance(text, _Clip):
+        if isinstance(text, Clipped):
             strings.extend(text.parts)
         strings.append(e.tool_name)
         strings.append(e.cwd)
@@ -205,7 +197,7 @@ def redact_events(events: list[Event]) -> list[Event]:
     done = iter(scan_many(strings))
     for e in events:
         text = e.text
-        if isinstance(text, _Clip):
+        if isinstance(text, Clipped):
             e.text = text.finish([next(done) for _ in text.parts])
         e.tool_name = apply_spans(e.tool_name, next(done))
         e.cwd = apply_spans(e.cwd, next(done))
