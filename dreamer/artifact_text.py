@@ -10,7 +10,7 @@ import re
 
 from reverie.dreamer.commands import tool_of
 from reverie.dreamer.lexicon import NEG_WINDOW, NOT_WORD, PROGRAMS, USE
-from reverie.dreamer.wording import similarity, tokens
+from reverie.dreamer.wording import has_word, similarity, tokens
 from reverie.store.models import Artifact
 
 
@@ -72,7 +72,7 @@ def mentions_positively(line: str, word: str) -> bool:
     """`word` appears in `line` and is not itself negated there (nor within a few words after a
     negation: "is not allowed to push to main" does not recommend pushing)."""
     low = line.lower()
-    if not re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", low):
+    if not has_word(low, word):
         return False
     if word in negated_words(line):
         return False

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from reverie.dreamer.model import Key, Statement
-from reverie.dreamer.wording import quote, similarity, tokens
+from reverie.dreamer.wording import has_word, quote, similarity, tokens
 from reverie.store.models import Evidence
 
 MIN_SESSIONS_DURABLE = 2
@@ -114,10 +114,6 @@ def names_folder(line: str, folder: str) -> bool:
 def names_file_in(line: str, folder: str) -> bool:
     """`line` names a file or folder inside `folder` ("db/gen/0043.sql" for "db/gen")."""
     return re.search(re.escape(folder.lower().rstrip("/")) + r"/[\w-]", line.lower()) is not None
-
-
-def has_word(text: str, word: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
 
 
 def _forbid_overlap(a: set[Key], b: set[Key]) -> bool:

@@ -33,7 +33,6 @@ from reverie.dreamer.clusters import (
     Cluster,
     cluster_statements,
     evidence_of,
-    has_word,
     names_file_in,
     names_folder,
     resolve_conflicting_clusters,
@@ -46,7 +45,7 @@ from reverie.dreamer.methods import method_lesson
 from reverie.dreamer.model import Call, SessionSignals, Statement
 from reverie.dreamer.procedures import procedure_skills
 from reverie.dreamer.staleness import LineNote, artifact_updates
-from reverie.dreamer.wording import quote, similarity, title_of, tokens
+from reverie.dreamer.wording import has_word, quote, similarity, title_of, tokens
 from reverie.store.materialize import slugify
 from reverie.store.models import Artifact, Evidence, Kind, Label, Proposal, Scope
 
@@ -372,9 +371,9 @@ def _environment(
     for (cat, value), hits in seen.items():
         if len({sid for sid, _ in hits}) < MIN_SESSIONS_DURABLE or program(value) in rejected:
             continue
-        if value.lower() in known_norms or re.search(rf"(?<![\w-]){re.escape(value.lower())}(?![\w-])", known):
+        if value.lower() in known_norms or has_word(known, value.lower()):
             continue
-        if re.search(rf"(?<![\w-]){re.escape(program(value).lower())}(?![\w-])", documented):
+        if has_word(documented, program(value).lower()):
             continue  # the project's own notes already name the tool: they say how to use it
         if cat not in picked or len(hits) > len(picked[cat][1]):
             picked[cat] = (value, hits)

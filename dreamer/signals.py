@@ -57,7 +57,7 @@ from reverie.dreamer.statements import (
     rejection_reason,
 )
 from reverie.dreamer.turns import LESSON_KINDS, STANDING, TASK_KINDS, classify_turn
-from reverie.dreamer.wording import quote
+from reverie.dreamer.wording import has_word, quote
 from reverie.store.models import Event
 
 SIGNALS_NAMESPACE = "signals:v1"
@@ -143,10 +143,7 @@ class _Walk:
         """A correction after a shell call, then another program run: the person swapped the tool."""
         for st, old_call, said in self.pending_subs:
             old_prog, new_prog = tool_of(old_call.norm), tool_of(rec.norm)
-            new_named = re.search(rf"(?<![\w-]){re.escape(new_prog)}(?![\w-])", said)
-            named = new_named and (
-                re.search(rf"(?<![\w-]){re.escape(old_prog)}(?![\w-])", said) or same_family(old_prog, new_prog)
-            )
+            named = has_word(said, new_prog) and (has_word(said, old_prog) or same_family(old_prog, new_prog))
             same_args = old_call.status in ("rejected", "error") and old_call.norm.split()[1:] == rec.norm.split()[1:]
             if old_call.norm and old_prog != new_prog and (named or same_args):
                 st.keys = st.keys | {Key.swap(old_prog, new_prog), Key.reject(old_prog)}

@@ -232,6 +232,12 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return max(jac, overlap * 0.9)
 
 
+def has_word(text: str, word: str) -> bool:
+    """`word` stands in `text` as a whole word: a hyphen or word character on either side makes it part of
+    another word (`pnpm` is not `npm`, `pre-commit` is not `commit`). Case-sensitive: lower both first."""
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+|\s+[—–]\s+|;\s+")
 
 
