@@ -425,10 +425,11 @@ class Store:
         kind: str,
         description: str,
         ids: list[str],
-        change: Callable[[Proposal, dict[str, Any], View], dict[str, Any] | None],
+        change: Callable[[Proposal, dict[str, Any], Snapshot], dict[str, Any] | None],
         data: dict[str, Any] | None = None,
     ) -> Operation:
-        """One review operation over `ids`: `change` edits each proposal's review state in place."""
+        """One review operation over `ids`: `change` edits each proposal's review state in place
+        (it reads the store through the operation's transaction: the head's artifacts are read once)."""
         if not ids:
             raise UsageError("no proposal ids given")
         with self.transaction(kind) as tx:
@@ -449,7 +450,7 @@ class Store:
                 current = cands.overlay(p, review)
                 if current.status == "applied":
                     raise UsageError(f"{p.id} is already applied")
-                extra = change(current, review, tx.view)
+                extra = change(current, review, tx)
                 tx.view.reviews[p.id] = review
                 done.append(p.id)
                 if extra and data is not None:
@@ -467,7 +468,7 @@ class Store:
         return self._approve(ids, clear_blocks)
 
     def _approve(self, ids: list[str], clear_blocks: bool) -> Operation:
-        def change(p: Proposal, review: dict[str, Any], view: View) -> dict[str, Any] | None:
+        def change(p: Proposal, review: dict[str, Any], tx: Snapshot) -> dict[str, Any] | None:
             blocking = p.blocking_labels()
             extra = None
             if blocking:
@@ -494,7 +495,7 @@ class Store:
         return self._reject(ids, reason)
 
     def _reject(self, ids: list[str], reason: str) -> Operation:
-        def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+        def change(p: Proposal, review: dict[str, Any], tx: Snapshot) -> None:
             review["status"] = "rejected"
             if reason:
                 review["reason"] = reason
@@ -505,9 +506,9 @@ class Store:
             "reject", "reject {ids}" + (f": {reason}" if reason else ""), list(ids), change, {"reason": reason}
         )
 
-    def _repreview(self, p: Proposal, review: dict[str, Any], view: View) -> None:
+    def _repreview(self, p: Proposal, review: dict[str, Any], snap: Snapshot) -> None:
         q = cands.overlay(p, review)
-        prev = prop.preview(q, prop.PlanContext(self.workspace, self.snapshot().artifacts()))
+        prev = prop.preview(q, prop.PlanContext(self.workspace, snap.artifacts()))
         review["preview"] = {"target": prev.target, "before": prev.before, "after": prev.after}
 
     @staticmethod
@@ -527,13 +528,13 @@ class Store:
         if not body.strip():
             raise UsageError("the new body is empty")
 
-        def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+        def change(p: Proposal, review: dict[str, Any], tx: Snapshot) -> None:
             if p.edits:  # a person's file changes only through line edits: the rewrite becomes edits
-                ctx = prop.PlanContext(self.workspace, self.snapshot().artifacts())
+                ctx = prop.PlanContext(self.workspace, tx.artifacts())
                 review["edits"] = [e.to_dict() for e in prop.person_edits(p, body, ctx)]
             review["body"] = body
             self._content_changed(review, labels, meta)
-            self._repreview(p, review, view)
+            self._repreview(p, review, tx)
 
         return self._review(
             "edit", "edit {ids}", [pid], change, {"body_hash": hashlib.sha256(body.encode()).hexdigest()}
@@ -544,7 +545,7 @@ class Store:
         if scope not in SCOPES:
             raise UsageError(f"unknown scope {scope!r} (expected one of {', '.join(SCOPES)})")
 
-        def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+        def change(p: Proposal, review: dict[str, Any], tx: Snapshot) -> None:
             if p.edits:
                 raise UsageError(f"{p.id} edits lines of a hand-written file; it keeps that file's scope")
             review["scope"] = scope
@@ -553,7 +554,7 @@ class Store:
             elif scope != "path":
                 review["paths"] = []
             self._content_changed(review, labels, None)
-            self._repreview(p, review, view)
+            self._repreview(p, review, tx)
 
         return self._review("rescope", "scope {ids} → " + scope, [pid], change, {"scope": scope, "paths": paths})
 
@@ -570,14 +571,14 @@ class Store:
         if kind not in KINDS:
             raise UsageError(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
 
-        def change(p: Proposal, review: dict[str, Any], view: View) -> None:
+        def change(p: Proposal, review: dict[str, Any], tx: Snapshot) -> None:
             if p.edits:
                 raise UsageError(f"{p.id} edits lines of a hand-written file; it keeps that file's kind")
             review["kind"] = kind
             if body is not None:
                 review["body"] = body
             self._content_changed(review, labels, meta)
-            self._repreview(p, review, view)
+            self._repreview(p, review, tx)
 
         return self._review("rekind", "kind {ids} → " + kind, [pid], change, {"kind": kind})
 
