@@ -268,8 +268,7 @@ class Store:
 
     def current_candidate(self) -> Candidate | None:
         """The newest open *dream* candidate (observed writes are reviewed beside it, see `observed`)."""
-        opened = self.snapshot().open_candidates("dream")
-        return opened[-1] if opened else None
+        return _newest_dream(self.snapshot())
 
     def proposals(self, candidate_id: str | None = None) -> list[Proposal]:
         return self._list_proposals(candidate_id, cands.load_proposal_rows)
@@ -301,10 +300,10 @@ class Store:
         head = snap.head
         assert head is not None
         view = snap.head_view
-        cand = self.current_candidate()
+        cand = _newest_dream(snap)
         counts: dict[str, int] = {}
         if cand is not None:
-            for p in self.proposal_summaries(cand.id):
+            for p in snap.proposals(cand.id, cands.load_proposal_summaries):
                 counts[p.status] = counts.get(p.status, 0) + 1
         undo_next, redo = self.oplog.nav(head.id)
         return {
@@ -830,6 +829,12 @@ def _ensure_state_dir(ws: Path, db_path: Path) -> None:
     except OSError as err:
         if db_path.parent == sd or not db_path.parent.exists():
             raise ReverieError(f"cannot create {sd}: {err.strerror or err}") from None
+
+
+def _newest_dream(snap: Snapshot) -> Candidate | None:
+    """The newest open dream candidate of `snap` (None: there is none)."""
+    opened = snap.open_candidates("dream")
+    return opened[-1] if opened else None
 
 
 def _count_by(arts: list[Artifact], attr: str) -> dict[str, int]:
