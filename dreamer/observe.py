@@ -144,16 +144,18 @@ def observe(
             report.skipped.append(f"{key}: larger than {MAX_BYTES} bytes, not versioned")
             continue
         seen = base.seen.get(key)
-        if (sha256(data) if data is not None else None) == seen:
+        digest = sha256(data) if data is not None else None
+        if digest == seen:
             continue
         mode = (st.st_mode & 0o7777) if st is not None else None
-        stored, disk = _storable(data)
         if seen is None and first_pass and data is not None:
+            stored, disk = _storable(data)
             observations.append(Observation(key, None, stored, mode, baseline=True, disk=disk))
             report.baseline += 1
             continue
         reviewed = base.reviewed_record(view_files, key)
-        if seen_hash(reviewed) == (sha256(data) if data is not None else None):
+        if seen_hash(reviewed) == digest:
+            stored, disk = _storable(data)
             observations.append(Observation(key, seen, stored, mode, disk=disk))
             report.settled += 1
             continue
