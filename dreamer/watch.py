@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from reverie.store import paths
@@ -204,6 +205,8 @@ class Watcher:
         self._baseline_done = False
         self._sniffed: dict[str, tuple[int, int, bool]] = {}
         """path -> (size, mtime_ns, is a transcript): a file is sniffed again only when it changed."""
+        self._transcript_roots: list[tuple[str, str]] | None = None
+        """(root, root + separator) of `_in_transcript_dirs`, computed at the first event."""
 
     # public ----------------------------------------------------------------------
 
@@ -423,16 +426,18 @@ class Watcher:
         """
         from reverie.dreamer.discovery import sniff_file
 
+        known = self._sniffed.get(path)
+        if known is not None and known[2]:
+            return True  # every append to a transcript lands here: no stat, no path arithmetic
         if not self._in_transcript_dirs(path):
             return False
-        known = self._sniffed.get(path)
         try:
             st = os.stat(path)
         except OSError:
-            return known is None or known[2]  # gone: ingest tells whether a session went with it
-        if known is not None and (known[2] or known[:2] == (st.st_size, st.st_mtime_ns)):
-            return known[2]
-        if not os.path.isfile(path):
+            return known is None  # gone: ingest tells whether a session went with it
+        if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
+            return False
+        if not S_ISREG(st.st_mode):
             return False
         found = sniff_file(path).info is not None
         if len(self._sniffed) > 100_000:
@@ -442,11 +447,15 @@ class Watcher:
 
     def _in_transcript_dirs(self, path: str) -> bool:
         """Under a `--transcripts` dir, or (watching home) under an agent's session dirs."""
-        roots = [os.path.abspath(str(t)) for t in self.transcripts]
-        if self.home:
-            roots += [str(d) for d in (paths.claude_projects_dir(), paths.codex_sessions_dir(), paths.gemini_tmp_dir())]
+        if self._transcript_roots is None:  # fixed for the watcher's life, like the dirs it watches
+            roots = [os.path.abspath(str(t)) for t in self.transcripts]
+            if self.home:
+                roots += [
+                    str(d) for d in (paths.claude_projects_dir(), paths.codex_sessions_dir(), paths.gemini_tmp_dir())
+                ]
+            self._transcript_roots = [(r, r.rstrip(os.sep) + os.sep) for r in roots]
         p = os.path.abspath(path)
-        return any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+        return any(p == r or p.startswith(prefix) for r, prefix in self._transcript_roots)
 
     # artifacts ----------------------------------------------------------------------------
 
