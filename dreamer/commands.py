@@ -13,31 +13,12 @@ import re
 import shlex
 from typing import Any
 
+from reverie.dreamer.lexicon import PACKAGE_MANAGERS
 from reverie.dreamer.wording import tokens
 
 EDIT_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit", "apply_patch", "write_file", "replace", "edit"})
 SHELL_TOOLS = frozenset({"Bash", "shell", "exec_command", "run_shell_command", "local_shell"})
 
-PACKAGE_MANAGERS = frozenset(
-    [
-        "npm",
-        "pnpm",
-        "yarn",
-        "bun",
-        "pip",
-        "pip3",
-        "uv",
-        "poetry",
-        "cargo",
-        "go",
-        "mix",
-        "bundle",
-        "gem",
-        "composer",
-        "pipenv",
-        "conda",
-    ]
-)
 INSTALL_SUBS = frozenset({"install", "i", "add", "sync", "get", "deps.get", "ci", "update", "remove"})
 TEST_WORDS = re.compile(r"\b(test|tests|pytest|vitest|jest|rspec|mocha|tox|nox|phpunit|ctest|check)\b")
 FACT_TEST_WORDS = re.compile(r"\b(test|tests|pytest|vitest|jest|rspec|mocha|tox|nox|phpunit|ctest)\b")
@@ -286,7 +267,7 @@ def _builds(words: list[str]) -> bool:
         return len(words) == 1 or words[1] in ("build", "all", "compile", "dist")
     if words[0] in ("tsc", "webpack", "vite", "gradle", "mvn", "cmake"):
         return words[0] != "vite" or words[1:2] == ["build"]
-    return words[0] in PACKAGE_MANAGERS | {"npx"} and any(w in ("build", "compile") for w in words[1:])
+    return (words[0] in PACKAGE_MANAGERS or words[0] == "npx") and any(w in ("build", "compile") for w in words[1:])
 
 
 def error_line(output: str) -> str:

@@ -114,7 +114,7 @@ REJECT_REASON = re.compile(
     r"(?:the following reason for the rejection:|to tell you how to proceed, the user said:)\s*(.+)", re.I | re.S
 )
 """Claude Code puts the words a person typed when rejecting a tool use inside the tool result."""
-TOOL_WORDS = frozenset(
+PACKAGE_MANAGERS = frozenset(
     [
         "npm",
         "pnpm",
@@ -132,6 +132,11 @@ TOOL_WORDS = frozenset(
         "bundle",
         "gem",
         "composer",
+    ]
+)
+"""Programs that install packages: `<manager> install` changes the dependencies, `<manager> build` builds."""
+TOOL_WORDS = PACKAGE_MANAGERS | frozenset(
+    [
         "npx",
         "bunx",
         "docker",
