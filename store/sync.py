@@ -54,11 +54,11 @@ def plan_sync(
         ours = read_bytes(path)
         base = recorded_bytes(blobs, rec, ours)
         fmt = mat.format_of(key)
-        person = _person(blobs, rec)
         if key in exact:
-            decision = resolve(base, ours, recorded_bytes(blobs, trec), fmt, force=force)
-            _settle(plan, blobs, key, path, ours, rec, trec, decision, recorded_bytes(blobs, trec))
+            target_b = recorded_bytes(blobs, trec)
+            _settle(plan, blobs, key, path, ours, rec, trec, resolve(base, ours, target_b, fmt, force=force), target_b)
             continue
+        person = _person(blobs, rec)
         untracked = trec is None and not (rec or {}).get("created")
         if untracked and person is None and (base is None or not fmt.shared):
             plan.view.files.pop(key, None)  # not Reverie's file in the target: keep it as it is, forget it
