@@ -108,7 +108,7 @@ class _Parser:
         if self.text.startswith("}", pos):
             node.end = pos + 1
             return node
-        while True:
+        while pos >= 0:
             if not self.text.startswith('"', pos):
                 raise JsonTextError(f"expected a member name at offset {pos}")
             key_end = self._string(pos)
@@ -117,16 +117,8 @@ class _Parser:
             pos = self.skip(key_end)
             if not self.text.startswith(":", pos):
                 raise JsonTextError(f"expected ':' at offset {pos}")
-            item = self.value(self.skip(pos + 1), depth + 1)
-            node.items.append(item)
-            pos = self.skip(item.end)
-            if self.text.startswith(",", pos):
-                pos = self.skip(pos + 1)
-                continue
-            if self.text.startswith("}", pos):
-                node.end = pos + 1
-                return node
-            raise JsonTextError(f"expected ',' or '}}' at offset {pos}")
+            pos = self._entry(node, self.skip(pos + 1), depth, "}")
+        return node
 
     def _array(self, start: int, depth: int) -> Node:
         node = Node(start, start, "array")
@@ -134,17 +126,22 @@ class _Parser:
         if self.text.startswith("]", pos):
             node.end = pos + 1
             return node
-        while True:
-            item = self.value(pos, depth + 1)
-            node.items.append(item)
-            pos = self.skip(item.end)
-            if self.text.startswith(",", pos):
-                pos = self.skip(pos + 1)
-                continue
-            if self.text.startswith("]", pos):
-                node.end = pos + 1
-                return node
-            raise JsonTextError(f"expected ',' or ']' at offset {pos}")
+        while pos >= 0:
+            pos = self._entry(node, pos, depth, "]")
+        return node
+
+    def _entry(self, node: Node, pos: int, depth: int, close: str) -> int:
+        """Parse the item at `pos` into `node`, then its ',' (where the next entry starts) or
+        `close` (the container ends: `node.end` set, -1 returned)."""
+        item = self.value(pos, depth + 1)
+        node.items.append(item)
+        pos = self.skip(item.end)
+        if self.text.startswith(",", pos):
+            return self.skip(pos + 1)
+        if self.text.startswith(close, pos):
+            node.end = pos + 1
+            return -1
+        raise JsonTextError(f"expected ',' or '{close}' at offset {pos}")
 
 
 # --- style -------------------------------------------------------------------------
