@@ -24,7 +24,6 @@ in-process CLI ingest. Prints numbers; asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -41,7 +40,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ROOT, cli_env, compile_sources, copies, shared_dir
+from corpus import ROOT, cli_env, compile_sources, copies, corpus_args, decode_lines
 
 REVERIE = [sys.executable, "-c", "import sys; from reverie.console.cli import main; sys.exit(main())"]
 
@@ -54,12 +53,7 @@ def bare_loop(files: list[Path]) -> float:
     """Seconds to read and orjson-decode every non-empty line of `files`."""
     c = time.process_time()
     t = time.perf_counter()
-    loads = orjson.loads
-    for f in files:
-        with open(f, "rb") as fh:
-            for line in fh:
-                if line.strip():
-                    loads(line)
+    decode_lines(files, orjson.loads)
     CPU["bare"] = time.process_time() - c
     return time.perf_counter() - t
 
@@ -86,14 +80,10 @@ def fresh(ws: Path) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mb", type=float, default=200)
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    shared = shared_dir()
-    if shared is None:
-        print("skipped: ../shared/realdata not found (fresh clone)")
+    parsed = corpus_args()
+    if parsed is None:
         return
+    args, shared = parsed
     work = Path(tempfile.mkdtemp(prefix="reverie-bench-"))
     try:
         home, ws, corpus, empty = work / "home", work / "ws", work / "corpus", work / "empty"

@@ -45,7 +45,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import ROOT, cli_env, compile_sources, copies, shared_dir
+from corpus import ROOT, cli_env, compile_sources, copies, corpus_args, decode_lines
 
 LOAD_SCANNER = (
     "import time; t = time.process_time()\n"
@@ -74,33 +74,27 @@ def _child_cpu(args: list[str], env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--mb", type=float, default=200)
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    shared = shared_dir()
-    if shared is None:
-        print("skipped: ../shared/realdata not found (fresh clone)")
+    parsed = corpus_args()
+    if parsed is None:
         return
+    args, shared = parsed
     work = Path(tempfile.mkdtemp(prefix="reverie-bench-parts-"))
     home = work / "home"
     home.mkdir()
     os.environ["HOME"] = str(home)  # the scanner's rule cache lives in HOME: never the real one
     try:
-        _run(work, home, args)
+        _run(work, home, shared, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run(work: Path, home: Path, args: argparse.Namespace) -> None:
+def _run(work: Path, home: Path, shared: Path, args: argparse.Namespace) -> None:
     import sqlite_utils
 
     from reverie.dreamer import discovery, ingest
     from reverie.dreamer.redact import _gate_scanner, _kingfisher
     from reverie.store.sessions import RowWriter, SessionIndex
 
-    shared = shared_dir()
-    assert shared is not None
     corpus = work / "corpus"
     size = copies(corpus, args.mb, shared / "realdata")
     paths = sorted(str(p) for p in corpus.rglob("*.jsonl"))
@@ -118,20 +112,10 @@ def _run(work: Path, home: Path, args: argparse.Namespace) -> None:
     decoder = msgspec.json.Decoder(_TypeOnly)
 
     def bare() -> None:
-        loads = orjson.loads
-        for p in paths:
-            with open(p, "rb") as fh:
-                for line in fh:
-                    if line.strip():
-                        loads(line)
+        decode_lines(paths, orjson.loads)
 
     def floor() -> None:
-        decode = decoder.decode
-        for p in paths:
-            with open(p, "rb") as fh:
-                for line in fh:
-                    if line.strip():
-                        decode(line)
+        decode_lines(paths, decoder.decode)
 
     def scan(raw: bool) -> list[Any]:
         out: list[Any] = []

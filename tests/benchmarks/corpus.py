@@ -2,18 +2,22 @@
 
 `copies(dest, mb)` fills a temp dir with copies of the Claude Code and Codex
 transcripts of `realdata/`, each copy with fresh session ids and uuids, until it
-holds `mb` megabytes. Shared by bench_ingest.py and bench_heavy.py.
+holds `mb` megabytes. Shared by bench_ingest.py, bench_ingest_parts.py and bench_heavy.py
+(with the bare decode loop their ratios divide by, `decode_lines`, and their `--mb`/`--repeat`, `corpus_args`).
 """
 
 from __future__ import annotations
 
+import argparse
 import compileall
 import json
 import os
 import re
 import sys
 import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # benchmarks run as scripts from tests/benchmarks
@@ -28,6 +32,28 @@ def cli_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVERIE_") and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(HOME=str(home), PYTHONPATH=os.pathsep.join(filter(None, [os.environ.get("PYTHONPATH"), str(ROOT)])))
     return env
+
+
+def corpus_args() -> tuple[argparse.Namespace, Path] | None:
+    """`--mb` and `--repeat` of a benchmark over `copies`, with the shared data; None (said why) on a fresh clone."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=float, default=200)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    shared = shared_dir()
+    if shared is None:
+        print("skipped: ../shared/realdata not found (fresh clone)")
+        return None
+    return args, shared
+
+
+def decode_lines(files: Iterable[str | Path], decode: Callable[[bytes], Any]) -> None:
+    """Read every non-empty line of `files` and `decode` it: the bare loop the ingest benchmarks divide by."""
+    for f in files:
+        with open(f, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    decode(line)
 
 
 def compile_sources() -> None:
