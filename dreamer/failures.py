@@ -114,17 +114,12 @@ def failure_lessons(
             norm = _named_norm([f for _, f in members])
             n = len(g.sessions)
             if n < MIN_SESSIONS_DURABLE:
-                if ledger is not None:
-                    for sid, f in members:
-                        ledger.note(
-                            sid,
-                            f.uuid,
-                            f.ts,
-                            "failure",
-                            f"`{quote(f.command, 80)}` failed: {quote(f.error, 80)}",
-                            "dropped",
-                            f"below threshold: failed this way in {n} of {MIN_SESSIONS_DURABLE} sessions needed",
-                        )
+                _note(
+                    ledger,
+                    members,
+                    "dropped",
+                    f"below threshold: failed this way in {n} of {MIN_SESSIONS_DURABLE} sessions needed",
+                )
                 continue
             if (program(norm), program(latest.fix_norm)) in swaps or latest.fix.lower() in covered:
                 continue  # a correction or another proposal already says it
@@ -164,19 +159,23 @@ def failure_lessons(
                 meta={"signal": "error_fix", "sessions": n},
             )
             out.append(p)
-            if ledger is not None:
-                for sid, f in members:
-                    ledger.note(
-                        sid,
-                        f.uuid,
-                        f.ts,
-                        "failure",
-                        f"`{quote(f.command, 80)}` failed: {quote(f.error, 80)}",
-                        "kept",
-                        f"the same failure and fix in {n} sessions",
-                        p,
-                    )
+            _note(ledger, members, "kept", f"the same failure and fix in {n} sessions", p)
     return out
+
+
+def _note(
+    ledger: Ledger | None,
+    members: list[tuple[str, Failure]],
+    decision: str,
+    reason: str,
+    proposal: Proposal | None = None,
+) -> None:
+    """Tell the --explain ledger what became of each failure of a group."""
+    if ledger is None:
+        return
+    for sid, f in members:
+        what = f"`{quote(f.command, 80)}` failed: {quote(f.error, 80)}"
+        ledger.note(sid, f.uuid, f.ts, "failure", what, decision, reason, proposal)
 
 
 def _named_norm(failures: list[Failure]) -> str:
