@@ -31,7 +31,7 @@ from reverie.store.apply import ApplyPlan, ApplyResult
 from reverie.store.blobs import Blobs
 from reverie.store.clock import SYSTEM_CLOCK, SYSTEM_IDS, Clock, Ids, iso
 from reverie.store.db import BUSY_TIMEOUT_MS, WriterLock, is_read_only, open_db, open_read_only
-from reverie.store.errors import NothingToDoError, ReadOnlyStoreError, ReverieError, UsageError
+from reverie.store.errors import NothingToDoError, ReverieError, UsageError
 from reverie.store.models import KINDS, SCOPES, Actor, Artifact, Candidate, Label, Operation, Proposal
 from reverie.store.oplog import OpLog
 from reverie.store.paths import CONFIG_NAME, default_db_path, state_dir
@@ -160,10 +160,7 @@ class Store:
 
     def check_writable(self) -> None:
         """Raise the one-line error every change gets on a store opened read-only."""
-        if self.read_only:
-            raise ReadOnlyStoreError(
-                f"{self.db_path} is read-only: status, log, show and the console work, changes do not"
-            )
+        self._backend.check_writable()
 
     def recover(self) -> None:
         """Roll back the files of a change that crashed before its operation committed (see store.journal)."""

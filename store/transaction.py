@@ -57,13 +57,17 @@ class Backend:
     read_only: bool = False
     """The database opened for reading only: every write refuses with one line."""
 
-    @contextlib.contextmanager
-    def sql(self) -> Iterator[None]:
-        """One SQLite write transaction; a database error becomes a one-line ReverieError."""
+    def check_writable(self) -> None:
+        """Raise the one-line error every change gets on a store opened read-only."""
         if self.read_only:
             raise ReadOnlyStoreError(
                 f"{self.db_path} is read-only: status, log, show and the console work, changes do not"
             )
+
+    @contextlib.contextmanager
+    def sql(self) -> Iterator[None]:
+        """One SQLite write transaction; a database error becomes a one-line ReverieError."""
+        self.check_writable()
         try:
             with immediate(self.db):
                 yield
