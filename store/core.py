@@ -173,7 +173,7 @@ class Store:
             for row in rows:
                 journal.roll_back(self.workspace, self.blobs, row)
                 with self._backend.sql():
-                    self.db.execute("DELETE FROM journal WHERE id = ?", [row["id"]])
+                    journal.close(self.db, row["id"])
         finally:
             self.lock.release()
 

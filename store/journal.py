@@ -87,6 +87,11 @@ def open_entry(
     return JournalEntry(journal_id, writes, snapshots, modes)
 
 
+def close(db: sqlite_utils.Database, journal_id: str) -> None:
+    """Delete a journal row: its writes became an operation, or were rolled back (the caller holds the transaction)."""
+    db.execute("DELETE FROM journal WHERE id = ?", [journal_id])
+
+
 def write(entry: JournalEntry, forget: Callable[[], None]) -> None:
     """Write the entry's files; on any failure put back what was written and re-raise.
 

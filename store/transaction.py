@@ -288,7 +288,7 @@ class Transaction(Snapshot):
                 redo_stack=redo_stack,
             )
             if entry is not None and entry.writes:
-                backend.db.execute("DELETE FROM journal WHERE id = ?", [entry.id])
+                journal.close(backend.db, entry.id)
         backend.views.committed(op.seq, stored)
         self.operation = op
         return op
@@ -305,7 +305,7 @@ class Transaction(Snapshot):
 
         def forget() -> None:
             with backend.sql():
-                backend.db.execute("DELETE FROM journal WHERE id = ?", [entry.id])
+                journal.close(backend.db, entry.id)
 
         journal.write(entry, forget)
         return entry
