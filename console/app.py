@@ -259,15 +259,15 @@ class ReverieApp(App[None]):
         counts: dict[str, int] = {}
         main = self.main_screen
         if main is not None:
-            observed = main.observed_ids
-            for p in main.queue.all_proposals:
-                if p.id not in observed:
-                    counts[p.status] = counts.get(p.status, 0) + 1
             from reverie.console.observed_view import unreviewed
 
-            info.agent_writes, info.person_writes = unreviewed(
-                [p for p in main.queue.all_proposals if p.id in observed]
-            )
+            observed_ids, observed = main.observed_ids, []
+            for p in main.queue.all_proposals:  # one pass: dream proposals by status, observed writes apart
+                if p.id in observed_ids:
+                    observed.append(p)
+                else:
+                    counts[p.status] = counts.get(p.status, 0) + 1
+            info.agent_writes, info.person_writes = unreviewed(observed)
         info.counts = counts
         info.undreamed = self._index_undreamed
         self._paint_status()

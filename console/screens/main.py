@@ -111,8 +111,8 @@ class MainScreen(Screen[None]):
         cand: Candidate | None,
         proposals: list[Proposal],
         error: ReverieError | None,
-        head: str = "",
-        observed: ObservedRead | None = None,
+        head: str,
+        observed: ObservedRead,
     ) -> None:
         if error is not None:
             self.notify(str(error), severity="error")
@@ -141,15 +141,14 @@ class MainScreen(Screen[None]):
         self._show_loaded(cand, proposals, keep, observed)
 
     def _show_loaded(
-        self, cand: Candidate | None, dreamt: list[Proposal], keep: str | None, observed: ObservedRead | None = None
+        self, cand: Candidate | None, dreamt: list[Proposal], keep: str | None, observed: ObservedRead
     ) -> None:
         """Observed writes first (each batch its own group), then the dream candidate's proposals by kind."""
         self._full_ids.clear()
         self.reverie.candidate = cand
-        mine = observed.proposals if observed is not None else []
-        self.observed_ids = {p.id for p in mine}
-        proposals = [*mine, *dreamt]
-        self.queue.set_proposals(proposals, keep=keep, groups=observed.groups if observed is not None else [])
+        self.observed_ids = observed.ids
+        proposals = [*observed.proposals, *dreamt]
+        self.queue.set_proposals(proposals, keep=keep, groups=observed.groups)
         # The queue's proposals live until the next reload: keep full collections from walking them on
         # every few key presses (at 10,000 proposals each one took tens of ms, the j/k p95). Frozen
         # objects are still freed by reference counting when a reload drops them; the app thaws all on exit.
