@@ -110,10 +110,18 @@ def core(sentence: str) -> str:
     return stripped if len(stripped) >= 3 else out.strip()
 
 
+_STANDING_WORD = re.compile(r"\b(never|always|don'?t|do not)\b", re.I)
+"""A question that still says never/always/don't ("why not X? never Y") can carry a rule."""
+_X_NOT_Y = re.compile(r"[\w`'\"][,—–:-]?\s+(?:please\s+)?[—–,-]\s*not\s+[`'\"]?\w|^\W*[\w.+-]+\s*,\s*not\s+\w")
+""""yarn — not npm", "pytest, not unittest": the first is the one to use."""
+_WE_USE = re.compile(r"\b(we use|we're using|it'?s \w+ in this (?:project|repo)|here, not)\b", re.I)
+"""How this project does it ("we use pnpm", "it's ruff in this repo"): a use."""
+
+
 def classify(sentence: str) -> tuple[str, bool] | None:
     """(polarity, strong) of a directive sentence, or None when it is not one."""
     sentence = core(sentence)
-    if sentence.rstrip().endswith("?") and not re.search(r"\b(never|always|don'?t|do not)\b", sentence, re.I):
+    if sentence.rstrip().endswith("?") and not _STANDING_WORD.search(sentence):
         return None
     if PREF.search(sentence):
         return "prefer", False
@@ -127,9 +135,7 @@ def classify(sentence: str) -> tuple[str, bool] | None:
         return "must", False
     if ONLY_THING.search(sentence):
         return "use", False
-    if re.search(r"[\w`'\"][,—–:-]?\s+(?:please\s+)?[—–,-]\s*not\s+[`'\"]?\w|^\W*[\w.+-]+\s*,\s*not\s+\w", sentence):
-        return "use", False
-    if re.search(r"\b(we use|we're using|it'?s \w+ in this (?:project|repo)|here, not)\b", sentence, re.I):
+    if _X_NOT_Y.search(sentence) or _WE_USE.search(sentence):
         return "use", False
     return None
 
@@ -309,6 +315,8 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
     if len(text) > 4000 or text.lstrip().startswith(("<command-", "<local-command", "Caveat:", "[Request")):
         return []
     found: list[Statement] = []
+    reasoned_turn = bool(RATIONALE.search(text))  # the whole turn's: the same for each of its sentences
+    temporal = bool(TEMPORAL.search(text))
 
     def add(
         sentence: str,
@@ -329,8 +337,8 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 line=line,
                 polarity=polarity,
                 strong=strong,
-                general=bool(GENERAL.search(sentence) or RATIONALE.search(text)) if general is None else general,
-                temporal=bool(TEMPORAL.search(text)),
+                general=bool(reasoned_turn or GENERAL.search(sentence)) if general is None else general,
+                temporal=temporal,
                 uuid=ev.uuid,
                 ts=ev.timestamp,
                 trust=trust_of(ev.trust),
@@ -348,11 +356,14 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
         # "don't just X, fix the actual problem": how this project's problems are handled, whatever the turn is
         add(refused[1], refused[0], "must_not", True, general=True, basis="refused_shortcut")
     for sentence in sentences(text)[:20]:
-        if len(sentence) < 5 or len(sentence) > 400 or SMALL_TALK.match(sentence) or SMALL_TALK.match(core(sentence)):
+        if len(sentence) < 5 or len(sentence) > 400:
+            continue
+        plain = core(sentence)  # once per sentence: every test below reads the same de-shorthanded words
+        if SMALL_TALK.match(sentence) or SMALL_TALK.match(plain):
             continue
         if CREDENTIAL.search(sentence) or "[REDACTED:" in sentence:
             continue  # its point is a credential: nothing durable to keep
-        if SYMPTOM.search(sentence) and not addressed(core(sentence)):
+        if SYMPTOM.search(sentence) and not addressed(plain):
             continue  # what the person sees going wrong: a bug report
         asked = RULE_REQUEST.search(sentence)
         if asked:
@@ -375,26 +386,25 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
                 continue
         cls = classify(sentence)
         if is_correction and cls is None:
-            missed = _FORGOT.match(core(sentence))
+            missed = _FORGOT.match(plain)
             if missed:
                 what = missed.group("what").strip().rstrip(".")
                 add(sentence, f"Do not skip {what}.", "must", True)
                 continue
-            run = _COMMAND_FIRST.match(core(sentence))
+            run = _COMMAND_FIRST.match(plain)
             if run and run.group("prog").lower() in TOOL_WORDS and len(run.group("cmd").split()) >= 2:
                 cmd, rest = run.group("cmd").strip(), (run.group("rest") or "").strip()
                 add(sentence, f"Run `{cmd}`" + (f" {rest.rstrip('.')}." if rest else "."), "must", False, None, [cmd])
                 continue
-        accused = ACCUSATION.match(core(sentence)) if is_correction and cls is None else None
+        accused = ACCUSATION.match(plain) if is_correction and cls is None else None
         if accused is not None:
             verb = accused.group(1).lower()
             add(sentence, f"Do not {BASE_VERB.get(verb, verb)} {accused.group(2).strip()}.", "must_not", True)
             continue
-        if cls is None or not concrete(core(sentence)):
+        if cls is None or not concrete(plain):
             continue
         polarity, strong = cls
-        general = bool(GENERAL.search(sentence) or RATIONALE.search(text))
-        temporal = bool(TEMPORAL.search(text))
+        general = bool(reasoned_turn or GENERAL.search(sentence))
         why = reasoned(sentence)
         if why is not None and not temporal:
             rule = imperative(why[0]).rstrip(".")
@@ -402,8 +412,8 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
             continue  # a rule with its reason outlasts the task it was said in
         if not (is_correction or general or (temporal and strong) or polarity == "prefer"):
             continue
-        line = imperative(core(sentence))
-        no_thing = NO_THING.match(core(sentence))
+        line = imperative(plain)
+        no_thing = NO_THING.match(plain)
         if no_thing and not line.lower().startswith("no "):  # imperative() drops a leading "no"
             line = "No " + line[0].lower() + line[1:]
         if len(line) < 8:
