@@ -57,8 +57,9 @@ def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _candidate_keys(ws: Path) -> list[str]:
-    keys = _document_keys(ws)
+def _candidate_keys(ws: Path, documents: list[str]) -> list[str]:
+    """Every file the importer reads: the `documents` present (see `_document_keys`), then the rest."""
+    keys = list(documents)
     claude = ws / ".claude"
     for sub, pattern in (("rules", "**/*.md"), ("commands", "**/*.md"), ("agents", "*.md"), ("skills", "*/SKILL.md")):
         d = claude / sub
@@ -84,13 +85,16 @@ def _document_keys(ws: Path) -> list[str]:
     (a case-insensitive file system), and real projects commit it that way.
     """
     out = []
+    listed: dict[Path, list[str]] = {}  # four of the documents live in the workspace root: list it once
     for key in DOCUMENTS:
         parent, _, name = key.rpartition("/")
         folder = ws / parent if parent else ws
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            continue
+        if folder not in listed:
+            try:
+                listed[folder] = sorted(os.listdir(folder))
+            except OSError:
+                listed[folder] = []
+        names = listed[folder]
         exact = name in names
         for n in names:
             rel = f"{parent}/{n}" if parent else n
@@ -117,9 +121,10 @@ def scan(ws: Path, view: View, arts: dict[str, Artifact], blobs: Blobs) -> ScanR
         if a.origin == "import" and a.meta.get("source"):
             by_source.setdefault(a.meta["source"], []).append(a)
     mem_key = mat.memory_dir_key(ws)
-    documents = set(_document_keys(ws))
+    present = _document_keys(ws)
+    documents = set(present)
     seen: set[str] = set()
-    for key in _candidate_keys(ws):
+    for key in _candidate_keys(ws, present):
         seen.add(key)
         try:
             path = safe_target(ws, key)
