@@ -7,6 +7,9 @@ import io
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from textual.widgets import OptionList
+
+from reverie.console.screens.modals import ChoiceScreen
 from reverie.console.widgets.queue import QueueView
 
 SIZE = (120, 40)
@@ -41,6 +44,19 @@ async def goto(pilot: Any, app: Any, title: str) -> None:
         await pilot.press("j")
     await pilot.pause()
     assert q.current is not None and q.current.title == title
+
+
+async def open_choice(pilot: Any, key: str) -> OptionList:
+    """Press `key` (s: scope, K: kind) and return the options of the choice it opens."""
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ChoiceScreen), pilot.app.screen
+    return pilot.app.screen.query_one(OptionList)
+
+
+def prompts(options: OptionList) -> list[str]:
+    """Each option's text, as the person reads it."""
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
 def by_title(store: Any, title: str) -> Any:

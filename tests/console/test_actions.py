@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from reverie.console.screens.edit import EditScreen
 from reverie.console.screens.help import HelpScreen
 from reverie.console.screens.history import HistoryScreen
 from reverie.console.screens.main import EMPTY_NO_CANDIDATE, MainScreen
-from reverie.console.screens.modals import ChoiceScreen, ConfirmScreen, PromptScreen
+from reverie.console.screens.modals import ConfirmScreen, PromptScreen
 from reverie.console.widgets.diffpane import DiffPane
-from tests.console.pilot import by_title, drive, goto, queue, static_text
+from tests.console.pilot import by_title, drive, goto, open_choice, prompts, queue, static_text
 
 
 def test_queue_groups_by_kind_with_badges(make_store, make_app) -> None:
@@ -175,11 +175,8 @@ def test_rescope_wider_shows_overreach(make_store, make_app) -> None:
 
     async def script(pilot, app) -> None:
         await goto(pilot, app, "Prefer pnpm over npm")
-        await pilot.press("s")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
-        options = app.screen.query_one(OptionList)
-        team = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        options = await open_choice(pilot, "s")
+        team = prompts(options)
         assert any("team" in t and "preference_overreach" in t for t in team)
         assert not any(t.startswith("path") and "overreach" in t for t in team)
         options.highlighted = 2  # team
@@ -199,9 +196,7 @@ def test_rescope_to_path_asks_for_globs(make_store, make_app) -> None:
 
     async def script(pilot, app) -> None:
         await goto(pilot, app, "Tests before commit")
-        await pilot.press("s")
-        await pilot.pause()
-        app.screen.query_one(OptionList).highlighted = 0  # path
+        (await open_choice(pilot, "s")).highlighted = 0  # path
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PromptScreen)
@@ -220,10 +215,7 @@ def test_change_kind(make_store, make_app) -> None:
 
     async def script(pilot, app) -> None:
         await goto(pilot, app, "Prefer pnpm over npm")
-        await pilot.press("K")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
-        app.screen.query_one(OptionList).highlighted = 2  # rule
+        (await open_choice(pilot, "K")).highlighted = 2  # rule
         await pilot.press("enter")
         await pilot.pause()
         assert by_title(store, "Prefer pnpm over npm").kind == "rule"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import OptionList, TextArea
+from textual.widgets import TextArea
 
 from reverie.console.screens.edit import EditScreen
-from reverie.console.screens.modals import ChoiceScreen
-from tests.console.pilot import by_title, drive, goto, static_text
+from tests.console.pilot import by_title, drive, goto, open_choice, prompts, static_text
 
 
 def test_an_inline_edit_into_a_download_and_run_is_blocked_and_no_longer_approved(make_store, make_app) -> None:
@@ -40,11 +39,8 @@ def test_a_rule_cannot_become_a_hook_from_the_console_without_a_script(make_stor
     async def script(pilot, app) -> None:
         app.screen.notify = lambda message, **kw: notes.append(str(message))
         await goto(pilot, app, "Tests before commit")
-        await pilot.press("K")
-        await pilot.pause()
-        assert isinstance(app.screen, ChoiceScreen)
-        options = app.screen.query_one(OptionList)
-        kinds = [str(options.get_option_at_index(i).prompt).split()[0] for i in range(options.option_count)]
+        options = await open_choice(pilot, "K")
+        kinds = [prompt.split()[0] for prompt in prompts(options)]
         options.highlighted = kinds.index("hook")
         await pilot.press("enter")
         await pilot.pause()
