@@ -46,7 +46,6 @@ from reverie.dreamer.model import Call, SessionSignals, Statement
 from reverie.dreamer.procedures import procedure_skills
 from reverie.dreamer.staleness import LineNote, artifact_updates
 from reverie.dreamer.wording import has_word, quote, similarity, title_of, tokens
-from reverie.store.materialize import slugify
 from reverie.store.models import Artifact, Evidence, Kind, Label, Proposal, Scope
 
 # --- the consolidation ---------------------------------------------------------------
@@ -428,8 +427,3 @@ def _external(statements: list[Statement]) -> list[Proposal]:
             )
         )
     return out
-
-
-def proposal_key(p: Proposal) -> str:
-    """Stable sort key: kind strength, then title."""
-    return f"{p.kind}:{slugify(p.title)}"

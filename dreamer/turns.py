@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from reverie.dreamer.lexicon import (
     CORRECTION,
     ENVIRONMENT_FACT,
-    GENERAL,
     PREF,
     REDIRECT,
     RULE_REQUEST,
@@ -120,7 +119,6 @@ STANDING_RULE = re.compile(r"\b(?:always|never|do ?n[o']?t|dont)\b(?!\s+(?:happe
 _PURPOSE = re.compile(r"\bso (?:that )?(?:we|it|this|you|u|i|they)\b[^.!?]*", re.I)
 """A purpose clause ("… so we don't hit this again"): why to record, not a rule of its own."""
 _BEFORE_YOU = re.compile(r"^\W*(?:wait,?\s+)?before (?:you|u) (?:go |start |do |continue)", re.I)
-_GENERIC_WORDS = re.compile(r"\b(?:here|this (?:repo|project|codebase)|in (?:this|our) (?:repo|project|team))\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +197,3 @@ def _after_name(after: str) -> str:
         "command": "command",
         "reply": "reply",
     }.get(after, "action")
-
-
-def is_general(text: str) -> bool:
-    """Marked as holding beyond this task ('always', 'in this repo', 'from now on', 'here')."""
-    return bool(GENERAL.search(text) or _GENERIC_WORDS.search(text))
