@@ -117,17 +117,12 @@ class Baseline:
 # --- reading ---------------------------------------------------------------------------
 
 
-def open_candidates(snap: Snapshot, view: View) -> list[Candidate]:
-    opened = cands.candidates_in(snap.backend.db, {k: v for k, v in view.candidates.items() if v == "open"})
-    return [c for c in opened if c.source == "observed"]
-
-
 def proposals(snap: Snapshot, view: View | None = None, summaries: bool = False) -> list[Proposal]:
     """The observed proposals of every open observed candidate, review state merged in (superseded left out)."""
     view = view if view is not None else snap.head_view
     load = cands.load_proposal_summaries if summaries else cands.load_proposal_rows
     out: list[Proposal] = []
-    for c in open_candidates(snap, view):
+    for c in snap.open_candidates("observed", view):
         for p in load(snap.backend.db, c.id):
             q = cands.overlay(p, view.reviews.get(p.id))
             if q.status != "superseded":
@@ -282,7 +277,7 @@ def _close_reviewed(snap: Snapshot, view: View) -> None:
 
     A candidate opened in the same transaction is not in the database yet, so it is left open.
     """
-    for c in open_candidates(snap, view):
+    for c in snap.open_candidates("observed", view):
         rows = cands.load_proposal_summaries(snap.backend.db, c.id)
         if all((view.reviews.get(p.id) or {}).get("status", "pending") != "pending" for p in rows):
             view.candidates[c.id] = "applied"

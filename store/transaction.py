@@ -124,9 +124,11 @@ class Snapshot:
             self._artifacts = {aid: get_artifact(self.blobs, h) for aid, h in self.head_view.artifacts.items()}
         return self._artifacts
 
-    def open_candidates(self, source: str | None = None) -> list[Candidate]:
-        """The head view's open candidates, oldest first (only those from `source`: dream or observed)."""
-        statuses = {k: v for k, v in self.head_view.candidates.items() if v == "open"}
+    def open_candidates(self, source: str | None = None, view: View | None = None) -> list[Candidate]:
+        """The open candidates of `view` (default: the head view), oldest first (only those from
+        `source`: dream or observed)."""
+        view = view if view is not None else self.head_view
+        statuses = {k: v for k, v in view.candidates.items() if v == "open"}
         return [c for c in cands.candidates_in(self.backend.db, statuses) if source is None or c.source == source]
 
     def candidate(self, candidate_id: str | None = None) -> Candidate:
