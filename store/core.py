@@ -231,10 +231,9 @@ class Store:
         return self.oplog.pruned_ids()
 
     def view(self, op_id: str | None = None) -> View:
-        snap = self.snapshot()
         if op_id is None:
-            return snap.head_view
-        return snap.load_view(self.get_op(op_id))
+            return self.snapshot().head_view
+        return Snapshot(self._backend, read=False).load_view(self.get_op(op_id))  # the head is not needed
 
     def view_blobs(self, op_id: str) -> set[str]:
         """Every blob the view of operation `op_id` needs (its tree and the contents it names): gc keeps them."""
