@@ -58,10 +58,8 @@ def recheck(store: Store, p: Proposal, calls: list[ReplayCall] | None = None) ->
 
 
 def _changed(store: Store, pid: str) -> Proposal:
-    current = store.proposal(pid)
-    q = copy.deepcopy(current)
-    q.meta = dict(q.meta)
-    return q
+    """A deep copy of the stored proposal to change (its meta included): the stored one stays as it was."""
+    return copy.deepcopy(store.proposal(pid))
 
 
 # --- the changes ---------------------------------------------------------------------------------
@@ -100,7 +98,7 @@ def rekind(store: Store, pid: str, kind: str, body: str | None = None, matcher: 
         raise UsageError(f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
     q = _changed(store, pid)
     was = q.kind
-    meta = dict(q.meta)
+    meta = q.meta  # already `_changed`'s own copy
     if kind == "hook":
         if body is None and was == "hook":
             body = q.body
@@ -129,7 +127,6 @@ def rekind(store: Store, pid: str, kind: str, body: str | None = None, matcher: 
     q.kind = kind
     if body is not None:
         q.body = body
-    q.meta = meta
     recheck(store, q)
     return store.rekind(q.id, kind, labels=q.labels, body=q.body if body is not None else None, meta=q.meta)
 
