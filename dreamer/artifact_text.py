@@ -80,19 +80,28 @@ def mentions_positively(line: str, word: str) -> bool:
     return word not in window
 
 
+_TICKED = re.compile(r"`([^`]+)`")
+_IDENTIFIER = re.compile(r"\b\w+(?:[._]\w+)+\b")
+_IDENTIFIER_SEP = re.compile(r"[._]")
+
+
+def _identifier_parts(line: str) -> list[str]:
+    """The parts of the code identifiers in `line` ("unittest.TestCase" → unittest, testcase)."""
+    return [p for ident in _IDENTIFIER.findall(line.lower()) for p in _IDENTIFIER_SEP.split(ident)]
+
+
 def code_words(line: str) -> list[str]:
     """Words of backticked commands and parts of code identifiers ("unittest.TestCase", "snake_case"):
     they name a tool as surely as a known program does."""
-    out = " ".join(re.findall(r"`([^`]+)`", line)).lower().split()
-    return out + [p for ident in re.findall(r"\b\w+(?:[._]\w+)+\b", line.lower()) for p in re.split(r"[._]", ident)]
+    out = " ".join(_TICKED.findall(line)).lower().split()
+    return out + _identifier_parts(line)
 
 
 def tool_words(line: str) -> set[str]:
     """The tools a line's backticked commands run (`npx prettier --write` → prettier) and the parts of
     code identifiers: a sub-command or an argument (the `push` of `git push`) is not a tool."""
-    tools = {tool_of(" ".join(span.lower().split())) for span in re.findall(r"`([^`]+)`", line)}
-    idents = {p for ident in re.findall(r"\b\w+(?:[._]\w+)+\b", line.lower()) for p in re.split(r"[._]", ident)}
-    return (tools | idents) - {""}
+    tools = {tool_of(" ".join(span.lower().split())) for span in _TICKED.findall(line)}
+    return (tools | set(_identifier_parts(line))) - {""}
 
 
 def conflict_word(new_line: str, old_line: str) -> str | None:
