@@ -102,12 +102,17 @@ class _Parser:
             raise JsonTextError(f"bad string at offset {pos}")
         return m.end()
 
-    def _object(self, start: int, depth: int) -> Node:
-        node = Node(start, start, "object")
+    def _open(self, start: int, kind: str, close: str) -> tuple[Node, int]:
+        """The container opening at `start` and where its first entry starts (-1: it is empty, `end` set)."""
+        node = Node(start, start, kind)
         pos = self.skip(start + 1)
-        if self.text.startswith("}", pos):
+        if self.text.startswith(close, pos):
             node.end = pos + 1
-            return node
+            return node, -1
+        return node, pos
+
+    def _object(self, start: int, depth: int) -> Node:
+        node, pos = self._open(start, "object", "}")
         while pos >= 0:
             if not self.text.startswith('"', pos):
                 raise JsonTextError(f"expected a member name at offset {pos}")
@@ -121,11 +126,7 @@ class _Parser:
         return node
 
     def _array(self, start: int, depth: int) -> Node:
-        node = Node(start, start, "array")
-        pos = self.skip(start + 1)
-        if self.text.startswith("]", pos):
-            node.end = pos + 1
-            return node
+        node, pos = self._open(start, "array", "]")
         while pos >= 0:
             pos = self._entry(node, pos, depth, "]")
         return node
