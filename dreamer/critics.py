@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reverie.dreamer.artifact_text import artifact_lines, conflict_word, negated_words
-from reverie.dreamer.critic_index import ConflictIndex, DuplicateIndex
+from reverie.dreamer.critic_index import DUPLICATE_SIMILARITY, ConflictIndex, DuplicateIndex
 from reverie.dreamer.danger import dangers
 from reverie.dreamer.hook_script import is_hook_script
 from reverie.dreamer.lexicon import HIDDEN, INJECTION, TEMPORAL, TOOL_WORDS
@@ -443,7 +443,7 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
             if art.id in p.replaces:
                 continue
             line = lines[j]
-            if similarity(tokens(line), tokens(body)) >= 0.8 and not (
+            if similarity(tokens(line), tokens(body)) >= DUPLICATE_SIMILARITY and not (
                 conflict_word(body, line) or conflict_word(line, body)
             ):
                 return [
@@ -460,7 +460,7 @@ def context_pollution(p: Proposal, env: CriticEnv) -> list[Label]:
             if i >= here:
                 break
             other = env.proposals[i]
-            if similarity(tokens(other.body), tokens(body)) >= 0.8:
+            if similarity(tokens(other.body), tokens(body)) >= DUPLICATE_SIMILARITY:
                 return [Label("context_pollution", "warn", f"duplicates proposal '{quote(other.title, 60)}'")]
     added = _loads(p)
     if added:
