@@ -25,6 +25,7 @@ from pathlib import Path
 
 from reverie.dreamer.artifact_text import statement_lines
 from reverie.dreamer.ledger import Ledger
+from reverie.dreamer.lexicon import TICKED_COMMAND
 from reverie.dreamer.pathlike import RepoPaths
 from reverie.dreamer.statements import lesson_problem
 from reverie.dreamer.wording import quote, sentences, tokens
@@ -183,7 +184,7 @@ def _unverified(e: LineEdit, p: Proposal, workspace: Path, repo: RepoPaths) -> s
     if not e.new and all(repo.removal(line, base).removable for line in e.old):
         return ""  # each removed line is about a path that is really gone, and says nothing else
     evidence = e.evidence or p.evidence
-    commands = {c for line in e.old for c in re.findall(r"`([^`\n]{2,120})`", line)}
+    commands = {c for line in e.old for c in TICKED_COMMAND.findall(line)}
     if any(ev.trust == "agent" and any(c in ev.quote for c in commands) for ev in evidence):
         return ""  # a command the line names failed in a cited event
     if not any(n in stating for n in range(e.line, e.line + len(e.old))) and all(not x.strip() for x in e.old):

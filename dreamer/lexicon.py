@@ -212,6 +212,8 @@ PATH = re.compile(
     r"ya?ml|toml|rs|go|ex|exs|rb|sh|css|html|lock|cfg|ini|txt))(?![\w/])"
 )
 BACKTICK = re.compile(r"`([^`\n]{2,160})`")
+TICKED_COMMAND = re.compile(r"`([^`\n]{2,120})`")
+"""A backticked span short enough to be one command an instruction line names (`make serve`)."""
 
 ACCUSATION = re.compile(
     r"^\W*(?:again,?\s+)?(?:you|u)\s+(pushed|push|edited|edit|touched|touch|changed|change|committed|commit|deleted|"

@@ -36,6 +36,7 @@ from reverie.dreamer.artifact_text import (
 )
 from reverie.dreamer.clusters import MIN_SESSIONS_DURABLE, Cluster, evidence_of
 from reverie.dreamer.commands import normalize_command, program, tool_of
+from reverie.dreamer.lexicon import BACKTICK, TICKED_COMMAND
 from reverie.dreamer.model import Failure, Key, SessionSignals
 from reverie.dreamer.pathlike import RepoPaths
 from reverie.dreamer.wording import quote, similarity, tokens
@@ -151,7 +152,8 @@ def judge_line(
     evidence: list[Evidence] = []
     reasons: list[str] = []
     written = None
-    for cmd in re.findall(r"`([^`\n]{2,120})`", line):
+    named = TICKED_COMMAND.findall(line)
+    for cmd in named:
         norm = normalize_command(cmd)
         hit = facts.fixes.get(norm)
         if hit is None:
@@ -183,7 +185,7 @@ def judge_line(
         reasons.append(f"`{cmd}` no longer exists ({quote(fx.error, 50)}); `{fx.fix}` works")
     if replacement != line:
         # a correction saying the same thing as the fixed line ("use pnpm, not npm") is part of this update
-        stale = {normalize_command(c) for c in re.findall(r"`([^`\n]{2,120})`", line)} - {""}
+        stale = {normalize_command(c) for c in named} - {""}
         absorbed = {
             idx
             for idx, cl in enumerate(clusters)
@@ -263,7 +265,7 @@ def _swapped_line(line: str, cl: Cluster) -> str | None:
     """
     for old, new in cl.swaps():
         runs = [s.then for s in cl.statements if s.then and tool_of(normalize_command(s.then)) == new]
-        for cmd in re.findall(r"`([^`\n]{2,160})`", line):
+        for cmd in BACKTICK.findall(line):
             if tool_of(normalize_command(cmd)) != old or not runs:
                 continue
             words = set(cmd.split())
