@@ -264,7 +264,7 @@ class Store:
 
     def current_candidate(self) -> Candidate | None:
         """The newest open *dream* candidate (observed writes are reviewed beside it, see `observed`)."""
-        return _newest_dream(self.snapshot())
+        return self.snapshot().newest_dream()
 
     def proposals(self, candidate_id: str | None = None) -> list[Proposal]:
         return self._list_proposals(candidate_id, cands.load_proposal_rows)
@@ -296,7 +296,7 @@ class Store:
         head = snap.head
         assert head is not None
         view = snap.head_view
-        cand = _newest_dream(snap)
+        cand = snap.newest_dream()
         counts: dict[str, int] = {}
         if cand is not None:
             for p in snap.proposals(cand.id, cands.load_proposal_summaries):
@@ -825,12 +825,6 @@ def _ensure_state_dir(ws: Path, db_path: Path) -> None:
     except OSError as err:
         if db_path.parent == sd or not db_path.parent.exists():
             raise ReverieError(f"cannot create {sd}: {err.strerror or err}") from None
-
-
-def _newest_dream(snap: Snapshot) -> Candidate | None:
-    """The newest open dream candidate of `snap` (None: there is none)."""
-    opened = snap.open_candidates("dream")
-    return opened[-1] if opened else None
 
 
 def _count_by(arts: list[Artifact], attr: str) -> dict[str, int]:

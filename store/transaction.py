@@ -131,15 +131,20 @@ class Snapshot:
         statuses = {k: v for k, v in view.candidates.items() if v == "open"}
         return [c for c in cands.candidates_in(self.backend.db, statuses) if source is None or c.source == source]
 
+    def newest_dream(self) -> Candidate | None:
+        """The newest open dream candidate (None: there is none)."""
+        opened = self.open_candidates("dream")
+        return opened[-1] if opened else None
+
     def candidate(self, candidate_id: str | None = None) -> Candidate:
         """A candidate by id (or prefix), with its status in the head view; None: the newest open dream."""
         db = self.backend.db
         statuses = self.head_view.candidates
         if candidate_id is None:
-            opened = self.open_candidates("dream")
-            if not opened:
+            newest = self.newest_dream()
+            if newest is None:
                 raise NothingToDoError("no open candidate store: run `reverie dream` or `reverie propose`")
-            return opened[-1]
+            return newest
         row = cands.get_candidate_row(db, candidate_id)
         return cands.candidate_of(row, statuses.get(row["id"], "undone"))
 
