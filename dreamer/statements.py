@@ -433,7 +433,7 @@ def read_turn(ev: Event, is_correction: bool, prior: Call | None, turn: str = ""
     if not found and is_correction and prior and prior.shell and len(text) <= 200:
         # "nope. yarn": a terse correction naming the program to run instead of the one the agent ran
         old = tool_of(prior.norm or normalize_command(prior.target))
-        named = [w for w in dict.fromkeys(re.findall(r"[a-z][\w.+-]*", core(text).lower())) if same_family(old, w)]
+        named = _family_named(old, core(text).lower())
         if len(named) == 1:
             new = named[0]
             add(
@@ -453,6 +453,14 @@ def _prior_view(prior: Call | None) -> Call | None:
     return replace(prior, target=prior.target[:200], input={})
 
 
+_WORDISH = re.compile(r"[a-z][\w.+-]*")
+
+
+def _family_named(old: str, low: str) -> list[str]:
+    """The programs of `old`'s family that lower-cased `low` names, each once ("nope. yarn" after `npm i`)."""
+    return [w for w in dict.fromkeys(_WORDISH.findall(low)) if same_family(old, w)]
+
+
 def _keys(sentence: str, message: str, polarity: str, is_correction: bool, prior: Call | None) -> set[Key]:
     """Cluster keys: `use X over Y` / `not Y` (from the whole message for corrections) and `forbid <dir>`
     when a must-not follows an edit (the folder the edit touched)."""
@@ -460,33 +468,28 @@ def _keys(sentence: str, message: str, polarity: str, is_correction: bool, prior
     if is_correction and prior and prior.shell and polarity in ("use", "must"):
         old = tool_of(prior.norm or normalize_command(prior.target))
         low = core(message).lower()
-        named = [w for w in dict.fromkeys(re.findall(r"[a-z][\w.+-]*", low)) if same_family(old, w)]
+        named = _family_named(old, low)
         if len(named) == 1 and not re.search(rf"\b(?:use|run)\s+{re.escape(old)}\b", low):
             keys |= {Key.use(named[0], old), Key.reject(old)}
-    if (
-        polarity == "must_not"
-        and prior
-        and prior.tool in EDIT_TOOLS
-        and prior.target
-        and (
-            EDIT_VERB.search(sentence)
-            or any(prior.target.lstrip("./").startswith(p.rstrip("/")) for p in mentioned_paths(sentence))
-        )
-    ):
-        # about editing that place ("stop touching vendor/"), not about what was written ("no default export")
-        target = prior.target.lstrip("./")
-        said = mentioned_paths(sentence) + [p for p in mentioned_paths(message) if p not in mentioned_paths(sentence)]
-        exact = [p for p in said if p.rstrip("/") == target and not p.endswith("/")]
-        named_dirs = [p.rstrip("/") for p in said if target.startswith(p.rstrip("/") + "/")]
-        # the file itself when the person named it ("never edit web/yarn.lock"), else the folder they named,
-        # else the folder of the file the agent edited
-        if exact:
-            folder = exact[0]
-        elif named_dirs:
-            folder = max(named_dirs, key=len)
-        else:
-            folder = target.rsplit("/", 1)[0] if "/" in target else target
-        keys.add(Key.forbid(folder))
+    if polarity != "must_not" or not prior or prior.tool not in EDIT_TOOLS or not prior.target:
+        return keys
+    target = prior.target.lstrip("./")
+    in_sentence = mentioned_paths(sentence)
+    if not (EDIT_VERB.search(sentence) or any(target.startswith(p.rstrip("/")) for p in in_sentence)):
+        return keys
+    # about editing that place ("stop touching vendor/"), not about what was written ("no default export")
+    said = in_sentence + [p for p in mentioned_paths(message) if p not in in_sentence]
+    exact = [p for p in said if p.rstrip("/") == target and not p.endswith("/")]
+    named_dirs = [p.rstrip("/") for p in said if target.startswith(p.rstrip("/") + "/")]
+    # the file itself when the person named it ("never edit web/yarn.lock"), else the folder they named,
+    # else the folder of the file the agent edited
+    if exact:
+        folder = exact[0]
+    elif named_dirs:
+        folder = max(named_dirs, key=len)
+    else:
+        folder = target.rsplit("/", 1)[0] if "/" in target else target
+    keys.add(Key.forbid(folder))
     return keys
 
 
